@@ -1,0 +1,53 @@
+import KcAdminClient from '@keycloak/keycloak-admin-client';
+import { loadBootstrapConfig } from '../config/bootstrap-config.js';
+import { applyRealmPlan, realmPlan } from '../keycloak/realm-bootstrap.js';
+
+export const bootstrapRealmHelp = `byok bootstrap-realm [--dev] [--quiet]
+
+Creates the realm (default "byok") with the roles and clients byok-vault needs; idempotent: what
+exists is left as it is. Logs in as a master-realm administrator.
+
+  --dev     also create the development data of SPEC §3: fixed client secrets, the
+            byok-internal-demo client, group team-alpha, users alice/bob/carol/dave/ops
+            (password = username), and direct access grants on ops-center
+  --quiet   print only warnings and generated secrets
+
+Environment: KEYCLOAK_URL (required), KEYCLOAK_REALM (byok), KEYCLOAK_ADMIN_USERNAME,
+KEYCLOAK_ADMIN_PASSWORD, KEYCLOAK_ADMIN_REALM (master), KEYCLOAK_CLIENT_ID (byok-service),
+KEYCLOAK_CLIENT_SECRET (optional: the secret to give byok-service; else Keycloak generates one
+and it is printed once), PUBLIC_URL (http://127.0.0.1:8787), UI_EXTRA_ORIGINS.`;
+
+export async function bootstrapRealm(
+  flags: { dev: boolean; quiet: boolean },
+  env: Record<string, string | undefined>,
+  out: (line: string) => void,
+): Promise<number> {
+  const config = loadBootstrapConfig(env);
+  const kc = new KcAdminClient({ baseUrl: config.keycloakUrl, realmName: config.adminRealm, timeout: 30_000 });
+  await kc.auth({
+    grantType: 'password',
+    clientId: 'admin-cli',
+    username: config.adminUsername,
+    password: config.adminPassword,
+  });
+  const report = await applyRealmPlan(
+    kc,
+    realmPlan({
+      realm: config.realm,
+      dev: flags.dev,
+      serviceClientId: config.serviceClientId,
+      serviceClientSecret: config.serviceClientSecret,
+      uiOrigins: [...config.uiOrigins],
+    }),
+  );
+  if (!flags.quiet) {
+    for (const line of report.created) out(`created   ${line}`);
+    for (const line of report.existing) out(`exists    ${line}`);
+  }
+  for (const line of report.warnings) out(`WARNING   ${line}`);
+  for (const [clientId, secret] of Object.entries(report.generatedSecrets)) {
+    out(`secret    ${clientId}: ${secret}   (shown once; set KEYCLOAK_CLIENT_SECRET to it)`);
+  }
+  out(`realm ${config.realm}: ${report.created.length} created, ${report.existing.length} already there, ${report.warnings.length} warnings`);
+  return 0;
+}

@@ -1,0 +1,140 @@
+/**
+ * Configuration: one zod schema over the environment, parsed once at start-up into a frozen Config
+ * that is passed down. Nobody else reads process.env. When anything is wrong the process stops and
+ * lists every problem at once, naming the variable and what it expects.
+ */
+import { z } from 'zod';
+import { parseKeyring, type Keyring } from '../crypto/keyring.js';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const httpUrl = (name: string) =>
+  z
+    .string({ error: `${name} is required (e.g. http://127.0.0.1:8080)` })
+    .trim()
+    .min(1, `${name} is required (e.g. http://127.0.0.1:8080)`)
+    .refine((value) => {
+      try {
+        const url = new URL(value);
+        return (url.protocol === 'http:' || url.protocol === 'https:') && url.search === '' && url.hash === '';
+      } catch {
+        return false;
+      }
+    }, `${name} must be an http(s) URL without query or fragment (e.g. http://127.0.0.1:8080)`)
+    .transform((value) => value.replace(/\/+$/, ''));
+
+const int = (name: string, min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === '') return fallback;
+      const parsed = Number(value);
+      if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be a whole number from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+
+const envSchema = z.object({
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  PORT: int('PORT', 0, 65535, 8787),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  /** The one Keycloak URL: admin calls go there and every token's `iss` must start with it. */
+  KEYCLOAK_URL: httpUrl('KEYCLOAK_URL'),
+  KEYCLOAK_REALM: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9._-]+$/, 'KEYCLOAK_REALM must be a realm name (letters, digits, . _ -)')
+    .default('byok'),
+  KEYCLOAK_CLIENT_ID: z.string().trim().min(1, 'KEYCLOAK_CLIENT_ID must not be empty').default('byok-service'),
+  KEYCLOAK_CLIENT_SECRET: z
+    .string({ error: 'KEYCLOAK_CLIENT_SECRET is required (the byok-service client secret)' })
+    .min(1, 'KEYCLOAK_CLIENT_SECRET is required (the byok-service client secret)'),
+  KEYCLOAK_TIMEOUT_MS: int('KEYCLOAK_TIMEOUT_MS', 100, 120_000, 5_000),
+  /** Seconds before expiry at which the service token is renewed (capped at a fifth of its lifetime). */
+  SERVICE_TOKEN_REFRESH_SKEW_SECONDS: int('SERVICE_TOKEN_REFRESH_SKEW_SECONDS', 0, 3600, 30),
+  ENCRYPTION_KEYS: z.string().optional(),
+  ENCRYPTION_ACTIVE_KEY_VERSION: z.string().optional(),
+  /** Maximum JSON body size in bytes. */
+  BODY_LIMIT_BYTES: int('BODY_LIMIT_BYTES', 1024, 10 * 1024 * 1024, 64 * 1024),
+  SHUTDOWN_TIMEOUT_MS: int('SHUTDOWN_TIMEOUT_MS', 0, 120_000, 10_000),
+  /** Express `trust proxy` hop count, for the client address in logs behind a load balancer. */
+  TRUST_PROXY_HOPS: int('TRUST_PROXY_HOPS', 0, 10, 0),
+});
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+  readonly keycloak: {
+    readonly url: string;
+    readonly realm: string;
+    /** `${url}/realms/${realm}`: the exact `iss` every accepted token carries. */
+    readonly issuer: string;
+    readonly clientId: string;
+    readonly clientSecret: string;
+    readonly timeoutMs: number;
+    readonly tokenRefreshSkewSeconds: number;
+  };
+  readonly keyring: Keyring;
+  readonly http: {
+    readonly bodyLimitBytes: number;
+    readonly trustProxyHops: number;
+    readonly shutdownTimeoutMs: number;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment into a frozen Config, or throws a ConfigError that lists every problem. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const problems: string[] = [];
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const variable = issue.path.join('.');
+      problems.push(issue.message.includes(variable) ? issue.message : `${variable}: ${issue.message}`);
+    }
+  }
+  const keyring = parseKeyring(env.ENCRYPTION_KEYS, env.ENCRYPTION_ACTIVE_KEY_VERSION);
+  if (!keyring.ok) problems.push(...keyring.problems);
+  if (problems.length > 0 || !parsed.success || !keyring.ok) throw new ConfigError(problems);
+
+  const e = parsed.data;
+  return deepFreeze({
+    host: e.HOST,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    keycloak: {
+      url: e.KEYCLOAK_URL,
+      realm: e.KEYCLOAK_REALM,
+      issuer: `${e.KEYCLOAK_URL}/realms/${e.KEYCLOAK_REALM}`,
+      clientId: e.KEYCLOAK_CLIENT_ID,
+      clientSecret: e.KEYCLOAK_CLIENT_SECRET,
+      timeoutMs: e.KEYCLOAK_TIMEOUT_MS,
+      tokenRefreshSkewSeconds: e.SERVICE_TOKEN_REFRESH_SKEW_SECONDS,
+    },
+    keyring: keyring.keyring,
+    http: {
+      bodyLimitBytes: e.BODY_LIMIT_BYTES,
+      trustProxyHops: e.TRUST_PROXY_HOPS,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    },
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,56 @@
+/**
+ * The one error family of the service. Every failure a caller can see has a stable UPPER_SNAKE code,
+ * defined once here with its HTTP status and a default message; tests assert on codes, never on
+ * message text. Messages never carry secrets (no key material, no tokens, no client secrets).
+ */
+export const ERROR_CODES = {
+  /** No bearer token, or one that is malformed, expired, badly signed or from another issuer. */
+  UNAUTHENTICATED: { status: 401, message: 'A valid bearer token is required.' },
+  /** The token is valid but lacks the role the route needs. */
+  FORBIDDEN: { status: 403, message: 'The token does not carry the role this operation needs.' },
+  NOT_FOUND: { status: 404, message: 'Not found.' },
+  VALIDATION_FAILED: { status: 400, message: 'The request is not valid.' },
+  MALFORMED_JSON: { status: 400, message: 'The request body is not valid JSON.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The request body must be application/json.' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
+  METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed.' },
+  /** Keycloak did not answer, or answered with a server error; the caller may retry. */
+  KEYCLOAK_UNAVAILABLE: { status: 503, message: 'The identity server is unavailable; retry later.' },
+  /** The service is up but not ready (see /readyz for the reason). */
+  NOT_READY: { status: 503, message: 'The service is not ready.' },
+  INTERNAL: { status: 500, message: 'Internal error.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface AppErrorOptions {
+  message?: string;
+  details?: unknown;
+  /** Seconds after which a retry makes sense; becomes the Retry-After header. */
+  retryAfterSeconds?: number;
+  /** Further response headers (e.g. WWW-Authenticate). */
+  headers?: Record<string, string>;
+  cause?: unknown;
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: unknown;
+  readonly retryAfterSeconds: number | undefined;
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(code: ErrorCode, options: AppErrorOptions = {}) {
+    super(options.message ?? ERROR_CODES[code].message, { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.status = ERROR_CODES[code].status;
+    this.details = options.details;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+    this.headers = options.headers ?? {};
+  }
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}

@@ -1,0 +1,40 @@
+/**
+ * createApp(deps): the Express application, built from explicit dependencies. Routers only translate
+ * HTTP; errors reach the one error middleware.
+ */
+import express from 'express';
+import type { Config } from '../config/config.js';
+import type { Readiness } from '../keycloak/readiness.js';
+import type { TokenVerifier } from '../keycloak/token-verifier.js';
+import type { Logger } from '../observability/logger.js';
+import { authenticate } from './middleware/auth.js';
+import { errorHandler, notFoundHandler } from './middleware/errors.js';
+import { requestContext } from './middleware/request-context.js';
+import { healthRoutes } from './routes/health.js';
+import { meRoutes } from './routes/me.js';
+
+export interface AppDeps {
+  config: Pick<Config, 'http' | 'keycloak'>;
+  logger: Logger;
+  verifier: Pick<TokenVerifier, 'verify'>;
+  readiness: Pick<Readiness, 'check'>;
+}
+
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.config.http.trustProxyHops);
+  app.use(requestContext(deps.logger));
+  app.use(healthRoutes(deps));
+
+  const api = express.Router();
+  // Authenticate before reading a body: an anonymous caller gets its 401 without us parsing anything.
+  api.use(authenticate(deps.verifier, deps.config.keycloak.realm));
+  api.use(express.json({ limit: deps.config.http.bodyLimitBytes, strict: true }));
+  api.use(meRoutes());
+  app.use('/api/v1', api);
+
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

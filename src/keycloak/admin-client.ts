@@ -1,0 +1,97 @@
+/**
+ * The one door to Keycloak's Admin REST API. It wraps @keycloak/keycloak-admin-client, feeds it the
+ * service token from our cache (the client's own refresh-token logic does not work for
+ * client-credentials tokens), retries a call once after a 401 with a fresh token, and turns transport
+ * failures and 5xx answers into AppError KEYCLOAK_UNAVAILABLE so that "Keycloak is down" is never
+ * mistaken for "not found".
+ */
+import KcAdminClient from '@keycloak/keycloak-admin-client';
+import type UserRepresentation from '@keycloak/keycloak-admin-client/lib/defs/userRepresentation.js';
+import type { UserProfileConfig } from '@keycloak/keycloak-admin-client/lib/defs/userProfileMetadata.js';
+import { AppError } from '../errors.js';
+import type { ServiceTokenCache } from './service-token.js';
+
+export type { UserRepresentation, UserProfileConfig };
+
+export interface KeycloakAdminOptions {
+  url: string;
+  realm: string;
+  timeoutMs: number;
+  tokens: ServiceTokenCache;
+  /** Told of every admin call's duration and outcome (metrics). */
+  onCall?: (operation: string, outcome: 'ok' | 'not_found' | 'error' | 'unavailable', durationMs: number) => void;
+}
+
+/** HTTP status of an admin-client failure, or undefined for a transport failure. */
+export function keycloakStatusOf(error: unknown): number | undefined {
+  const response = (error as { response?: { status?: unknown } } | null)?.response;
+  return typeof response?.status === 'number' ? response.status : undefined;
+}
+
+export type KeycloakAdmin = ReturnType<typeof createKeycloakAdmin>;
+
+export function createKeycloakAdmin(options: KeycloakAdminOptions) {
+  const client = new KcAdminClient({ baseUrl: options.url, realmName: options.realm, timeout: options.timeoutMs });
+  client.registerTokenProvider({ getAccessToken: () => options.tokens.get() });
+
+  /** Runs one admin call with the service token; a 401 gets one retry with a fresh token. */
+  async function call<T>(operation: string, run: (kc: KcAdminClient) => Promise<T>): Promise<T> {
+    const started = Date.now();
+    const attempt = async () => {
+      const token = await options.tokens.get();
+      try {
+        return await run(client);
+      } catch (error) {
+        if (keycloakStatusOf(error) === 401) {
+          options.tokens.invalidate(token);
+          return await run(client);
+        }
+        throw error;
+      }
+    };
+    try {
+      const result = await attempt();
+      options.onCall?.(operation, 'ok', Date.now() - started);
+      return result;
+    } catch (error) {
+      if (error instanceof AppError) {
+        options.onCall?.(operation, 'unavailable', Date.now() - started);
+        throw error;
+      }
+      const status = keycloakStatusOf(error);
+      if (status === undefined || status >= 500) {
+        options.onCall?.(operation, 'unavailable', Date.now() - started);
+        throw new AppError('KEYCLOAK_UNAVAILABLE', {
+          message: status === undefined ? 'Keycloak did not answer.' : `Keycloak answered HTTP ${status}.`,
+          retryAfterSeconds: 5,
+          cause: error,
+        });
+      }
+      options.onCall?.(operation, status === 404 ? 'not_found' : 'error', Date.now() - started);
+      throw error;
+    }
+  }
+
+  return {
+    call,
+    /** The user, read fresh from Keycloak, or undefined when there is no such user. */
+    async getUser(userId: string): Promise<UserRepresentation | undefined> {
+      try {
+        return await call('users.findOne', (kc) => kc.users.findOne({ id: userId }));
+      } catch (error) {
+        if (keycloakStatusOf(error) === 404) return undefined;
+        throw error;
+      }
+    },
+    /**
+     * Writes the full representation back. Keycloak replaces the whole attribute map, so callers
+     * pass what they read, changed only where they mean to change it.
+     */
+    async putUser(userId: string, user: UserRepresentation): Promise<void> {
+      await call('users.update', (kc) => kc.users.update({ id: userId }, user));
+    },
+    async getUserProfileConfig(): Promise<UserProfileConfig> {
+      return call('users.getProfile', (kc) => kc.users.getProfile());
+    },
+  };
+}

@@ -1,0 +1,296 @@
+/**
+ * Creates the `byok` realm as SPEC §3 describes, idempotently: whatever exists is left as it is
+ * (a drift from the plan is reported, not overwritten), whatever is missing is created. The one
+ * setting it adds to an existing realm is the user profile's unmanagedAttributePolicy when it is
+ * unset, because without it Keycloak silently drops every `byok_*` attribute.
+ *
+ * The plan is data (`realmPlan`); `applyRealmPlan` walks it with an admin client logged in to the
+ * master realm.
+ */
+import type KcAdminClient from '@keycloak/keycloak-admin-client';
+import type ClientRepresentation from '@keycloak/keycloak-admin-client/lib/defs/clientRepresentation.js';
+import { UnmanagedAttributePolicy } from '@keycloak/keycloak-admin-client/lib/defs/userProfileMetadata.js';
+import { REQUIRED_UNMANAGED_ATTRIBUTE_POLICY } from './readiness.js';
+
+export interface DevUser {
+  username: string;
+  tier: string;
+  groups?: string[];
+  realmRoles?: string[];
+}
+
+export interface RealmPlan {
+  realm: string;
+  realmRoles: { name: string; description: string }[];
+  /** Confidential clients with a service account, and what their service account may do. */
+  serviceClients: {
+    clientId: string;
+    description: string;
+    /** Fixed secret (development) or undefined to let Keycloak generate one. */
+    secret: string | undefined;
+    realmManagementRoles: string[];
+    realmRoles: string[];
+  }[];
+  /** The public UI client (authorization code + PKCE). */
+  uiClient: {
+    clientId: string;
+    redirectUris: string[];
+    webOrigins: string[];
+    directAccessGrants: boolean;
+  };
+  groups: string[];
+  users: DevUser[];
+}
+
+export interface PlanOptions {
+  realm: string;
+  /** Development realm: fixed secrets, demo client, team group, users with passwords. */
+  dev: boolean;
+  serviceClientId: string;
+  serviceClientSecret: string | undefined;
+  /** Base URLs of the UI (the service's public URL), for redirect URIs and web origins. */
+  uiOrigins: string[];
+}
+
+export const DEV_INTERNAL_CLIENT = { clientId: 'byok-internal-demo', secret: 'dev-internal-secret' } as const;
+export const DEV_SERVICE_CLIENT_SECRET = 'dev-service-secret';
+export const UI_CLIENT_ID = 'ops-center';
+export const TEAM_GROUP = 'team-alpha';
+
+/** SPEC §3's development users; each one's password is its username. */
+export const DEV_USERS: DevUser[] = [
+  { username: 'alice', tier: 'starter' },
+  { username: 'bob', tier: 'free' },
+  { username: 'carol', tier: 'professional', groups: [TEAM_GROUP] },
+  { username: 'dave', tier: 'enterprise' },
+  { username: 'ops', tier: 'professional', realmRoles: ['byok-admin'] },
+];
+
+export function realmPlan(options: PlanOptions): RealmPlan {
+  const serviceClients: RealmPlan['serviceClients'] = [
+    {
+      clientId: options.serviceClientId,
+      description: 'byok-vault itself: reads and writes byok_* attributes of users and groups',
+      secret: options.serviceClientSecret ?? (options.dev ? DEV_SERVICE_CLIENT_SECRET : undefined),
+      realmManagementRoles: ['view-users', 'manage-users'],
+      realmRoles: [],
+    },
+  ];
+  if (options.dev) {
+    serviceClients.push({
+      clientId: DEV_INTERNAL_CLIENT.clientId,
+      description: 'Development stand-in for an internal service that resolves keys',
+      secret: DEV_INTERNAL_CLIENT.secret,
+      realmManagementRoles: [],
+      realmRoles: ['byok-internal'],
+    });
+  }
+  return {
+    realm: options.realm,
+    realmRoles: [
+      { name: 'byok-internal', description: 'May call /internal/* (resolve keys for users)' },
+      { name: 'byok-admin', description: 'May call /admin/* (team keys, tiers, adoption stats)' },
+    ],
+    serviceClients,
+    uiClient: {
+      clientId: UI_CLIENT_ID,
+      redirectUris: options.uiOrigins.map((origin) => `${origin}/*`),
+      webOrigins: options.uiOrigins,
+      directAccessGrants: options.dev,
+    },
+    groups: options.dev ? [TEAM_GROUP] : [],
+    users: options.dev ? DEV_USERS : [],
+  };
+}
+
+export interface BootstrapReport {
+  created: string[];
+  existing: string[];
+  warnings: string[];
+  /** Secrets Keycloak generated for clients created in this run (shown once to the operator). */
+  generatedSecrets: Record<string, string>;
+}
+
+export async function applyRealmPlan(kc: KcAdminClient, plan: RealmPlan): Promise<BootstrapReport> {
+  const report: BootstrapReport = { created: [], existing: [], warnings: [], generatedSecrets: {} };
+  const realm = plan.realm;
+  const note = (created: boolean, what: string) => (created ? report.created : report.existing).push(what);
+
+  // Realm.
+  const existingRealm = await kc.realms.findOne({ realm });
+  if (!existingRealm) {
+    await kc.realms.create({ realm, enabled: true, displayName: 'byok-vault' });
+  }
+  note(!existingRealm, `realm ${realm}`);
+  kc.setConfig({ realmName: realm });
+
+  // User profile: byok_* attributes are unmanaged; only admins (and so the service) may see and edit them.
+  const profile = await kc.users.getProfile({ realm });
+  if (profile.unmanagedAttributePolicy === undefined) {
+    await kc.users.updateProfile({ ...profile, realm, unmanagedAttributePolicy: UnmanagedAttributePolicy.AdminEdit });
+    note(true, `user profile unmanagedAttributePolicy=${REQUIRED_UNMANAGED_ATTRIBUTE_POLICY}`);
+  } else if (profile.unmanagedAttributePolicy !== REQUIRED_UNMANAGED_ATTRIBUTE_POLICY) {
+    report.warnings.push(
+      `user profile unmanagedAttributePolicy is ${profile.unmanagedAttributePolicy}, not ${REQUIRED_UNMANAGED_ATTRIBUTE_POLICY}; ` +
+        'left unchanged (byok-vault will report not ready until it is changed)',
+    );
+  } else {
+    note(false, `user profile unmanagedAttributePolicy=${REQUIRED_UNMANAGED_ATTRIBUTE_POLICY}`);
+  }
+
+  // Realm roles.
+  for (const role of plan.realmRoles) {
+    const found = await kc.roles.findOneByName({ name: role.name });
+    if (!found) await kc.roles.create({ name: role.name, description: role.description });
+    note(!found, `realm role ${role.name}`);
+  }
+
+  // Confidential clients with service accounts.
+  const realmManagement = await findClient(kc, 'realm-management');
+  for (const spec of plan.serviceClients) {
+    let client = await findClient(kc, spec.clientId);
+    if (!client) {
+      await kc.clients.create({
+        clientId: spec.clientId,
+        description: spec.description,
+        enabled: true,
+        protocol: 'openid-connect',
+        publicClient: false,
+        clientAuthenticatorType: 'client-secret',
+        ...(spec.secret ? { secret: spec.secret } : {}),
+        serviceAccountsEnabled: true,
+        standardFlowEnabled: false,
+        implicitFlowEnabled: false,
+        directAccessGrantsEnabled: false,
+      });
+      client = await findClient(kc, spec.clientId);
+      if (!client?.id) throw new Error(`client ${spec.clientId} was created but cannot be found`);
+      if (!spec.secret) {
+        const secret = await kc.clients.getClientSecret({ id: client.id });
+        if (secret.value) report.generatedSecrets[spec.clientId] = secret.value;
+      }
+      note(true, `client ${spec.clientId}`);
+    } else {
+      note(false, `client ${spec.clientId}`);
+      if (!client.serviceAccountsEnabled) {
+        report.warnings.push(`client ${spec.clientId} exists without a service account; left unchanged`);
+        continue;
+      }
+    }
+    const clientId = client.id as string;
+    const serviceUser = await kc.clients.getServiceAccountUser({ id: clientId });
+    const serviceUserId = serviceUser.id as string;
+    if (spec.realmManagementRoles.length > 0) {
+      if (!realmManagement?.id) throw new Error('the realm has no realm-management client');
+      const have = new Set(
+        (await kc.users.listClientRoleMappings({ id: serviceUserId, clientUniqueId: realmManagement.id })).map((r) => r.name),
+      );
+      const missing = spec.realmManagementRoles.filter((name) => !have.has(name));
+      if (missing.length > 0) {
+        const roles = await Promise.all(
+          missing.map((roleName) => kc.clients.findRole({ id: realmManagement.id as string, roleName })),
+        );
+        await kc.users.addClientRoleMappings({
+          id: serviceUserId,
+          clientUniqueId: realmManagement.id,
+          roles: roles.map((role) => ({ id: role?.id as string, name: role?.name as string })),
+        });
+      }
+      for (const name of spec.realmManagementRoles) {
+        note(missing.includes(name), `client ${spec.clientId} service account role realm-management/${name}`);
+      }
+    }
+    await grantRealmRoles(kc, serviceUserId, spec.realmRoles, `client ${spec.clientId} service account`, note);
+  }
+
+  // The UI's public client.
+  const ui = plan.uiClient;
+  const existingUi = await findClient(kc, ui.clientId);
+  if (!existingUi) {
+    await kc.clients.create({
+      clientId: ui.clientId,
+      name: 'byok-vault ops center',
+      enabled: true,
+      protocol: 'openid-connect',
+      publicClient: true,
+      standardFlowEnabled: true,
+      implicitFlowEnabled: false,
+      directAccessGrantsEnabled: ui.directAccessGrants,
+      serviceAccountsEnabled: false,
+      redirectUris: ui.redirectUris,
+      webOrigins: ui.webOrigins,
+      attributes: {
+        'pkce.code.challenge.method': 'S256',
+        'post.logout.redirect.uris': ui.redirectUris.join('##'),
+      },
+    });
+  }
+  note(!existingUi, `client ${ui.clientId}`);
+
+  // Groups.
+  for (const name of plan.groups) {
+    const found = await findGroup(kc, name);
+    if (!found) await kc.groups.create({ name });
+    note(!found, `group ${name}`);
+  }
+
+  // Users (development only): password = username.
+  for (const user of plan.users) {
+    const [found] = await kc.users.find({ username: user.username, exact: true });
+    let userId = found?.id;
+    if (!found) {
+      const created = await kc.users.create({
+        username: user.username,
+        enabled: true,
+        email: `${user.username}@example.com`,
+        emailVerified: true,
+        firstName: user.username.charAt(0).toUpperCase() + user.username.slice(1),
+        lastName: 'Example',
+        attributes: { subscription_tier: [user.tier] },
+        credentials: [{ type: 'password', value: user.username, temporary: false }],
+      });
+      userId = created.id;
+    }
+    note(!found, `user ${user.username} (${user.tier})`);
+    if (!userId) throw new Error(`user ${user.username} has no id`);
+    for (const groupName of user.groups ?? []) {
+      const group = await findGroup(kc, groupName);
+      if (!group?.id) throw new Error(`group ${groupName} not found`);
+      const memberOf = await kc.users.listGroups({ id: userId });
+      const isMember = memberOf.some((g) => g.id === group.id);
+      if (!isMember) await kc.users.addToGroup({ id: userId, groupId: group.id });
+      note(!isMember, `user ${user.username} in group ${groupName}`);
+    }
+    await grantRealmRoles(kc, userId, user.realmRoles ?? [], `user ${user.username}`, note);
+  }
+  return report;
+}
+
+async function findClient(kc: KcAdminClient, clientId: string): Promise<ClientRepresentation | undefined> {
+  const found = await kc.clients.find({ clientId });
+  return found.find((client) => client.clientId === clientId);
+}
+
+async function findGroup(kc: KcAdminClient, name: string) {
+  const found = await kc.groups.find({ search: name, exact: true });
+  return found.find((group) => group.name === name);
+}
+
+async function grantRealmRoles(
+  kc: KcAdminClient,
+  userId: string,
+  roleNames: string[],
+  who: string,
+  note: (created: boolean, what: string) => void,
+): Promise<void> {
+  if (roleNames.length === 0) return;
+  const have = new Set((await kc.users.listRealmRoleMappings({ id: userId })).map((role) => role.name));
+  for (const name of roleNames) {
+    if (!have.has(name)) {
+      const role = await kc.roles.findOneByName({ name });
+      if (!role?.id) throw new Error(`realm role ${name} not found`);
+      await kc.users.addRealmRoleMappings({ id: userId, roles: [{ id: role.id, name }] });
+    }
+    note(!have.has(name), `${who} realm role ${name}`);
+  }
+}

@@ -36,7 +36,7 @@ export interface TokenVerifierOptions {
 }
 
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
-const MAX_TOKEN_LENGTH = 16 * 1024;
+const MAX_TOKEN_LENGTH = 8 * 1024;
 
 export type TokenVerifier = ReturnType<typeof createTokenVerifier>;
 

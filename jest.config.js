@@ -1,0 +1,25 @@
+// Jest in ESM mode (the Keycloak admin client is ESM-only): run with NODE_OPTIONS=--experimental-vm-modules
+// (the npm scripts do). Type checking is done once by `tsc` in scripts/test.sh; ts-jest only transpiles.
+const common = {
+  preset: 'ts-jest/presets/default-esm',
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
+  },
+};
+
+export default {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/tests/unit/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/tests/integration/**/*.test.ts'],
+      globalSetup: '<rootDir>/tests/support/global-setup.ts',
+      slowTestThreshold: 30,
+      testTimeout: 60_000,
+    },
+  ],
+};

@@ -1,0 +1,43 @@
+# Shared by dev.sh and test.sh: checks the machine and installs what the project needs.
+# shellcheck shell=bash
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+fail() { echo "error: $*" >&2; exit 1; }
+
+require_node() {
+  command -v node >/dev/null 2>&1 || fail "Node.js 20 or newer is needed (https://nodejs.org or Debian: apt-get install nodejs npm)."
+  command -v npm >/dev/null 2>&1 || fail "npm is needed (Debian: apt-get install npm)."
+  local major
+  major="$(node -p 'process.versions.node.split(".")[0]')"
+  [ "$major" -ge 20 ] || fail "Node.js $major found; byok-vault needs 20 or newer."
+}
+
+# npm ci when node_modules is missing or was installed from another package-lock.json.
+ensure_node_modules() {
+  require_node
+  local want have=""
+  want="$(sha256sum "$ROOT/package-lock.json" | cut -d' ' -f1)"
+  [ -f "$ROOT/node_modules/.byok-lock-sha256" ] && have="$(cat "$ROOT/node_modules/.byok-lock-sha256")"
+  if [ "$want" != "$have" ]; then
+    say "installing npm dependencies (npm ci)"
+    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci failed"
+    echo "$want" > "$ROOT/node_modules/.byok-lock-sha256"
+  fi
+}
+
+build() {
+  say "building (tsc)"
+  (cd "$ROOT" && npx --no-install tsc -p tsconfig.build.json) || fail "the TypeScript build failed"
+}
+
+# A development KEK, made once and kept under .data/ so that development data stays readable.
+dev_encryption_keys() {
+  local file="$ROOT/.data/dev-encryption-keys"
+  if [ ! -s "$file" ]; then
+    mkdir -p "$ROOT/.data"
+    (umask 077 && echo "1:$(node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("base64"))')" > "$file")
+  fi
+  cat "$file"
+}

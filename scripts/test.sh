@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Runs every test suite: installs what is missing, type-checks and builds, starts its own Keycloak
+# (ports 18080/19000, in-memory data, so it never meets a running dev stack), bootstraps the realm,
+# runs Jest (unit + integration) and stops what it started. The last line is
+#   tests: N passed, N failed
+# counted from Jest's JSON report. Extra arguments go to Jest (e.g. a test path or -t NAME).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+
+REPORT="$ROOT/.data/jest-report.json"
+KC_STARTED=0
+cleanup() {
+  if [ "$KC_STARTED" = 1 ]; then scripts/keycloak.sh stop test || true; KC_STARTED=0; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ensure_node_modules
+say "type-checking src and tests"
+npx --no-install tsc -p tsconfig.json --noEmit || fail "type errors"
+build
+
+export BYOK_TEST_KEYCLOAK_URL="${BYOK_TEST_KEYCLOAK_URL:-http://127.0.0.1:18080}"
+if scripts/keycloak.sh status test; then
+  say "reusing the test Keycloak that is already running (it is left running)"
+else
+  say "starting the test Keycloak"
+  KC_STARTED=1
+  scripts/keycloak.sh start test
+fi
+say "bootstrapping realm byok (development data)"
+KEYCLOAK_URL="$BYOK_TEST_KEYCLOAK_URL" KEYCLOAK_ADMIN_USERNAME=admin KEYCLOAK_ADMIN_PASSWORD=admin \
+  node dist/cli/main.js bootstrap-realm --dev --quiet
+
+say "running Jest"
+mkdir -p "$(dirname "$REPORT")"
+rm -f "$REPORT"
+set +e
+NODE_OPTIONS="--experimental-vm-modules --no-warnings=ExperimentalWarning" \
+  npx --no-install jest --ci --json --outputFile="$REPORT" "$@"
+JEST_STATUS=$?
+set -e
+
+cleanup
+if [ ! -s "$REPORT" ]; then
+  echo "Jest wrote no report (exit $JEST_STATUS)" >&2
+  echo "tests: 0 passed, 1 failed"
+  exit 1
+fi
+# Suites that could not run count as failures too.
+SUMMARY="$(node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const failed = r.numFailedTests + r.numRuntimeErrorTestSuites;
+  process.stdout.write(`${r.numPassedTests} ${failed}`);
+' "$REPORT")"
+PASSED="${SUMMARY% *}"
+FAILED="${SUMMARY#* }"
+echo "tests: $PASSED passed, $FAILED failed"
+if [ "$JEST_STATUS" -ne 0 ] || [ "$FAILED" -ne 0 ]; then exit 1; fi

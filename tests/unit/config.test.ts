@@ -1,0 +1,59 @@
+import { ConfigError, loadConfig } from '../../src/config/config.js';
+
+const validKeys = `1:${Buffer.alloc(32, 1).toString('base64')}`;
+const valid = { KEYCLOAK_URL: 'http://127.0.0.1:8080/', KEYCLOAK_CLIENT_SECRET: 's3cret', ENCRYPTION_KEYS: validKeys };
+
+function problemsOf(env: Record<string, string | undefined>): readonly string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  test('applies defaults and derives the pinned issuer', () => {
+    const config = loadConfig(valid);
+    expect(config.port).toBe(8787);
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.keycloak).toMatchObject({
+      url: 'http://127.0.0.1:8080',
+      realm: 'byok',
+      issuer: 'http://127.0.0.1:8080/realms/byok',
+      clientId: 'byok-service',
+    });
+    expect(config.keyring.activeVersion).toBe(1);
+  });
+
+  test('the config is frozen: nothing can change it after start-up', () => {
+    const config = loadConfig(valid);
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.keycloak)).toBe(true);
+    expect(() => {
+      (config.keycloak as { url: string }).url = 'http://evil';
+    }).toThrow(TypeError);
+  });
+
+  test('lists every problem at once, naming each variable', () => {
+    const problems = problemsOf({ ENCRYPTION_KEYS: '1:tooshort', PORT: '70000', LOG_LEVEL: 'loud' });
+    const text = problems.join('\n');
+    expect(text).toContain('KEYCLOAK_URL is required');
+    expect(text).toContain('KEYCLOAK_CLIENT_SECRET is required');
+    expect(text).toContain('PORT must be a whole number from 0 to 65535');
+    expect(text).toContain('LOG_LEVEL must be one of');
+    expect(text).toMatch(/ENCRYPTION_KEYS entry 1 \(version 1\): key decodes to \d+ bytes/);
+    expect(problems).toHaveLength(5);
+  });
+
+  test('rejects a Keycloak URL that is not http(s) or carries a query', () => {
+    expect(problemsOf({ ...valid, KEYCLOAK_URL: 'ftp://kc' }).join()).toContain('KEYCLOAK_URL must be an http(s) URL');
+    expect(problemsOf({ ...valid, KEYCLOAK_URL: 'http://kc?x=1' }).join()).toContain('KEYCLOAK_URL must be an http(s) URL');
+  });
+
+  test('the error message never contains the client secret', () => {
+    const secret = 'super-secret-value';
+    expect(problemsOf({ KEYCLOAK_CLIENT_SECRET: secret }).join()).not.toContain(secret);
+  });
+});

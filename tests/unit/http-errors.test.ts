@@ -1,0 +1,84 @@
+/**
+ * The HTTP surface's error contract (SPEC §5), with in-memory stand-ins for the token verifier and
+ * readiness (the project's own interfaces; the real ones are covered by the integration suites).
+ */
+import request from 'supertest';
+import { loadConfig } from '../../src/config/config.js';
+import { AppError } from '../../src/errors.js';
+import { createApp } from '../../src/http/app.js';
+import type { Principal } from '../../src/keycloak/token-verifier.js';
+import { createLogger } from '../../src/observability/logger.js';
+
+const config = loadConfig({
+  KEYCLOAK_URL: 'http://kc.invalid',
+  KEYCLOAK_CLIENT_SECRET: 'x',
+  ENCRYPTION_KEYS: `1:${Buffer.alloc(32).toString('base64')}`,
+  BODY_LIMIT_BYTES: '2048',
+});
+
+const alice: Principal = { subject: 'u-1', username: 'alice', clientId: 'ops-center', realmRoles: new Set(['byok-admin', 'other']), expiresAt: 0 };
+const verifier = {
+  async verify(token: string): Promise<Principal> {
+    if (token === 'good') return alice;
+    if (token === 'explode') throw new Error('boom: internal detail');
+    throw new AppError('UNAUTHENTICATED', { message: 'The bearer token is not valid: expired.' });
+  },
+};
+const readiness = { check: async () => ({ ready: true, reason: undefined, checks: [] }) };
+const app = createApp({ config, logger: createLogger({ level: 'silent' }), verifier, readiness });
+
+describe('HTTP error contract', () => {
+  test('errors have the shape {error: {code, message, requestId}} and the id is echoed in a header', async () => {
+    const response = await request(app).get('/api/v1/me');
+    expect(response.status).toBe(401);
+    expect(response.body).toEqual({
+      error: { code: 'UNAUTHENTICATED', message: expect.any(String), requestId: response.headers['x-request-id'] },
+    });
+    expect(response.headers['www-authenticate']).toBe('Bearer realm="byok"');
+  });
+
+  test("a caller's well-formed X-Request-Id is kept, a hostile one replaced", async () => {
+    const kept = await request(app).get('/api/v1/me').set('X-Request-Id', 'trace-123.abc');
+    expect(kept.body.error.requestId).toBe('trace-123.abc');
+    const replaced = await request(app).get('/api/v1/me').set('X-Request-Id', 'evil <script>"' + 'x'.repeat(200));
+    expect(replaced.body.error.requestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  test('an unexpected error is a 500 INTERNAL that hides its message', async () => {
+    const response = await request(app).get('/api/v1/me').set('Authorization', 'Bearer explode');
+    expect(response.status).toBe(500);
+    expect(response.body.error.code).toBe('INTERNAL');
+    expect(JSON.stringify(response.body)).not.toContain('boom');
+  });
+
+  test('malformed JSON is 400 MALFORMED_JSON and an oversized body 413 PAYLOAD_TOO_LARGE', async () => {
+    const bad = await request(app).post('/api/v1/me').set('Authorization', 'Bearer good').set('content-type', 'application/json').send('{"a":');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('MALFORMED_JSON');
+    const big = await request(app)
+      .post('/api/v1/me')
+      .set('Authorization', 'Bearer good')
+      .set('content-type', 'application/json')
+      .send(JSON.stringify({ a: 'x'.repeat(4096) }));
+    expect(big.status).toBe(413);
+    expect(big.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  test('an anonymous request is refused before its body is read', async () => {
+    const response = await request(app).post('/api/v1/me').set('content-type', 'application/json').send('{"a":');
+    expect(response.status).toBe(401);
+  });
+
+  test('unknown routes are 404 NOT_FOUND in the same shape', async () => {
+    const response = await request(app).get('/nope');
+    expect(response.status).toBe(404);
+    expect(response.body.error.code).toBe('NOT_FOUND');
+  });
+
+  test('/api/v1/me shows only byok roles of the caller', async () => {
+    const response = await request(app).get('/api/v1/me').set('Authorization', 'Bearer good');
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ subject: 'u-1', username: 'alice', clientId: 'ops-center', roles: ['byok-admin'] });
+    expect(response.headers['cache-control']).toBe('no-store');
+  });
+});

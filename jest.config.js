@@ -11,6 +11,8 @@ const common = {
 };
 
 export default {
+  // Integration tests wait on a real Keycloak (realm creation takes seconds on 2 cores).
+  testTimeout: 60_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/tests/unit/**/*.test.ts'] },
     {
@@ -19,7 +21,6 @@ export default {
       testMatch: ['<rootDir>/tests/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/tests/support/global-setup.ts',
       slowTestThreshold: 30,
-      testTimeout: 60_000,
     },
   ],
 };

@@ -95,6 +95,10 @@ is_running() {
   [ -f "$PID_FILE" ] && kill -0 "$(cat "$PID_FILE")" 2>/dev/null
 }
 
+group_alive() {
+  pgrep -g "$1" >/dev/null 2>&1
+}
+
 is_ready() {
   curl -fsS -m 2 "$READY_URL" 2>/dev/null | grep -q '"status": *"UP"'
 }
@@ -153,12 +157,16 @@ stop() {
   fi
   local pid
   pid="$(cat "$PID_FILE")"
-  kill -TERM "$pid" 2>/dev/null || true
+  # kc.sh was started with setsid: its process group holds kc.sh and the JVM it launched.
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
   for _ in $(seq 1 30); do
-    kill -0 "$pid" 2>/dev/null || break
+    group_alive "$pid" || break
     sleep 1
   done
-  kill -0 "$pid" 2>/dev/null && { log "Keycloak ($INSTANCE) did not stop in 30s; killing it"; kill -KILL "$pid" 2>/dev/null || true; }
+  if group_alive "$pid"; then
+    log "Keycloak ($INSTANCE) did not stop in 30s; killing it"
+    kill -KILL -- "-$pid" 2>/dev/null || true
+  fi
   rm -f "$PID_FILE"
   log "$INSTANCE instance stopped"
 }

@@ -5,35 +5,13 @@
 import type { Server } from 'node:http';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { createApp } from './http/app.js';
-import { createKeycloakAdmin } from './keycloak/admin-client.js';
-import { createReadiness } from './keycloak/readiness.js';
-import { createServiceTokenCache } from './keycloak/service-token.js';
-import { createTokenVerifier } from './keycloak/token-verifier.js';
+import { createKeycloakAccess } from './keycloak/keycloak-access.js';
 import { createLogger, type Logger } from './observability/logger.js';
 
 export function createService(config: Config, logger: Logger) {
-  const tokens = createServiceTokenCache({
-    tokenUrl: `${config.keycloak.issuer}/protocol/openid-connect/token`,
-    clientId: config.keycloak.clientId,
-    clientSecret: config.keycloak.clientSecret,
-    timeoutMs: config.keycloak.timeoutMs,
-    refreshSkewSeconds: config.keycloak.tokenRefreshSkewSeconds,
-    onBackgroundError: (error) => logger.warn({ msg: (error as Error).message }, 'service token refresh failed'),
-  });
-  const admin = createKeycloakAdmin({
-    url: config.keycloak.url,
-    realm: config.keycloak.realm,
-    timeoutMs: config.keycloak.timeoutMs,
-    tokens,
-  });
-  const verifier = createTokenVerifier({
-    url: config.keycloak.url,
-    realm: config.keycloak.realm,
-    timeoutMs: config.keycloak.timeoutMs,
-  });
-  const readiness = createReadiness({ issuer: config.keycloak.issuer, timeoutMs: config.keycloak.timeoutMs, tokens, admin });
-  const app = createApp({ config, logger, verifier, readiness });
-  return { app, tokens, admin, verifier, readiness };
+  const keycloak = createKeycloakAccess(config, logger);
+  const app = createApp({ config, logger, verifier: keycloak.verifier, readiness: keycloak.readiness });
+  return { app, ...keycloak };
 }
 
 export async function start(env: Record<string, string | undefined>): Promise<{ server: Server; stop: () => Promise<void> }> {

@@ -5,11 +5,13 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/config.js';
 import { bootstrapRealm, bootstrapRealmHelp } from './bootstrap-realm.js';
+import { doctor, doctorHelp } from './doctor.js';
 
 const usage = `byok <command> [options]
 
 Commands:
   bootstrap-realm   create the realm, roles and clients (idempotent); --dev adds the dev users
+  doctor            check configuration, Keycloak, the service account and the realm policy
 
 Run "byok <command> --help" for a command's options.`;
 
@@ -31,6 +33,14 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
         return 0;
       }
       return bootstrapRealm({ dev: values.dev ?? false, quiet: values.quiet ?? false }, env, out);
+    }
+    case 'doctor': {
+      const { values } = parseArgs({ args: rest, options: { help: { type: 'boolean', short: 'h' } } });
+      if (values.help) {
+        out(doctorHelp);
+        return 0;
+      }
+      return doctor(env, out);
     }
     default:
       process.stderr.write(`byok: unknown command "${command}"\n\n${usage}\n`);

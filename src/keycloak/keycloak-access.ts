@@ -1,0 +1,36 @@
+/**
+ * Everything the service and the CLI need to talk to Keycloak, built from Config in one place:
+ * the service token cache, the admin adapter fed by it, the incoming-token verifier and readiness.
+ */
+import type { Config } from '../config/config.js';
+import type { Logger } from '../observability/logger.js';
+import { createKeycloakAdmin } from './admin-client.js';
+import { createReadiness } from './readiness.js';
+import { createServiceTokenCache } from './service-token.js';
+import { createTokenVerifier } from './token-verifier.js';
+
+export type KeycloakAccess = ReturnType<typeof createKeycloakAccess>;
+
+export function createKeycloakAccess(config: Config, logger: Logger) {
+  const tokens = createServiceTokenCache({
+    tokenUrl: `${config.keycloak.issuer}/protocol/openid-connect/token`,
+    clientId: config.keycloak.clientId,
+    clientSecret: config.keycloak.clientSecret,
+    timeoutMs: config.keycloak.timeoutMs,
+    refreshSkewSeconds: config.keycloak.tokenRefreshSkewSeconds,
+    onBackgroundError: (error) => logger.warn({ msg: (error as Error).message }, 'service token refresh failed'),
+  });
+  const admin = createKeycloakAdmin({
+    url: config.keycloak.url,
+    realm: config.keycloak.realm,
+    timeoutMs: config.keycloak.timeoutMs,
+    tokens,
+  });
+  const verifier = createTokenVerifier({
+    url: config.keycloak.url,
+    realm: config.keycloak.realm,
+    timeoutMs: config.keycloak.timeoutMs,
+  });
+  const readiness = createReadiness({ issuer: config.keycloak.issuer, timeoutMs: config.keycloak.timeoutMs, tokens, admin });
+  return { tokens, admin, verifier, readiness };
+}

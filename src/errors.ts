@@ -14,6 +14,20 @@ export const ERROR_CODES = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The request body must be application/json.' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed.' },
+  /** A provider id that is not in the registry (SPEC §6.1). */
+  UNKNOWN_PROVIDER: { status: 400, message: 'Unknown provider.' },
+  /** The API key does not look like a key of the named provider (soft format check). */
+  INVALID_KEY_FORMAT: { status: 400, message: 'The API key does not look like a key of this provider.' },
+  /** A custom base URL that is not https, or points at a loopback, private or link-local address. */
+  INVALID_BASE_URL: { status: 400, message: 'The base URL is not allowed.' },
+  /** The caller's subscription tier does not include adding keys; `details.requiredTier` says which does. */
+  TIER_REQUIRED: { status: 403, message: 'Your subscription tier does not include adding API keys.' },
+  /** The owner already holds the maximum number of keys for this provider. */
+  KEY_LIMIT_REACHED: { status: 409, message: 'The maximum number of keys for this provider is reached.' },
+  /** No such key for this owner (another owner's key is reported the same way). */
+  KEY_NOT_FOUND: { status: 404, message: 'No such key.' },
+  /** No such user or group. */
+  OWNER_NOT_FOUND: { status: 404, message: 'No such user or group.' },
   /** Keycloak did not answer, or answered with a server error; the caller may retry. */
   KEYCLOAK_UNAVAILABLE: { status: 503, message: 'The identity server is unavailable; retry later.' },
   /** The service is up but not ready (see /readyz for the reason). */

@@ -5,13 +5,33 @@
 import type { Server } from 'node:http';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { createApp } from './http/app.js';
+import { createEnvelopeCodec } from './crypto/envelope.js';
 import { createKeycloakAccess } from './keycloak/keycloak-access.js';
+import { createKeycloakOwnerStore } from './keycloak/owner-store.js';
 import { createLogger, type Logger } from './observability/logger.js';
+import { createProviderRegistry } from './providers/registry.js';
+import { createKeyTester } from './providers/tester.js';
+import { checkBaseUrl } from './providers/url-policy.js';
+import { createInProcessLocks } from './vault/in-process-locks.js';
+import { createKeyService } from './vault/key-service.js';
 
 export function createService(config: Config, logger: Logger) {
   const keycloak = createKeycloakAccess(config, logger);
-  const app = createApp({ config, logger, verifier: keycloak.verifier, readiness: keycloak.readiness });
-  return { app, ...keycloak };
+  const registry = createProviderRegistry({ baseUrlOverrides: config.providers.baseUrlOverrides });
+  const urlPolicy = config.providers.urlPolicy;
+  const keys = createKeyService({
+    store: createKeycloakOwnerStore(keycloak.admin),
+    locks: createInProcessLocks(),
+    codec: createEnvelopeCodec(config.keyring),
+    registry,
+    tester: createKeyTester({ registry, timeoutMs: config.providers.testTimeoutMs, urlPolicy }),
+    checkBaseUrl: (raw) => checkBaseUrl(raw, urlPolicy),
+    limits: config.vault,
+    now: () => new Date(),
+    log: logger,
+  });
+  const app = createApp({ config, logger, verifier: keycloak.verifier, readiness: keycloak.readiness, keys, registry });
+  return { app, keys, registry, ...keycloak };
 }
 
 export async function start(env: Record<string, string | undefined>): Promise<{ server: Server; stop: () => Promise<void> }> {

@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 import { parseKeyring, type Keyring } from '../crypto/keyring.js';
+import { PROVIDER_IDS, type ProviderId } from '../providers/registry.js';
+import { TIERS, type Tier } from '../vault/tiers.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -38,6 +40,45 @@ const int = (name: string, min: number, max: number, fallback: number) =>
       return parsed;
     });
 
+const bool = (name: string) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === '') return false;
+      if (/^(1|true|yes|on)$/i.test(value)) return true;
+      if (/^(0|false|no|off)$/i.test(value)) return false;
+      ctx.addIssue({ code: 'custom', message: `${name} must be true or false` });
+      return z.NEVER;
+    });
+
+/** `starter:3,enterprise:25` → per-tier key limits. */
+const tierLimits = z
+  .string()
+  .trim()
+  .optional()
+  .transform((value, ctx) => {
+    const limits: Partial<Record<Tier, number>> = {};
+    for (const entry of (value ?? '').split(',').map((part) => part.trim()).filter(Boolean)) {
+      const [tier, count] = entry.split(':').map((part) => part.trim());
+      const limit = Number(count);
+      if (!(TIERS as readonly string[]).includes(tier ?? '') || !Number.isInteger(limit) || limit < 0 || limit > 1000) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `BYOK_TIER_KEY_LIMITS entry "${entry}" must be <tier>:<0..1000> with tier one of ${TIERS.join(', ')}`,
+        });
+        continue;
+      }
+      limits[tier as Tier] = limit;
+    }
+    return limits;
+  });
+
+/** Providers whose base URL an operator may override with `<PROVIDER>_BASE_URL` (not `custom`). */
+const OVERRIDABLE_PROVIDERS = PROVIDER_IDS.filter((id) => id !== 'custom');
+const baseUrlOverrideVariable = (provider: ProviderId) => `${provider.toUpperCase()}_BASE_URL`;
+
 const envSchema = z.object({
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   PORT: int('PORT', 0, 65535, 8787),
@@ -63,6 +104,16 @@ const envSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: int('SHUTDOWN_TIMEOUT_MS', 0, 120_000, 10_000),
   /** Express `trust proxy` hop count, for the client address in logs behind a load balancer. */
   TRUST_PROXY_HOPS: int('TRUST_PROXY_HOPS', 0, 10, 0),
+  /** Lowest tier that may add keys or replace secrets (SPEC §4.4). */
+  BYOK_MIN_TIER: z.enum(TIERS, { error: `BYOK_MIN_TIER must be one of ${TIERS.join(', ')}` }).default('starter'),
+  BYOK_MAX_KEYS_PER_PROVIDER: int('BYOK_MAX_KEYS_PER_PROVIDER', 1, 1000, 10),
+  BYOK_TIER_KEY_LIMITS: tierLimits,
+  /** Let users' custom base URLs use plain http (development only). */
+  ALLOW_INSECURE_BASE_URLS: bool('ALLOW_INSECURE_BASE_URLS'),
+  /** Let users' custom base URLs point at loopback, private or link-local addresses (development only). */
+  ALLOW_PRIVATE_BASE_URLS: bool('ALLOW_PRIVATE_BASE_URLS'),
+  KEY_TEST_TIMEOUT_MS: int('KEY_TEST_TIMEOUT_MS', 100, 120_000, 10_000),
+  ...Object.fromEntries(OVERRIDABLE_PROVIDERS.map((provider) => [baseUrlOverrideVariable(provider), httpUrl(baseUrlOverrideVariable(provider)).optional()])),
 });
 
 export interface Config {
@@ -80,6 +131,17 @@ export interface Config {
     readonly tokenRefreshSkewSeconds: number;
   };
   readonly keyring: Keyring;
+  readonly vault: {
+    readonly minTier: Tier;
+    readonly maxKeysPerProvider: number;
+    readonly perTier: Readonly<Partial<Record<Tier, number>>>;
+  };
+  readonly providers: {
+    /** Operator overrides of providers' base URLs (`OPENAI_BASE_URL`, ...). */
+    readonly baseUrlOverrides: Readonly<Partial<Record<ProviderId, string>>>;
+    readonly urlPolicy: { readonly allowInsecureHttp: boolean; readonly allowPrivateNetworks: boolean };
+    readonly testTimeoutMs: number;
+  };
   readonly http: {
     readonly bodyLimitBytes: number;
     readonly trustProxyHops: number;
@@ -123,6 +185,17 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       tokenRefreshSkewSeconds: e.SERVICE_TOKEN_REFRESH_SKEW_SECONDS,
     },
     keyring: keyring.keyring,
+    vault: { minTier: e.BYOK_MIN_TIER, maxKeysPerProvider: e.BYOK_MAX_KEYS_PER_PROVIDER, perTier: e.BYOK_TIER_KEY_LIMITS },
+    providers: {
+      baseUrlOverrides: Object.fromEntries(
+        OVERRIDABLE_PROVIDERS.flatMap((provider) => {
+          const url = (e as Record<string, unknown>)[baseUrlOverrideVariable(provider)];
+          return typeof url === 'string' ? [[provider, url]] : [];
+        }),
+      ),
+      urlPolicy: { allowInsecureHttp: e.ALLOW_INSECURE_BASE_URLS, allowPrivateNetworks: e.ALLOW_PRIVATE_BASE_URLS },
+      testTimeoutMs: e.KEY_TEST_TIMEOUT_MS,
+    },
     http: {
       bodyLimitBytes: e.BODY_LIMIT_BYTES,
       trustProxyHops: e.TRUST_PROXY_HOPS,

@@ -7,10 +7,15 @@ import type { Config } from '../config/config.js';
 import type { Readiness } from '../keycloak/readiness.js';
 import type { TokenVerifier } from '../keycloak/token-verifier.js';
 import type { Logger } from '../observability/logger.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+import type { KeyService } from '../vault/key-service.js';
 import { authenticate } from './middleware/auth.js';
 import { errorHandler, notFoundHandler } from './middleware/errors.js';
 import { requestContext } from './middleware/request-context.js';
 import { healthRoutes } from './routes/health.js';
+import { adminRoutes } from './routes/admin.js';
+import { byokRoutes } from './routes/byok.js';
+import { internalRoutes } from './routes/internal.js';
 import { meRoutes } from './routes/me.js';
 
 export interface AppDeps {
@@ -18,6 +23,8 @@ export interface AppDeps {
   logger: Logger;
   verifier: Pick<TokenVerifier, 'verify'>;
   readiness: Pick<Readiness, 'check'>;
+  keys: KeyService;
+  registry: Pick<ProviderRegistry, 'list'>;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -31,7 +38,15 @@ export function createApp(deps: AppDeps): express.Express {
   // Authenticate before reading a body: an anonymous caller gets its 401 without us parsing anything.
   api.use(authenticate(deps.verifier, deps.config.keycloak.realm));
   api.use(express.json({ limit: deps.config.http.bodyLimitBytes, strict: true }));
+  api.use((_req, res, next) => {
+    // Nothing the API answers belongs in a shared cache (and /internal/resolve carries secrets).
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
   api.use(meRoutes());
+  api.use(byokRoutes(deps));
+  api.use(internalRoutes());
+  api.use(adminRoutes(deps));
   app.use('/api/v1', api);
 
   app.use(notFoundHandler);

@@ -6,12 +6,13 @@
  * mistaken for "not found".
  */
 import KcAdminClient from '@keycloak/keycloak-admin-client';
+import type GroupRepresentation from '@keycloak/keycloak-admin-client/lib/defs/groupRepresentation.js';
 import type UserRepresentation from '@keycloak/keycloak-admin-client/lib/defs/userRepresentation.js';
 import type { UserProfileConfig } from '@keycloak/keycloak-admin-client/lib/defs/userProfileMetadata.js';
 import { AppError } from '../errors.js';
 import type { ServiceTokenCache } from './service-token.js';
 
-export type { UserRepresentation, UserProfileConfig };
+export type { GroupRepresentation, UserRepresentation, UserProfileConfig };
 
 export interface KeycloakAdminOptions {
   url: string;
@@ -89,6 +90,19 @@ export function createKeycloakAdmin(options: KeycloakAdminOptions) {
      */
     async putUser(userId: string, user: UserRepresentation): Promise<void> {
       await call('users.update', (kc) => kc.users.update({ id: userId }, user));
+    },
+    /** The group, read fresh, or undefined when there is no such group. */
+    async getGroup(groupId: string): Promise<GroupRepresentation | undefined> {
+      try {
+        return await call('groups.findOne', (kc) => kc.groups.findOne({ id: groupId }));
+      } catch (error) {
+        if (keycloakStatusOf(error) === 404) return undefined;
+        throw error;
+      }
+    },
+    /** Writes the full group back (Keycloak replaces the group's attribute map too). */
+    async putGroup(groupId: string, group: GroupRepresentation): Promise<void> {
+      await call('groups.update', (kc) => kc.groups.update({ id: groupId }, group));
     },
     async getUserProfileConfig(): Promise<UserProfileConfig> {
       return call('users.getProfile', (kc) => kc.users.getProfile());

@@ -7,7 +7,12 @@ import { loadConfig } from '../../src/config/config.js';
 import { AppError } from '../../src/errors.js';
 import { createApp } from '../../src/http/app.js';
 import type { Principal } from '../../src/keycloak/token-verifier.js';
+import { createEnvelopeCodec } from '../../src/crypto/envelope.js';
 import { createLogger } from '../../src/observability/logger.js';
+import { createProviderRegistry } from '../../src/providers/registry.js';
+import { createInProcessLocks } from '../../src/vault/in-process-locks.js';
+import { createKeyService } from '../../src/vault/key-service.js';
+import { createInMemoryStore } from '../support/in-memory-store.js';
 
 const config = loadConfig({
   KEYCLOAK_URL: 'http://kc.invalid',
@@ -25,7 +30,20 @@ const verifier = {
   },
 };
 const readiness = { check: async () => ({ ready: true, reason: undefined, checks: [] }) };
-const app = createApp({ config, logger: createLogger({ level: 'silent' }), verifier, readiness });
+const logger = createLogger({ level: 'silent' });
+const registry = createProviderRegistry();
+const keys = createKeyService({
+  store: createInMemoryStore().store,
+  locks: createInProcessLocks(),
+  codec: createEnvelopeCodec(config.keyring),
+  registry,
+  tester: { test: async () => ({ status: 'valid', testedAt: new Date().toISOString() }) },
+  checkBaseUrl: async () => ({ ok: false, reason: 'not in this test' }),
+  limits: config.vault,
+  now: () => new Date(),
+  log: logger,
+});
+const app = createApp({ config, logger, verifier, readiness, keys, registry });
 
 describe('HTTP error contract', () => {
   test('errors have the shape {error: {code, message, requestId}} and the id is echoed in a header', async () => {

@@ -1,0 +1,86 @@
+/**
+ * Request schemas (zod) for every body and parameter of the API. The same schemas will generate the
+ * OpenAPI document; routes parse with `parseBody`/`parseParam`, which turn failures into stable codes.
+ */
+import { z } from 'zod';
+import { isKeyId } from '../crypto/envelope.js';
+import { AppError } from '../errors.js';
+import { MAX_KEY_LENGTH } from '../providers/key-format.js';
+import { isProviderId, type ProviderId } from '../providers/registry.js';
+import { MAX_BASE_URL_LENGTH } from '../providers/url-policy.js';
+import { TIERS } from '../vault/tiers.js';
+
+export const LABEL_MAX_LENGTH = 64;
+
+// Printable text without control characters; labels are shown in the UI and written to audit logs.
+const label = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(LABEL_MAX_LENGTH, `at most ${LABEL_MAX_LENGTH} characters`)
+  .regex(/^[^\p{Cc}\p{Cf}]*$/u, 'must not contain control characters');
+
+// The key itself: the format check proper (per provider) happens in the vault.
+const apiKey = z.string().min(1, 'must not be empty').max(MAX_KEY_LENGTH, `at most ${MAX_KEY_LENGTH} characters`);
+
+const expiresAt = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time, e.g. 2027-01-31T00:00:00Z' });
+
+// Providers are checked separately so that an unknown one gets UNKNOWN_PROVIDER, not a generic 400.
+const provider = z.string().max(64);
+
+export const addKeyBody = z.strictObject({
+  provider,
+  apiKey,
+  label: label.optional(),
+  baseUrl: z.string().max(MAX_BASE_URL_LENGTH).optional(),
+  expiresAt: expiresAt.nullable().optional(),
+  keyId: z.string().max(64).optional(),
+});
+
+export const patchKeyBody = z
+  .strictObject({
+    label: label.optional(),
+    enabled: z.boolean().optional(),
+    expiresAt: expiresAt.nullable().optional(),
+    apiKey: apiKey.optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, { message: 'name at least one of label, enabled, expiresAt, apiKey' });
+
+export const preferencesBody = z.strictObject({ strict: z.boolean() });
+
+export const tierBody = z.strictObject({ tier: z.enum(TIERS) });
+
+/** Parses a JSON body; failures are 400 VALIDATION_FAILED with `details` per field (never the values). */
+export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
+  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new AppError('VALIDATION_FAILED', { message: 'The request body must be a JSON object.' });
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    throw new AppError('VALIDATION_FAILED', {
+      details: parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+    });
+  }
+  return parsed.data;
+}
+
+export function parseProvider(raw: unknown): ProviderId {
+  if (!isProviderId(raw)) {
+    throw new AppError('UNKNOWN_PROVIDER', {
+      message: `Unknown provider${typeof raw === 'string' && raw.length <= 64 && /^[\w.-]*$/.test(raw) ? ` "${raw}"` : ''}; see GET /api/v1/byok/providers.`,
+    });
+  }
+  return raw;
+}
+
+/** A key id that cannot exist is reported like a missing key. */
+export function parseKeyId(raw: unknown): string {
+  if (typeof raw !== 'string' || !isKeyId(raw)) throw new AppError('KEY_NOT_FOUND');
+  return raw;
+}
+
+/** Keycloak ids (users and groups): UUIDs, or federated ids; anything else cannot exist. */
+export function parseOwnerId(raw: unknown): string {
+  if (typeof raw !== 'string' || !/^[A-Za-z0-9-]{1,64}$/.test(raw)) throw new AppError('OWNER_NOT_FOUND');
+  return raw;
+}

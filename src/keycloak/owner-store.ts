@@ -1,0 +1,78 @@
+/**
+ * The vault's OwnerStore on Keycloak (SPEC §4): a user's or group's keys are the multi-valued
+ * attributes `byok_<provider>_keys`, preferences `byok_preferences`, the tier `subscription_tier`.
+ *
+ * Keycloak replaces the whole attribute map on PUT and keeps no version, so `save` writes back the
+ * full representation that `load` read (every other attribute and field as it was), with only the
+ * changed byok_* attributes replaced. Callers hold the owner's lock between load and save.
+ */
+import { PROVIDER_IDS, type ProviderId } from '../providers/registry.js';
+import type { OwnerChange, OwnerRef, OwnerStore, Preferences, SealedKey, StoredOwner } from '../vault/ports.js';
+import { DEFAULT_PREFERENCES } from '../vault/ports.js';
+import { parseTier } from '../vault/tiers.js';
+import type { GroupRepresentation, KeycloakAdmin, UserRepresentation } from './admin-client.js';
+import { fromAttributeValues, GROUP_ATTRIBUTE_MAX_LENGTH, toAttributeValues, USER_ATTRIBUTE_MAX_LENGTH } from './attribute-codec.js';
+
+export const keysAttribute = (provider: ProviderId) => `byok_${provider}_keys`;
+export const PREFERENCES_ATTRIBUTE = 'byok_preferences';
+export const TIER_ATTRIBUTE = 'subscription_tier';
+
+type Attributes = Record<string, string[]>;
+
+interface Revision {
+  kind: 'user' | 'group';
+  representation: UserRepresentation | GroupRepresentation;
+}
+
+export function createKeycloakOwnerStore(admin: Pick<KeycloakAdmin, 'getUser' | 'putUser' | 'getGroup' | 'putGroup'>): OwnerStore {
+  return {
+    async load(owner: OwnerRef): Promise<StoredOwner | undefined> {
+      const representation = owner.kind === 'user' ? await admin.getUser(owner.id) : await admin.getGroup(owner.id);
+      if (!representation?.id) return undefined;
+      const attributes = (representation.attributes ?? {}) as Attributes;
+      const sealed = new Map<ProviderId, SealedKey[]>();
+      const unreadable: { provider: ProviderId; keyId?: string; problem: string }[] = [];
+      for (const provider of PROVIDER_IDS) {
+        const values = attributes[keysAttribute(provider)];
+        if (!values || values.length === 0) continue;
+        const read = fromAttributeValues(values);
+        sealed.set(provider, read.envelopes.map(({ keyId, envelope }) => ({ keyId, envelope })));
+        for (const problem of read.problems) unreadable.push({ provider, ...problem });
+      }
+      const revision: Revision = { kind: owner.kind, representation };
+      return {
+        owner,
+        tier: owner.kind === 'user' ? parseTier(attributes[TIER_ATTRIBUTE]?.[0]) : undefined,
+        sealed,
+        preferences: parsePreferences(attributes[PREFERENCES_ATTRIBUTE]?.[0]),
+        unreadable,
+        revision,
+      };
+    },
+
+    async save(loaded: StoredOwner, change: OwnerChange): Promise<void> {
+      const { kind, representation } = loaded.revision as Revision;
+      const attributes: Attributes = { ...((representation.attributes ?? {}) as Attributes) };
+      const maxLength = kind === 'user' ? USER_ATTRIBUTE_MAX_LENGTH : GROUP_ATTRIBUTE_MAX_LENGTH;
+      for (const [provider, keys] of change.sealed ?? []) {
+        const values = keys.flatMap((key) => toAttributeValues(key.envelope, maxLength));
+        if (values.length > 0) attributes[keysAttribute(provider)] = values;
+        else delete attributes[keysAttribute(provider)];
+      }
+      if (change.preferences) attributes[PREFERENCES_ATTRIBUTE] = [JSON.stringify({ strict: change.preferences.strict })];
+      if (change.tier) attributes[TIER_ATTRIBUTE] = [change.tier];
+      if (kind === 'user') await admin.putUser(loaded.owner.id, { ...(representation as UserRepresentation), attributes });
+      else await admin.putGroup(loaded.owner.id, { ...(representation as GroupRepresentation), attributes });
+    },
+  };
+}
+
+function parsePreferences(raw: string | undefined): Preferences {
+  if (!raw) return DEFAULT_PREFERENCES;
+  try {
+    const parsed = JSON.parse(raw) as { strict?: unknown };
+    return { strict: parsed.strict === true };
+  } catch {
+    return DEFAULT_PREFERENCES;
+  }
+}

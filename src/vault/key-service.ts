@@ -1,0 +1,392 @@
+/**
+ * Key management for one owner (a user, or a group for team keys): add, replace, relabel, enable,
+ * delete, test; tier gate and limits (SPEC §4.4); preferences. Every write follows SPEC §4.3: take the
+ * owner's lock, read the owner fresh, change only byok_* state, write back, release, then tell
+ * `onWrite` (cache invalidation). Tier and limits are checked inside the lock, against the fresh read,
+ * so concurrent writers can neither lose a key nor exceed a limit.
+ */
+import { DecryptError, newKeyId, type AssociatedData, type EnvelopeCodec } from '../crypto/envelope.js';
+import { AppError } from '../errors.js';
+import { checkKeyFormat } from '../providers/key-format.js';
+import type { ProviderId, ProviderRegistry } from '../providers/registry.js';
+import type { KeyTester } from '../providers/tester.js';
+import type { BaseUrlCheck } from '../providers/url-policy.js';
+import { compareRecords, parseRecord, serializeRecord, toKeyView, type KeyRecord, type KeyView, type TestStatus } from './key-record.js';
+import type { OwnerChange, OwnerLocks, OwnerRef, OwnerStore, Preferences, SealedKey, StoredOwner } from './ports.js';
+import { tierAtLeast, type Tier } from './tiers.js';
+
+export interface KeyLimits {
+  /** Lowest tier that may add keys or replace secrets. */
+  minTier: Tier;
+  /** Keys per owner and provider, for every tier without an override. */
+  maxKeysPerProvider: number;
+  perTier: Partial<Record<Tier, number>>;
+}
+
+export interface VaultLog {
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+export interface KeyServiceDeps {
+  store: OwnerStore;
+  locks: OwnerLocks;
+  codec: EnvelopeCodec;
+  registry: Pick<ProviderRegistry, 'get' | 'list'>;
+  tester: Pick<KeyTester, 'test'>;
+  /** Checks a user-supplied base URL (https only, no private targets unless configured). */
+  checkBaseUrl: (raw: string) => Promise<BaseUrlCheck>;
+  limits: KeyLimits;
+  now: () => Date;
+  log: VaultLog;
+  /** Told after every successful write (cache invalidation, audit). */
+  onWrite?: (owner: OwnerRef) => void;
+}
+
+export interface NewKeyInput {
+  provider: ProviderId;
+  apiKey: string;
+  label?: string | undefined;
+  baseUrl?: string | undefined;
+  expiresAt?: string | null | undefined;
+}
+
+export interface KeyPatch {
+  label?: string | undefined;
+  enabled?: boolean | undefined;
+  expiresAt?: string | null | undefined;
+  apiKey?: string | undefined;
+}
+
+export interface OwnerKeys {
+  tier: Tier | undefined;
+  canAddKeys: boolean;
+  /** Why adding is not possible (tier), for the UI. */
+  addKeysBlockedBy: 'tier' | null;
+  requiredTier: Tier;
+  maxKeysPerProvider: number;
+  providers: { provider: ProviderId; keys: KeyView[] }[];
+}
+
+export interface KeyTestOutcome {
+  keyId: string;
+  status: TestStatus;
+  testedAt: string;
+}
+
+/** A decrypted record and the sealed value it came from. */
+interface OpenedKey {
+  record: KeyRecord;
+  sealed: SealedKey;
+}
+
+export type KeyService = ReturnType<typeof createKeyService>;
+
+export function createKeyService(deps: KeyServiceDeps) {
+  const { store, locks, codec, registry, limits, log } = deps;
+
+  const adFor = (owner: OwnerRef, provider: ProviderId, keyId: string): AssociatedData => ({
+    ownerKind: owner.kind,
+    ownerId: owner.id,
+    provider,
+    keyId,
+  });
+
+  function limitFor(tier: Tier | undefined): number {
+    return (tier !== undefined ? limits.perTier[tier] : undefined) ?? limits.maxKeysPerProvider;
+  }
+
+  /**
+   * The owner's readable records of a provider in SPEC §4.1 order. A value that fails to decrypt
+   * (moved from another owner, tampered, unknown KEK) is skipped and logged by key id, never with
+   * key material.
+   */
+  function openProvider(stored: StoredOwner, provider: ProviderId): OpenedKey[] {
+    const opened: OpenedKey[] = [];
+    for (const sealed of stored.sealed.get(provider) ?? []) {
+      const record = openOne(stored.owner, provider, sealed);
+      if (record) opened.push({ record, sealed });
+    }
+    return opened.sort((a, b) => compareRecords(a.record, b.record));
+  }
+
+  function openOne(owner: OwnerRef, provider: ProviderId, sealed: SealedKey): KeyRecord | undefined {
+    try {
+      const record = parseRecord(codec.open(sealed.envelope, adFor(owner, provider, sealed.keyId)));
+      if (record && record.id === sealed.keyId && record.provider === provider) return record;
+      log.warn({ keyId: sealed.keyId, provider, ownerKind: owner.kind, ownerId: owner.id, reason: 'not_a_record' }, 'stored key skipped');
+    } catch (error) {
+      const reason = error instanceof DecryptError ? error.reason : 'decrypt_failed';
+      log.warn({ keyId: sealed.keyId, provider, ownerKind: owner.kind, ownerId: owner.id, reason }, 'stored key skipped: cannot decrypt');
+    }
+    return undefined;
+  }
+
+  function seal(owner: OwnerRef, record: KeyRecord): SealedKey {
+    return { keyId: record.id, envelope: codec.seal(serializeRecord(record), adFor(owner, record.provider, record.id)) };
+  }
+
+  async function loadOrThrow(owner: OwnerRef): Promise<StoredOwner> {
+    const stored = await store.load(owner);
+    if (!stored) throw new AppError('OWNER_NOT_FOUND');
+    return stored;
+  }
+
+  /** SPEC §4.3: lock, fresh read, change, full write, release, invalidate. */
+  async function mutate<T>(owner: OwnerRef, change: (stored: StoredOwner) => Promise<{ change: OwnerChange; result: T }> | { change: OwnerChange; result: T }): Promise<T> {
+    const outcome = await locks.withLock(owner, async () => {
+      const stored = await loadOrThrow(owner);
+      const planned = await change(stored);
+      await store.save(stored, planned.change);
+      return planned.result;
+    });
+    deps.onWrite?.(owner);
+    return outcome;
+  }
+
+  function requireTier(stored: StoredOwner): void {
+    if (stored.owner.kind !== 'user') return; // team keys are managed by byok-admin, not tier-gated
+    const tier = stored.tier ?? 'free';
+    if (!tierAtLeast(tier, limits.minTier)) {
+      throw new AppError('TIER_REQUIRED', {
+        message: `Adding or replacing API keys needs the ${limits.minTier} tier or higher; your tier is ${tier}.`,
+        details: { tier, requiredTier: limits.minTier },
+      });
+    }
+  }
+
+  function checkFormat(provider: ProviderId, apiKey: string): void {
+    const result = checkKeyFormat(provider, apiKey);
+    if (!result.ok) throw new AppError('INVALID_KEY_FORMAT', { message: result.reason, details: { provider } });
+  }
+
+  async function checkedBaseUrl(provider: ProviderId, raw: string | undefined): Promise<string | null> {
+    const descriptor = registry.get(provider);
+    if (raw === undefined || raw === '') {
+      if (descriptor.requiresBaseUrl) {
+        throw new AppError('INVALID_BASE_URL', { message: `${descriptor.name} keys need a baseUrl (an OpenAI-compatible API).` });
+      }
+      return null;
+    }
+    if (!descriptor.requiresBaseUrl) {
+      throw new AppError('INVALID_BASE_URL', {
+        message: `${descriptor.name} keys use ${descriptor.name}'s own API; a baseUrl is only for custom providers.`,
+      });
+    }
+    const check = await deps.checkBaseUrl(raw);
+    if (!check.ok) throw new AppError('INVALID_BASE_URL', { message: `The base URL is not allowed: ${check.reason}.` });
+    return check.url.toString().replace(/\/+$/, '');
+  }
+
+  function checkExpiry(expiresAt: string | null | undefined): string | null | undefined {
+    if (expiresAt === undefined || expiresAt === null) return expiresAt;
+    if (Date.parse(expiresAt) <= deps.now().getTime()) {
+      throw new AppError('VALIDATION_FAILED', { message: 'expiresAt must be in the future.', details: [{ path: 'expiresAt', message: 'must be in the future' }] });
+    }
+    return new Date(expiresAt).toISOString();
+  }
+
+  function findKey(stored: StoredOwner, provider: ProviderId, keyId: string): OpenedKey {
+    const found = openProvider(stored, provider).find((opened) => opened.record.id === keyId);
+    if (!found) throw new AppError('KEY_NOT_FOUND');
+    return found;
+  }
+
+  /** The provider's sealed list with one entry replaced (or removed when `replacement` is undefined). */
+  function replaced(stored: StoredOwner, provider: ProviderId, keyId: string, replacement: SealedKey | undefined): Map<ProviderId, SealedKey[]> {
+    const list = (stored.sealed.get(provider) ?? []).filter((sealed) => sealed.keyId !== keyId);
+    return new Map([[provider, replacement ? [...list, replacement] : list]]);
+  }
+
+  const view = (record: KeyRecord) => toKeyView(record, deps.now());
+
+  return {
+    /** SPEC §5.1 `GET /byok/keys`: the owner's keys per provider (every provider, or the one asked for). */
+    async list(owner: OwnerRef, onlyProvider?: ProviderId): Promise<OwnerKeys> {
+      const stored = await loadOrThrow(owner);
+      const providers = registry.list().filter((descriptor) => onlyProvider === undefined || descriptor.id === onlyProvider);
+      const canAdd = owner.kind === 'group' || tierAtLeast(stored.tier ?? 'free', limits.minTier);
+      return {
+        tier: stored.tier,
+        canAddKeys: canAdd,
+        addKeysBlockedBy: canAdd ? null : 'tier',
+        requiredTier: limits.minTier,
+        maxKeysPerProvider: limitFor(stored.tier),
+        providers: providers.map((descriptor) => ({
+          provider: descriptor.id,
+          keys: openProvider(stored, descriptor.id).map((opened) => view(opened.record)),
+        })),
+      };
+    },
+
+    async listKeys(owner: OwnerRef): Promise<KeyView[]> {
+      const stored = await loadOrThrow(owner);
+      return registry.list().flatMap((descriptor) => openProvider(stored, descriptor.id).map((opened) => view(opened.record)));
+    },
+
+    /** Adds a key (201). Tier and limit are checked inside the lock. */
+    async add(owner: OwnerRef, input: NewKeyInput): Promise<KeyView> {
+      checkFormat(input.provider, input.apiKey);
+      const baseUrl = await checkedBaseUrl(input.provider, input.baseUrl);
+      const expiresAt = checkExpiry(input.expiresAt) ?? null;
+      return mutate(owner, (stored) => {
+        requireTier(stored);
+        const existing = stored.sealed.get(input.provider) ?? [];
+        const limit = limitFor(stored.tier);
+        if (existing.length >= limit) {
+          throw new AppError('KEY_LIMIT_REACHED', {
+            message: `At most ${limit} ${registry.get(input.provider).name} keys per ${owner.kind}.`,
+            details: { provider: input.provider, limit },
+          });
+        }
+        const at = deps.now().toISOString();
+        const record: KeyRecord = {
+          id: newKeyId(),
+          provider: input.provider,
+          label: input.label ?? `${registry.get(input.provider).name} key ${existing.length + 1}`,
+          secret: input.apiKey,
+          createdAt: at,
+          updatedAt: at,
+          enabled: true,
+          expiresAt,
+          baseUrl,
+          lastTestedAt: null,
+          testStatus: null,
+        };
+        return { change: { sealed: new Map([[input.provider, [...existing, seal(owner, record)]]]) }, result: view(record) };
+      });
+    },
+
+    /** Replaces a key's secret and the fields given (`POST /byok/keys/add` with keyId). */
+    async replace(owner: OwnerRef, keyId: string, input: NewKeyInput): Promise<KeyView> {
+      checkFormat(input.provider, input.apiKey);
+      const baseUrl = await checkedBaseUrl(input.provider, input.baseUrl);
+      const expiresAt = checkExpiry(input.expiresAt);
+      return mutate(owner, (stored) => {
+        requireTier(stored);
+        const { record } = findKey(stored, input.provider, keyId);
+        const next: KeyRecord = {
+          ...record,
+          secret: input.apiKey,
+          label: input.label ?? record.label,
+          baseUrl,
+          expiresAt: expiresAt === undefined ? record.expiresAt : expiresAt,
+          updatedAt: deps.now().toISOString(),
+          // A new secret has not been tested; the old verdict does not carry over.
+          lastTestedAt: null,
+          testStatus: null,
+        };
+        return { change: { sealed: replaced(stored, input.provider, keyId, seal(owner, next)) }, result: view(next) };
+      });
+    },
+
+    /** `PATCH`: label, enabled, expiry, and (tier permitting) the secret. */
+    async update(owner: OwnerRef, provider: ProviderId, keyId: string, patch: KeyPatch): Promise<KeyView> {
+      if (patch.apiKey !== undefined) checkFormat(provider, patch.apiKey);
+      const expiresAt = checkExpiry(patch.expiresAt);
+      return mutate(owner, (stored) => {
+        if (patch.apiKey !== undefined) requireTier(stored);
+        const { record } = findKey(stored, provider, keyId);
+        const secretChanged = patch.apiKey !== undefined && patch.apiKey !== record.secret;
+        const next: KeyRecord = {
+          ...record,
+          label: patch.label ?? record.label,
+          enabled: patch.enabled ?? record.enabled,
+          expiresAt: expiresAt === undefined ? record.expiresAt : expiresAt,
+          secret: patch.apiKey ?? record.secret,
+          updatedAt: deps.now().toISOString(),
+          lastTestedAt: secretChanged ? null : record.lastTestedAt,
+          testStatus: secretChanged ? null : record.testStatus,
+        };
+        return { change: { sealed: replaced(stored, provider, keyId, seal(owner, next)) }, result: view(next) };
+      });
+    },
+
+    /** Deletes one key; works on a key that no longer decrypts too (the user must be able to clean up). */
+    async remove(owner: OwnerRef, provider: ProviderId, keyId: string): Promise<void> {
+      await mutate(owner, (stored) => {
+        if (!(stored.sealed.get(provider) ?? []).some((sealed) => sealed.keyId === keyId)) throw new AppError('KEY_NOT_FOUND');
+        return { change: { sealed: replaced(stored, provider, keyId, undefined) }, result: undefined };
+      });
+    },
+
+    /** Deletes all the owner's keys of a provider (idempotent). */
+    async removeProvider(owner: OwnerRef, provider: ProviderId): Promise<void> {
+      await mutate(owner, () => ({ change: { sealed: new Map([[provider, []]]) }, result: undefined }));
+    },
+
+    /**
+     * Tests the provider's keys (or one) against the provider, then stores each verdict. The network
+     * calls happen outside the lock; the write re-reads and skips keys whose secret changed meanwhile.
+     */
+    async test(owner: OwnerRef, provider: ProviderId, keyId?: string): Promise<KeyTestOutcome[]> {
+      const stored = await loadOrThrow(owner);
+      const candidates = openProvider(stored, provider).filter((opened) => keyId === undefined || opened.record.id === keyId);
+      if (keyId !== undefined && candidates.length === 0) throw new AppError('KEY_NOT_FOUND');
+      const outcomes = await Promise.all(
+        candidates.map(async ({ record }) => {
+          const result = await deps.tester.test(provider, record.secret, record.baseUrl ?? undefined);
+          return { record, outcome: { keyId: record.id, status: result.status, testedAt: result.testedAt } };
+        }),
+      );
+      if (outcomes.length > 0) {
+        await mutate(owner, (fresh) => {
+          const list = [...(fresh.sealed.get(provider) ?? [])];
+          for (const { record: tested, outcome } of outcomes) {
+            const index = list.findIndex((sealed) => sealed.keyId === tested.id);
+            const current = index >= 0 ? openOne(owner, provider, list[index] as SealedKey) : undefined;
+            if (!current || current.secret !== tested.secret) continue;
+            list[index] = seal(owner, { ...current, lastTestedAt: outcome.testedAt, testStatus: outcome.status });
+          }
+          return { change: { sealed: new Map([[provider, list]]) }, result: undefined };
+        });
+      }
+      return outcomes.map(({ outcome }) => outcome);
+    },
+
+    async preferences(owner: OwnerRef): Promise<Preferences> {
+      return (await loadOrThrow(owner)).preferences;
+    },
+
+    async setPreferences(owner: OwnerRef, preferences: Preferences): Promise<Preferences> {
+      return mutate(owner, () => ({ change: { preferences }, result: preferences }));
+    },
+
+    /** `PUT /admin/users/{id}/tier`. */
+    async setTier(userId: string, tier: Tier): Promise<Tier> {
+      return mutate({ kind: 'user', id: userId }, () => ({ change: { tier }, result: tier }));
+    },
+
+    /** Per provider: how many keys, how many enabled and usable, and test verdicts (SPEC §5.1 stats). */
+    async stats(owner: OwnerRef) {
+      const stored = await loadOrThrow(owner);
+      const now = deps.now();
+      return {
+        tier: stored.tier,
+        providers: registry
+          .list()
+          .map((descriptor) => {
+            const records = openProvider(stored, descriptor.id).map((opened) => opened.record);
+            const sealedCount = stored.sealed.get(descriptor.id)?.length ?? 0;
+            return {
+              provider: descriptor.id,
+              keys: records.length,
+              unreadable: sealedCount - records.length,
+              enabled: records.filter((record) => record.enabled).length,
+              active: records.filter((record) => view(record).status === 'active').length,
+              expired: records.filter((record) => record.expiresAt !== null && Date.parse(record.expiresAt) <= now.getTime()).length,
+              lastTestedAt: records.map((record) => record.lastTestedAt).filter((at): at is string => at !== null).sort().at(-1) ?? null,
+              testStatus: Object.fromEntries(
+                (['valid', 'invalid', 'rate_limited', 'unreachable'] as const).map((status) => [
+                  status,
+                  records.filter((record) => record.testStatus === status).length,
+                ]),
+              ),
+              lastUsedAt: null as string | null,
+              uses: 0,
+            };
+          })
+          .filter((entry) => entry.keys + entry.unreadable > 0),
+      };
+    },
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * The service as integration tests use it: createService with the test realm's configuration and a
+ * logger whose every line is kept (in memory, for assertions, and in a file under .data/test-logs
+ * that the log scan reads after the whole suite).
+ */
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { loadConfig } from '../../src/config/config.js';
+import { createService } from '../../src/main.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { serviceEnv } from './env.js';
+import { LOG_DIR } from './secrets.js';
+
+export interface TestService extends ReturnType<typeof createService> {
+  /** Every log line written so far, parsed. */
+  logs: Array<Record<string, unknown>>;
+}
+
+export function createTestService(overrides: Record<string, string | undefined> = {}): TestService {
+  mkdirSync(LOG_DIR, { recursive: true });
+  const file = `${LOG_DIR}/service-${process.pid}.log`;
+  const logs: Array<Record<string, unknown>> = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      const text = chunk.toString('utf8');
+      appendFileSync(file, text);
+      for (const line of text.split('\n').filter(Boolean)) logs.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const config = loadConfig(serviceEnv({ LOG_LEVEL: 'debug', ...overrides }));
+  const service = createService(config, createLogger({ level: config.logLevel, destination }));
+  return Object.assign(service, { logs });
+}

@@ -1,0 +1,55 @@
+/**
+ * An in-memory OwnerStore (the vault's own port) for unit tests of pure logic. It keeps what
+ * Keycloak keeps: per owner, the sealed keys per provider, preferences, tier and unrelated
+ * attributes; like Keycloak it does not keep the order of a provider's values.
+ */
+import type { ProviderId } from '../../src/providers/registry.js';
+import type { OwnerChange, OwnerRef, OwnerStore, Preferences, SealedKey, StoredOwner } from '../../src/vault/ports.js';
+import { DEFAULT_PREFERENCES, ownerKey } from '../../src/vault/ports.js';
+import type { Tier } from '../../src/vault/tiers.js';
+
+interface Entry {
+  tier: Tier | undefined;
+  sealed: Map<ProviderId, SealedKey[]>;
+  preferences: Preferences;
+  other: Record<string, string[]>;
+}
+
+export function createInMemoryStore() {
+  const owners = new Map<string, Entry>();
+  const stats = { loads: 0, saves: 0 };
+  const store: OwnerStore = {
+    async load(owner: OwnerRef): Promise<StoredOwner | undefined> {
+      stats.loads += 1;
+      await new Promise((resolve) => setImmediate(resolve)); // a real store answers asynchronously
+      const entry = owners.get(ownerKey(owner));
+      if (!entry) return undefined;
+      const sealed = new Map([...entry.sealed].map(([provider, keys]) => [provider, [...keys].reverse()] as const));
+      return { owner, tier: entry.tier, sealed, preferences: entry.preferences, unreadable: [], revision: structuredClone(entry.other) };
+    },
+    async save(loaded: StoredOwner, change: OwnerChange): Promise<void> {
+      stats.saves += 1;
+      await new Promise((resolve) => setImmediate(resolve));
+      const entry = owners.get(ownerKey(loaded.owner));
+      if (!entry) throw new Error('owner vanished');
+      for (const [provider, keys] of change.sealed ?? []) entry.sealed.set(provider, [...keys]);
+      if (change.preferences) entry.preferences = change.preferences;
+      if (change.tier) entry.tier = change.tier;
+      entry.other = structuredClone(loaded.revision as Record<string, string[]>);
+    },
+  };
+  return {
+    store,
+    stats,
+    addOwner(owner: OwnerRef, tier?: Tier, other: Record<string, string[]> = {}) {
+      owners.set(ownerKey(owner), { tier, sealed: new Map(), preferences: DEFAULT_PREFERENCES, other });
+    },
+    sealedOf(owner: OwnerRef, provider: ProviderId): SealedKey[] {
+      return owners.get(ownerKey(owner))?.sealed.get(provider) ?? [];
+    },
+    /** Replaces a stored value as someone with write access to the store could. */
+    putSealed(owner: OwnerRef, provider: ProviderId, keys: SealedKey[]) {
+      owners.get(ownerKey(owner))?.sealed.set(provider, keys);
+    },
+  };
+}

@@ -22,5 +22,7 @@ export default {
       globalSetup: '<rootDir>/tests/support/global-setup.ts',
       slowTestThreshold: 30,
     },
+    // Reads what the other suites logged; run it after them (scripts/test.sh does: npm run test:logscan).
+    { ...common, displayName: 'logscan', testMatch: ['<rootDir>/tests/logscan/**/*.test.ts'] },
   ],
 };

@@ -9,6 +9,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
 REPORT="$ROOT/.data/jest-report.json"
+REPORT_LOGSCAN="$ROOT/.data/jest-report-logscan.json"
 KC_STARTED=0
 cleanup() {
   if [ "$KC_STARTED" = 1 ]; then scripts/keycloak.sh stop test || true; KC_STARTED=0; fi
@@ -33,13 +34,20 @@ say "bootstrapping realm byok (development data)"
 KEYCLOAK_URL="$BYOK_TEST_KEYCLOAK_URL" KEYCLOAK_ADMIN_USERNAME=admin KEYCLOAK_ADMIN_PASSWORD=admin \
   node dist/cli/main.js bootstrap-realm --dev --quiet
 
-say "running Jest"
+say "running Jest: unit and integration suites"
 mkdir -p "$(dirname "$REPORT")"
-rm -f "$REPORT"
+rm -rf "$ROOT/.data/test-logs" "$REPORT" "$REPORT_LOGSCAN"
+export NODE_OPTIONS="--experimental-vm-modules --no-warnings=ExperimentalWarning"
 set +e
-NODE_OPTIONS="--experimental-vm-modules --no-warnings=ExperimentalWarning" \
-  npx --no-install jest --ci --json --outputFile="$REPORT" "$@"
+npx --no-install jest --ci --selectProjects unit integration --json --outputFile="$REPORT" "$@"
 JEST_STATUS=$?
+if [ $# -eq 0 ]; then
+  say "running Jest: the log scan over everything the suites logged"
+  npx --no-install jest --ci --selectProjects logscan --json --outputFile="$REPORT_LOGSCAN"
+  LOGSCAN_STATUS=$?
+else
+  LOGSCAN_STATUS=0 # a partial run (a path or -t given) has too little to scan
+fi
 set -e
 
 cleanup
@@ -50,11 +58,18 @@ if [ ! -s "$REPORT" ]; then
 fi
 # Suites that could not run count as failures too.
 SUMMARY="$(node -e '
-  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-  const failed = r.numFailedTests + r.numRuntimeErrorTestSuites;
-  process.stdout.write(`${r.numPassedTests} ${failed}`);
-' "$REPORT")"
+  let passed = 0, failed = 0;
+  for (const file of process.argv.slice(1)) {
+    let r;
+    try { r = JSON.parse(require("fs").readFileSync(file, "utf8")); } catch { continue; }
+    passed += r.numPassedTests;
+    failed += r.numFailedTests + r.numRuntimeErrorTestSuites;
+  }
+  process.stdout.write(`${passed} ${failed}`);
+' "$REPORT" "$REPORT_LOGSCAN")"
 PASSED="${SUMMARY% *}"
 FAILED="${SUMMARY#* }"
+# A log scan that failed without a failing test (it could not run) still counts as a failure.
+if [ "$LOGSCAN_STATUS" -ne 0 ] && [ "$FAILED" -eq 0 ]; then FAILED=1; fi
 echo "tests: $PASSED passed, $FAILED failed"
 if [ "$JEST_STATUS" -ne 0 ] || [ "$FAILED" -ne 0 ]; then exit 1; fi

@@ -32,7 +32,10 @@ export function createInMemoryStore() {
       await new Promise((resolve) => setImmediate(resolve));
       const entry = owners.get(ownerKey(loaded.owner));
       if (!entry) throw new Error('owner vanished');
-      for (const [provider, keys] of change.sealed ?? []) entry.sealed.set(provider, [...keys]);
+      for (const [provider, keys] of change.sealed ?? []) {
+        if (keys.length > 0) entry.sealed.set(provider, [...keys]);
+        else entry.sealed.delete(provider);
+      }
       if (change.preferences) entry.preferences = change.preferences;
       if (change.tier) entry.tier = change.tier;
       entry.other = structuredClone(loaded.revision as Record<string, string[]>);

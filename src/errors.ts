@@ -28,6 +28,10 @@ export const ERROR_CODES = {
   KEY_NOT_FOUND: { status: 404, message: 'No such key.' },
   /** No such user or group. */
   OWNER_NOT_FOUND: { status: 404, message: 'No such user or group.' },
+  /** Resolution found nothing the request may be served (SPEC §5.2). */
+  NO_KEY_AVAILABLE: { status: 404, message: 'No usable key is available.' },
+  /** A model no provider claims, with no fallback provider configured (SPEC §6.1). */
+  UNKNOWN_MODEL: { status: 400, message: 'Unknown model.' },
   /** Keycloak did not answer, or answered with a server error; the caller may retry. */
   KEYCLOAK_UNAVAILABLE: { status: 503, message: 'The identity server is unavailable; retry later.' },
   /** The service is up but not ready (see /readyz for the reason). */

@@ -7,37 +7,86 @@ import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { createApp } from './http/app.js';
 import { createEnvelopeCodec } from './crypto/envelope.js';
 import { createKeycloakAccess } from './keycloak/keycloak-access.js';
-import { createKeycloakOwnerStore } from './keycloak/owner-store.js';
+import { createKeycloakMembership, createKeycloakOwnerStore } from './keycloak/owner-store.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createProviderRegistry } from './providers/registry.js';
 import { createKeyTester } from './providers/tester.js';
 import { checkBaseUrl } from './providers/url-policy.js';
 import { createInProcessLocks } from './vault/in-process-locks.js';
+import { createInProcessCooldowns, createInProcessCursors } from './vault/in-process-state.js';
 import { createKeyService } from './vault/key-service.js';
+import { createLoadingCache } from './vault/loading-cache.js';
+import { ownerKey, parseOwnerKey } from './vault/ports.js';
+import { createRecordOpener } from './vault/record-opener.js';
+import { createResolver, toResolvable, type ResolvableOwner } from './vault/resolver.js';
+import { createUsageTracker } from './vault/usage-tracker.js';
 
 export function createService(config: Config, logger: Logger) {
   const keycloak = createKeycloakAccess(config, logger);
   const registry = createProviderRegistry({ baseUrlOverrides: config.providers.baseUrlOverrides });
   const urlPolicy = config.providers.urlPolicy;
+  const codec = createEnvelopeCodec(config.keyring);
+  const store = createKeycloakOwnerStore(keycloak.admin);
+  const opener = createRecordOpener(codec, logger);
+  const { resolution } = config;
+
+  // Owners as resolution sees them (SPEC §6.5): bounded, TTL, one load per owner in flight.
+  const owners = createLoadingCache<ResolvableOwner>({
+    load: async (key) => {
+      const stored = await store.load(parseOwnerKey(key));
+      return stored && toResolvable(stored, opener);
+    },
+    ttlMs: resolution.cacheTtlMs,
+    staleIfErrorMs: resolution.staleIfErrorMs,
+    max: resolution.cacheMaxEntries,
+  });
+  const membership = createKeycloakMembership(keycloak.admin);
+  const memberships = createLoadingCache({
+    load: (userId) => membership.userGroups(userId),
+    ttlMs: resolution.cacheTtlMs,
+    staleIfErrorMs: resolution.staleIfErrorMs,
+    max: resolution.cacheMaxEntries,
+  });
+
+  const usage = createUsageTracker({ write: (owner, batch) => keys.recordUsage(owner, batch), now: Date.now, log: logger });
   const keys = createKeyService({
-    store: createKeycloakOwnerStore(keycloak.admin),
+    store,
     locks: createInProcessLocks(),
-    codec: createEnvelopeCodec(config.keyring),
+    codec,
     registry,
     tester: createKeyTester({ registry, timeoutMs: config.providers.testTimeoutMs, urlPolicy }),
     checkBaseUrl: (raw) => checkBaseUrl(raw, urlPolicy),
     limits: config.vault,
     now: () => new Date(),
     log: logger,
+    onWrite: (owner) => owners.invalidate(ownerKey(owner)),
+    pendingUsage: (owner) => usage.pending(owner),
   });
-  const app = createApp({ config, logger, verifier: keycloak.verifier, readiness: keycloak.readiness, keys, registry });
-  return { app, keys, registry, ...keycloak };
+  const resolver = createResolver({
+    owners,
+    memberships,
+    codec,
+    registry,
+    cursors: createInProcessCursors(),
+    cooldowns: createInProcessCooldowns(),
+    systemKeys: resolution.systemKeys,
+    chain: resolution.chain,
+    fallbackProvider: resolution.fallbackProvider,
+    defaultCooldownSeconds: resolution.defaultCooldownSeconds,
+    usage,
+    markUnhealthy: (owner, provider, keyId, issue) => keys.markUnhealthy(owner, provider, keyId, issue),
+    now: Date.now,
+    log: logger,
+  });
+  const app = createApp({ config, logger, verifier: keycloak.verifier, readiness: keycloak.readiness, keys, registry, resolver });
+  return { app, keys, registry, resolver, owners, memberships, usage, store, ...keycloak };
 }
 
 export async function start(env: Record<string, string | undefined>): Promise<{ server: Server; stop: () => Promise<void> }> {
   const config = loadConfig(env);
   const logger = createLogger({ level: config.logLevel });
   const service = createService(config, logger);
+  service.usage.start(config.resolution.usageFlushIntervalMs);
   // Best effort: load the realm's signing keys now so the first requests do not wait for them.
   service.verifier.warm().catch(() => logger.warn('signing keys not loaded at start-up; will retry on first request'));
 
@@ -60,9 +109,15 @@ export async function start(env: Record<string, string | undefined>): Promise<{ 
       force.unref();
       server.close(() => {
         clearTimeout(force);
-        logger.info('stopped');
-        logger.flush();
-        resolve();
+        // The last usage batch is written after the last request has been answered.
+        service.usage
+          .stop()
+          .catch((error: unknown) => logger.warn({ msg: (error as Error).message }, 'final usage flush failed'))
+          .finally(() => {
+            logger.info('stopped');
+            logger.flush();
+            resolve();
+          });
       });
       server.closeIdleConnections();
     });

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { parseKeyring, type Keyring } from '../crypto/keyring.js';
 import { PROVIDER_IDS, type ProviderId } from '../providers/registry.js';
+import { DEFAULT_CHAIN, parseChain, type ChainStep } from '../vault/chain.js';
 import { TIERS, type Tier } from '../vault/tiers.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -78,6 +79,8 @@ const tierLimits = z
 /** Providers whose base URL an operator may override with `<PROVIDER>_BASE_URL` (not `custom`). */
 const OVERRIDABLE_PROVIDERS = PROVIDER_IDS.filter((id) => id !== 'custom');
 const baseUrlOverrideVariable = (provider: ProviderId) => `${provider.toUpperCase()}_BASE_URL`;
+/** Platform (system) keys, comma-separated: `OPENAI_API_KEY=sk-a,sk-b` rotates over both. */
+const systemKeyVariable = (provider: ProviderId) => `${provider.toUpperCase()}_API_KEY`;
 
 const envSchema = z.object({
   HOST: z.string().trim().min(1).default('127.0.0.1'),
@@ -113,6 +116,28 @@ const envSchema = z.object({
   /** Let users' custom base URLs point at loopback, private or link-local addresses (development only). */
   ALLOW_PRIVATE_BASE_URLS: bool('ALLOW_PRIVATE_BASE_URLS'),
   KEY_TEST_TIMEOUT_MS: int('KEY_TEST_TIMEOUT_MS', 100, 120_000, 10_000),
+  /** Provider for models no provider claims, and the fallback steps of the chain (e.g. openrouter). */
+  FALLBACK_PROVIDER: z
+    .enum(PROVIDER_IDS, { error: `FALLBACK_PROVIDER must be one of ${PROVIDER_IDS.join(', ')}` })
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  RESOLUTION_CHAIN: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      try {
+        return value === undefined || value.trim() === '' ? [...DEFAULT_CHAIN] : parseChain(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: `RESOLUTION_CHAIN: ${(error as Error).message}` });
+        return z.NEVER;
+      }
+    }),
+  OWNER_CACHE_TTL_SECONDS: int('OWNER_CACHE_TTL_SECONDS', 0, 86_400, 300),
+  OWNER_CACHE_MAX_ENTRIES: int('OWNER_CACHE_MAX_ENTRIES', 1, 10_000_000, 50_000),
+  STALE_IF_ERROR_SECONDS: int('STALE_IF_ERROR_SECONDS', 0, 86_400, 600),
+  DEFAULT_COOLDOWN_SECONDS: int('DEFAULT_COOLDOWN_SECONDS', 1, 86_400, 60),
+  USAGE_FLUSH_INTERVAL_SECONDS: int('USAGE_FLUSH_INTERVAL_SECONDS', 1, 86_400, 60),
+  ...Object.fromEntries(OVERRIDABLE_PROVIDERS.map((provider) => [systemKeyVariable(provider), z.string().optional()])),
   ...Object.fromEntries(OVERRIDABLE_PROVIDERS.map((provider) => [baseUrlOverrideVariable(provider), httpUrl(baseUrlOverrideVariable(provider)).optional()])),
 });
 
@@ -141,6 +166,17 @@ export interface Config {
     readonly baseUrlOverrides: Readonly<Partial<Record<ProviderId, string>>>;
     readonly urlPolicy: { readonly allowInsecureHttp: boolean; readonly allowPrivateNetworks: boolean };
     readonly testTimeoutMs: number;
+  };
+  readonly resolution: {
+    readonly fallbackProvider: ProviderId | undefined;
+    readonly chain: readonly ChainStep[];
+    /** Platform keys per provider. Secrets: never logged. */
+    readonly systemKeys: ReadonlyMap<ProviderId, readonly string[]>;
+    readonly cacheTtlMs: number;
+    readonly cacheMaxEntries: number;
+    readonly staleIfErrorMs: number;
+    readonly defaultCooldownSeconds: number;
+    readonly usageFlushIntervalMs: number;
   };
   readonly http: {
     readonly bodyLimitBytes: number;
@@ -195,6 +231,22 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       ),
       urlPolicy: { allowInsecureHttp: e.ALLOW_INSECURE_BASE_URLS, allowPrivateNetworks: e.ALLOW_PRIVATE_BASE_URLS },
       testTimeoutMs: e.KEY_TEST_TIMEOUT_MS,
+    },
+    resolution: {
+      fallbackProvider: e.FALLBACK_PROVIDER,
+      chain: e.RESOLUTION_CHAIN,
+      systemKeys: new Map(
+        OVERRIDABLE_PROVIDERS.flatMap((provider) => {
+          const raw = (e as Record<string, unknown>)[systemKeyVariable(provider)];
+          const keys = typeof raw === 'string' ? raw.split(',').map((key) => key.trim()).filter(Boolean) : [];
+          return keys.length > 0 ? [[provider, Object.freeze(keys)] as const] : [];
+        }),
+      ),
+      cacheTtlMs: e.OWNER_CACHE_TTL_SECONDS * 1000,
+      cacheMaxEntries: e.OWNER_CACHE_MAX_ENTRIES,
+      staleIfErrorMs: e.STALE_IF_ERROR_SECONDS * 1000,
+      defaultCooldownSeconds: e.DEFAULT_COOLDOWN_SECONDS,
+      usageFlushIntervalMs: e.USAGE_FLUSH_INTERVAL_SECONDS * 1000,
     },
     http: {
       bodyLimitBytes: e.BODY_LIMIT_BYTES,

@@ -9,6 +9,7 @@ import type { TokenVerifier } from '../keycloak/token-verifier.js';
 import type { Logger } from '../observability/logger.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { KeyService } from '../vault/key-service.js';
+import type { Resolver } from '../vault/resolver.js';
 import { authenticate } from './middleware/auth.js';
 import { errorHandler, notFoundHandler } from './middleware/errors.js';
 import { requestContext } from './middleware/request-context.js';
@@ -25,6 +26,7 @@ export interface AppDeps {
   readiness: Pick<Readiness, 'check'>;
   keys: KeyService;
   registry: Pick<ProviderRegistry, 'list'>;
+  resolver: Pick<Resolver, 'resolve' | 'report'>;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -45,7 +47,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
   api.use(meRoutes());
   api.use(byokRoutes(deps));
-  api.use(internalRoutes());
+  api.use(internalRoutes(deps));
   api.use(adminRoutes(deps));
   app.use('/api/v1', api);
 

@@ -84,3 +84,24 @@ export function parseOwnerId(raw: unknown): string {
   if (typeof raw !== 'string' || !/^[A-Za-z0-9-]{1,64}$/.test(raw)) throw new AppError('OWNER_NOT_FOUND');
   return raw;
 }
+
+// Internal services: a Keycloak user id, and a provider or a model.
+const ownerId = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be a Keycloak id');
+
+export const resolveBody = z.strictObject({
+  userId: ownerId,
+  provider: provider.optional(),
+  model: z.string().min(1).max(256).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces').optional(),
+  groupId: ownerId.optional(),
+  allowSystemFallback: z.boolean().optional(),
+});
+
+export const REPORT_OUTCOMES = ['ok', 'rate_limited', 'unauthorized', 'quota_exceeded', 'error'] as const;
+
+export const reportBody = z.strictObject({
+  userId: ownerId,
+  provider,
+  keyId: z.string().min(1).max(64),
+  outcome: z.enum(REPORT_OUTCOMES),
+  retryAfterSeconds: z.number().int().min(1).max(86_400).optional(),
+});

@@ -7,13 +7,15 @@
  * changed byok_* attributes replaced. Callers hold the owner's lock between load and save.
  */
 import { PROVIDER_IDS, type ProviderId } from '../providers/registry.js';
-import type { OwnerChange, OwnerRef, OwnerStore, Preferences, SealedKey, StoredOwner } from '../vault/ports.js';
+import type { KeyUsage, MembershipDirectory, OwnerChange, OwnerRef, OwnerStore, Preferences, SealedKey, StoredOwner } from '../vault/ports.js';
 import { DEFAULT_PREFERENCES } from '../vault/ports.js';
 import { parseTier } from '../vault/tiers.js';
 import type { GroupRepresentation, KeycloakAdmin, UserRepresentation } from './admin-client.js';
 import { fromAttributeValues, GROUP_ATTRIBUTE_MAX_LENGTH, toAttributeValues, USER_ATTRIBUTE_MAX_LENGTH } from './attribute-codec.js';
 
 export const keysAttribute = (provider: ProviderId) => `byok_${provider}_keys`;
+/** One value per key: `<keyId>:<lastUsedAt epoch ms>:<uses>` (short enough for group values). */
+export const usageAttribute = (provider: ProviderId) => `byok_${provider}_usage`;
 export const PREFERENCES_ATTRIBUTE = 'byok_preferences';
 export const TIER_ATTRIBUTE = 'subscription_tier';
 
@@ -32,7 +34,10 @@ export function createKeycloakOwnerStore(admin: Pick<KeycloakAdmin, 'getUser' | 
       const attributes = (representation.attributes ?? {}) as Attributes;
       const sealed = new Map<ProviderId, SealedKey[]>();
       const unreadable: { provider: ProviderId; keyId?: string; problem: string }[] = [];
+      const usage = new Map<ProviderId, Map<string, KeyUsage>>();
       for (const provider of PROVIDER_IDS) {
+        const usageValues = attributes[usageAttribute(provider)];
+        if (usageValues && usageValues.length > 0) usage.set(provider, parseUsage(usageValues));
         const values = attributes[keysAttribute(provider)];
         if (!values || values.length === 0) continue;
         const read = fromAttributeValues(values);
@@ -45,6 +50,7 @@ export function createKeycloakOwnerStore(admin: Pick<KeycloakAdmin, 'getUser' | 
         tier: owner.kind === 'user' ? parseTier(attributes[TIER_ATTRIBUTE]?.[0]) : undefined,
         sealed,
         preferences: parsePreferences(attributes[PREFERENCES_ATTRIBUTE]?.[0]),
+        usage,
         unreadable,
         revision,
       };
@@ -59,10 +65,34 @@ export function createKeycloakOwnerStore(admin: Pick<KeycloakAdmin, 'getUser' | 
         if (values.length > 0) attributes[keysAttribute(provider)] = values;
         else delete attributes[keysAttribute(provider)];
       }
+      for (const [provider, byKey] of change.usage ?? []) {
+        const values = [...byKey].map(([keyId, used]) => `${keyId}:${Math.round(used.lastUsedAt)}:${used.uses}`);
+        if (values.length > 0) attributes[usageAttribute(provider)] = values;
+        else delete attributes[usageAttribute(provider)];
+      }
       if (change.preferences) attributes[PREFERENCES_ATTRIBUTE] = [JSON.stringify({ strict: change.preferences.strict })];
       if (change.tier) attributes[TIER_ATTRIBUTE] = [change.tier];
       if (kind === 'user') await admin.putUser(loaded.owner.id, { ...(representation as UserRepresentation), attributes });
       else await admin.putGroup(loaded.owner.id, { ...(representation as GroupRepresentation), attributes });
+    },
+  };
+}
+
+function parseUsage(values: readonly string[]): Map<string, KeyUsage> {
+  const usage = new Map<string, KeyUsage>();
+  for (const value of values) {
+    const match = /^([A-Za-z0-9_-]{1,64}):(\d{1,15}):(\d{1,12})$/.exec(value);
+    if (match) usage.set(match[1] as string, { lastUsedAt: Number(match[2]), uses: Number(match[3]) });
+  }
+  return usage;
+}
+
+/** Group membership from Keycloak, for the team-key steps of resolution. */
+export function createKeycloakMembership(admin: Pick<KeycloakAdmin, 'call'>): MembershipDirectory {
+  return {
+    async userGroups(userId: string) {
+      const groups = await admin.call('users.listGroups', (kc) => kc.users.listGroups({ id: userId, briefRepresentation: true }));
+      return groups.filter((group) => group.id).map((group) => ({ id: group.id as string, path: group.path ?? group.name ?? '' }));
     },
   };
 }

@@ -9,6 +9,13 @@ import { PROVIDER_IDS, type ProviderId } from '../providers/registry.js';
 export const TEST_STATUSES = ['valid', 'invalid', 'rate_limited', 'unreachable'] as const;
 export type TestStatus = (typeof TEST_STATUSES)[number];
 
+/**
+ * What an internal service reported that takes a key out of rotation until its secret is replaced or
+ * a test passes (SPEC §6.4). Stored in the record, so it survives restarts and holds on every instance.
+ */
+export const HEALTH_ISSUES = ['unauthorized', 'quota_exceeded'] as const;
+export type HealthIssue = (typeof HEALTH_ISSUES)[number];
+
 const recordSchema = z.object({
   v: z.literal(1),
   id: z.string(),
@@ -22,14 +29,16 @@ const recordSchema = z.object({
   baseUrl: z.string().nullable(),
   lastTestedAt: z.string().nullable(),
   testStatus: z.enum(TEST_STATUSES).nullable(),
+  // Added after the first records were written: absent means none.
+  healthIssue: z.enum(HEALTH_ISSUES).nullable().default(null),
 });
 
 export type KeyRecord = Omit<z.infer<typeof recordSchema>, 'v' | 'provider'> & { provider: ProviderId };
 
 export function serializeRecord(record: KeyRecord): Buffer {
-  const { id, provider, label, secret, createdAt, updatedAt, enabled, expiresAt, baseUrl, lastTestedAt, testStatus } = record;
+  const { id, provider, label, secret, createdAt, updatedAt, enabled, expiresAt, baseUrl, lastTestedAt, testStatus, healthIssue } = record;
   return Buffer.from(
-    JSON.stringify({ v: 1, id, provider, label, secret, createdAt, updatedAt, enabled, expiresAt, baseUrl, lastTestedAt, testStatus }),
+    JSON.stringify({ v: 1, id, provider, label, secret, createdAt, updatedAt, enabled, expiresAt, baseUrl, lastTestedAt, testStatus, healthIssue }),
     'utf8',
   );
 }
@@ -66,7 +75,7 @@ export type KeyStatus = 'active' | 'disabled' | 'expired' | 'invalid';
 export function keyStatus(record: KeyRecord, now: Date): KeyStatus {
   if (!record.enabled) return 'disabled';
   if (record.expiresAt !== null && Date.parse(record.expiresAt) <= now.getTime()) return 'expired';
-  if (record.testStatus === 'invalid') return 'invalid';
+  if (record.testStatus === 'invalid' || record.healthIssue !== null) return 'invalid';
   return 'active';
 }
 
@@ -83,6 +92,8 @@ export interface KeyView {
   lastUsedAt: string | null;
   lastTestedAt: string | null;
   testStatus: TestStatus | null;
+  /** Set by an internal service's report (unauthorized, quota_exceeded); cleared by a new secret or a passing test. */
+  healthIssue: HealthIssue | null;
   baseUrl: string | null;
 }
 
@@ -100,6 +111,7 @@ export function toKeyView(record: KeyRecord, now: Date, lastUsedAt: string | nul
     lastUsedAt,
     lastTestedAt: record.lastTestedAt,
     testStatus: record.testStatus,
+    healthIssue: record.healthIssue,
     baseUrl: record.baseUrl,
   };
 }

@@ -5,14 +5,16 @@
  * `onWrite` (cache invalidation). Tier and limits are checked inside the lock, against the fresh read,
  * so concurrent writers can neither lose a key nor exceed a limit.
  */
-import { DecryptError, newKeyId, type AssociatedData, type EnvelopeCodec } from '../crypto/envelope.js';
+import { newKeyId, type EnvelopeCodec } from '../crypto/envelope.js';
 import { AppError } from '../errors.js';
 import { checkKeyFormat } from '../providers/key-format.js';
 import type { ProviderId, ProviderRegistry } from '../providers/registry.js';
 import type { KeyTester } from '../providers/tester.js';
 import type { BaseUrlCheck } from '../providers/url-policy.js';
-import { compareRecords, parseRecord, serializeRecord, toKeyView, type KeyRecord, type KeyView, type TestStatus } from './key-record.js';
-import type { OwnerChange, OwnerLocks, OwnerRef, OwnerStore, Preferences, SealedKey, StoredOwner } from './ports.js';
+import { toKeyView, type HealthIssue, type KeyRecord, type KeyView, type TestStatus } from './key-record.js';
+import { createRecordOpener, type OpenedKey, type VaultLog } from './record-opener.js';
+import type { UsageBatch } from './usage-tracker.js';
+import type { KeyUsage, OwnerChange, OwnerLocks, OwnerRef, OwnerStore, Preferences, SealedKey, StoredOwner } from './ports.js';
 import { tierAtLeast, type Tier } from './tiers.js';
 
 export interface KeyLimits {
@@ -21,10 +23,6 @@ export interface KeyLimits {
   /** Keys per owner and provider, for every tier without an override. */
   maxKeysPerProvider: number;
   perTier: Partial<Record<Tier, number>>;
-}
-
-export interface VaultLog {
-  warn(fields: Record<string, unknown>, message: string): void;
 }
 
 export interface KeyServiceDeps {
@@ -40,6 +38,8 @@ export interface KeyServiceDeps {
   log: VaultLog;
   /** Told after every successful write (cache invalidation, audit). */
   onWrite?: (owner: OwnerRef) => void;
+  /** Usage counted since the last flush, added to what is stored when showing keys. */
+  pendingUsage?: (owner: OwnerRef) => UsageBatch | undefined;
 }
 
 export interface NewKeyInput {
@@ -73,56 +73,17 @@ export interface KeyTestOutcome {
   testedAt: string;
 }
 
-/** A decrypted record and the sealed value it came from. */
-interface OpenedKey {
-  record: KeyRecord;
-  sealed: SealedKey;
-}
-
 export type KeyService = ReturnType<typeof createKeyService>;
 
 export function createKeyService(deps: KeyServiceDeps) {
   const { store, locks, codec, registry, limits, log } = deps;
 
-  const adFor = (owner: OwnerRef, provider: ProviderId, keyId: string): AssociatedData => ({
-    ownerKind: owner.kind,
-    ownerId: owner.id,
-    provider,
-    keyId,
-  });
+  const opener = createRecordOpener(codec, log);
+  const { openProvider, seal } = opener;
+  const openOne = opener.open;
 
   function limitFor(tier: Tier | undefined): number {
     return (tier !== undefined ? limits.perTier[tier] : undefined) ?? limits.maxKeysPerProvider;
-  }
-
-  /**
-   * The owner's readable records of a provider in SPEC §4.1 order. A value that fails to decrypt
-   * (moved from another owner, tampered, unknown KEK) is skipped and logged by key id, never with
-   * key material.
-   */
-  function openProvider(stored: StoredOwner, provider: ProviderId): OpenedKey[] {
-    const opened: OpenedKey[] = [];
-    for (const sealed of stored.sealed.get(provider) ?? []) {
-      const record = openOne(stored.owner, provider, sealed);
-      if (record) opened.push({ record, sealed });
-    }
-    return opened.sort((a, b) => compareRecords(a.record, b.record));
-  }
-
-  function openOne(owner: OwnerRef, provider: ProviderId, sealed: SealedKey): KeyRecord | undefined {
-    try {
-      const record = parseRecord(codec.open(sealed.envelope, adFor(owner, provider, sealed.keyId)));
-      if (record && record.id === sealed.keyId && record.provider === provider) return record;
-      log.warn({ keyId: sealed.keyId, provider, ownerKind: owner.kind, ownerId: owner.id, reason: 'not_a_record' }, 'stored key skipped');
-    } catch (error) {
-      const reason = error instanceof DecryptError ? error.reason : 'decrypt_failed';
-      log.warn({ keyId: sealed.keyId, provider, ownerKind: owner.kind, ownerId: owner.id, reason }, 'stored key skipped: cannot decrypt');
-    }
-    return undefined;
-  }
-
-  function seal(owner: OwnerRef, record: KeyRecord): SealedKey {
-    return { keyId: record.id, envelope: codec.seal(serializeRecord(record), adFor(owner, record.provider, record.id)) };
   }
 
   async function loadOrThrow(owner: OwnerRef): Promise<StoredOwner> {
@@ -197,7 +158,24 @@ export function createKeyService(deps: KeyServiceDeps) {
     return new Map([[provider, replacement ? [...list, replacement] : list]]);
   }
 
-  const view = (record: KeyRecord) => toKeyView(record, deps.now());
+  /** Stored plus not yet flushed usage of one key. */
+  function usageOf(stored: StoredOwner, provider: ProviderId, keyId: string): KeyUsage | undefined {
+    const flushed = stored.usage.get(provider)?.get(keyId);
+    const pending = deps.pendingUsage?.(stored.owner)?.get(provider)?.get(keyId);
+    if (!flushed && !pending) return undefined;
+    return { lastUsedAt: Math.max(flushed?.lastUsedAt ?? 0, pending?.lastUsedAt ?? 0), uses: (flushed?.uses ?? 0) + (pending?.uses ?? 0) };
+  }
+
+  const view = (record: KeyRecord, used?: KeyUsage) =>
+    toKeyView(record, deps.now(), used ? new Date(used.lastUsedAt).toISOString() : null);
+  const storedView = (stored: StoredOwner, record: KeyRecord) => view(record, usageOf(stored, record.provider, record.id));
+
+  /** The provider's usage without one key (deleted keys leave no usage behind). */
+  function usageWithout(stored: StoredOwner, provider: ProviderId, keyId: string): Map<ProviderId, Map<string, KeyUsage>> {
+    const byKey = new Map(stored.usage.get(provider) ?? []);
+    byKey.delete(keyId);
+    return new Map([[provider, byKey]]);
+  }
 
   return {
     /** SPEC §5.1 `GET /byok/keys`: the owner's keys per provider (every provider, or the one asked for). */
@@ -213,14 +191,14 @@ export function createKeyService(deps: KeyServiceDeps) {
         maxKeysPerProvider: limitFor(stored.tier),
         providers: providers.map((descriptor) => ({
           provider: descriptor.id,
-          keys: openProvider(stored, descriptor.id).map((opened) => view(opened.record)),
+          keys: openProvider(stored, descriptor.id).map((opened) => storedView(stored, opened.record)),
         })),
       };
     },
 
     async listKeys(owner: OwnerRef): Promise<KeyView[]> {
       const stored = await loadOrThrow(owner);
-      return registry.list().flatMap((descriptor) => openProvider(stored, descriptor.id).map((opened) => view(opened.record)));
+      return registry.list().flatMap((descriptor) => openProvider(stored, descriptor.id).map((opened) => storedView(stored, opened.record)));
     },
 
     /** Adds a key (201). Tier and limit are checked inside the lock. */
@@ -251,6 +229,7 @@ export function createKeyService(deps: KeyServiceDeps) {
           baseUrl,
           lastTestedAt: null,
           testStatus: null,
+          healthIssue: null,
         };
         return { change: { sealed: new Map([[input.provider, [...existing, seal(owner, record)]]]) }, result: view(record) };
       });
@@ -271,11 +250,12 @@ export function createKeyService(deps: KeyServiceDeps) {
           baseUrl,
           expiresAt: expiresAt === undefined ? record.expiresAt : expiresAt,
           updatedAt: deps.now().toISOString(),
-          // A new secret has not been tested; the old verdict does not carry over.
+          // A new secret has not been tested; the old verdict and reported health do not carry over.
           lastTestedAt: null,
           testStatus: null,
+          healthIssue: null,
         };
-        return { change: { sealed: replaced(stored, input.provider, keyId, seal(owner, next)) }, result: view(next) };
+        return { change: { sealed: replaced(stored, input.provider, keyId, seal(owner, next)) }, result: storedView(stored, next) };
       });
     },
 
@@ -296,8 +276,9 @@ export function createKeyService(deps: KeyServiceDeps) {
           updatedAt: deps.now().toISOString(),
           lastTestedAt: secretChanged ? null : record.lastTestedAt,
           testStatus: secretChanged ? null : record.testStatus,
+          healthIssue: secretChanged ? null : record.healthIssue,
         };
-        return { change: { sealed: replaced(stored, provider, keyId, seal(owner, next)) }, result: view(next) };
+        return { change: { sealed: replaced(stored, provider, keyId, seal(owner, next)) }, result: storedView(stored, next) };
       });
     },
 
@@ -305,13 +286,13 @@ export function createKeyService(deps: KeyServiceDeps) {
     async remove(owner: OwnerRef, provider: ProviderId, keyId: string): Promise<void> {
       await mutate(owner, (stored) => {
         if (!(stored.sealed.get(provider) ?? []).some((sealed) => sealed.keyId === keyId)) throw new AppError('KEY_NOT_FOUND');
-        return { change: { sealed: replaced(stored, provider, keyId, undefined) }, result: undefined };
+        return { change: { sealed: replaced(stored, provider, keyId, undefined), usage: usageWithout(stored, provider, keyId) }, result: undefined };
       });
     },
 
     /** Deletes all the owner's keys of a provider (idempotent). */
     async removeProvider(owner: OwnerRef, provider: ProviderId): Promise<void> {
-      await mutate(owner, () => ({ change: { sealed: new Map([[provider, []]]) }, result: undefined }));
+      await mutate(owner, () => ({ change: { sealed: new Map([[provider, []]]), usage: new Map([[provider, new Map()]]) }, result: undefined }));
     },
 
     /**
@@ -335,12 +316,50 @@ export function createKeyService(deps: KeyServiceDeps) {
             const index = list.findIndex((sealed) => sealed.keyId === tested.id);
             const current = index >= 0 ? openOne(owner, provider, list[index] as SealedKey) : undefined;
             if (!current || current.secret !== tested.secret) continue;
-            list[index] = seal(owner, { ...current, lastTestedAt: outcome.testedAt, testStatus: outcome.status });
+            // A passing test puts a key that a service reported as unauthorized back into rotation.
+            const healthIssue = outcome.status === 'valid' ? null : current.healthIssue;
+            list[index] = seal(owner, { ...current, lastTestedAt: outcome.testedAt, testStatus: outcome.status, healthIssue });
           }
           return { change: { sealed: new Map([[provider, list]]) }, result: undefined };
         });
       }
       return outcomes.map(({ outcome }) => outcome);
+    },
+
+    /**
+     * Merges a batch of usage into what is stored (SPEC §6.5: batched, under the owner lock). Usage of
+     * keys deleted meanwhile is dropped. No cache invalidation: resolution does not read usage.
+     */
+    async recordUsage(owner: OwnerRef, batch: UsageBatch): Promise<void> {
+      await locks.withLock(owner, async () => {
+        const stored = await store.load(owner);
+        if (!stored) return; // the owner is gone; so is its usage
+        const usage = new Map<ProviderId, Map<string, KeyUsage>>();
+        for (const [provider, byKey] of batch) {
+          const exists = new Set((stored.sealed.get(provider) ?? []).map((sealed) => sealed.keyId));
+          const merged = new Map(stored.usage.get(provider) ?? []);
+          for (const [keyId, used] of byKey) {
+            if (!exists.has(keyId)) continue;
+            const before = merged.get(keyId);
+            merged.set(keyId, { lastUsedAt: Math.max(before?.lastUsedAt ?? 0, used.lastUsedAt), uses: (before?.uses ?? 0) + used.uses });
+          }
+          for (const keyId of merged.keys()) if (!exists.has(keyId)) merged.delete(keyId);
+          usage.set(provider, merged);
+        }
+        await store.save(stored, { usage });
+      });
+    },
+
+    /**
+     * SPEC §6.4: an internal service found the key unauthorized or over quota. The key leaves rotation
+     * (stored, so on every instance and after restarts) until its secret is replaced or a test passes.
+     */
+    async markUnhealthy(owner: OwnerRef, provider: ProviderId, keyId: string, issue: HealthIssue): Promise<void> {
+      await mutate(owner, (stored) => {
+        const { record } = findKey(stored, provider, keyId);
+        const next: KeyRecord = { ...record, healthIssue: issue, updatedAt: deps.now().toISOString() };
+        return { change: { sealed: replaced(stored, provider, keyId, seal(owner, next)) }, result: undefined };
+      });
     },
 
     async preferences(owner: OwnerRef): Promise<Preferences> {
@@ -381,8 +400,11 @@ export function createKeyService(deps: KeyServiceDeps) {
                   records.filter((record) => record.testStatus === status).length,
                 ]),
               ),
-              lastUsedAt: null as string | null,
-              uses: 0,
+              ...(() => {
+                const used = records.map((record) => usageOf(stored, descriptor.id, record.id)).filter((u): u is KeyUsage => u !== undefined);
+                const last = Math.max(0, ...used.map((u) => u.lastUsedAt));
+                return { lastUsedAt: last > 0 ? new Date(last).toISOString() : null, uses: used.reduce((sum, u) => sum + u.uses, 0) };
+              })(),
             };
           })
           .filter((entry) => entry.keys + entry.unreadable > 0),

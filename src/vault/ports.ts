@@ -14,6 +14,13 @@ export interface OwnerRef {
 
 export const ownerKey = (owner: OwnerRef): string => `${owner.kind}:${owner.id}`;
 
+export function parseOwnerKey(key: string): OwnerRef {
+  const colon = key.indexOf(':');
+  const kind = key.slice(0, colon);
+  if (kind !== 'user' && kind !== 'group') throw new TypeError(`not an owner key: ${key}`);
+  return { kind, id: key.slice(colon + 1) };
+}
+
 /** One stored key as the store sees it: its id and the sealed record (an envelope). */
 export interface SealedKey {
   readonly keyId: string;
@@ -27,6 +34,15 @@ export interface Preferences {
 
 export const DEFAULT_PREFERENCES: Preferences = Object.freeze({ strict: false });
 
+/** How often and when a key was last served (SPEC §4.1: kept beside the record, written in batches). */
+export interface KeyUsage {
+  /** Epoch milliseconds. */
+  readonly lastUsedAt: number;
+  readonly uses: number;
+}
+
+export type UsageByKey = ReadonlyMap<string, KeyUsage>;
+
 /** An owner as read fresh from the store. */
 export interface StoredOwner {
   readonly owner: OwnerRef;
@@ -34,6 +50,8 @@ export interface StoredOwner {
   readonly tier: Tier | undefined;
   readonly sealed: ReadonlyMap<ProviderId, readonly SealedKey[]>;
   readonly preferences: Preferences;
+  /** Flushed usage per provider and key id. */
+  readonly usage: ReadonlyMap<ProviderId, UsageByKey>;
   /** Stored values that are not readable records at all (broken chunks, foreign values). */
   readonly unreadable: readonly { provider: ProviderId; keyId?: string; problem: string }[];
   /** The adapter's full representation, handed back on save so that nothing else is lost. */
@@ -46,6 +64,8 @@ export interface OwnerChange {
   readonly sealed?: ReadonlyMap<ProviderId, readonly SealedKey[]>;
   readonly preferences?: Preferences;
   readonly tier?: Tier;
+  /** New full usage for each provider named (an empty map removes it). */
+  readonly usage?: ReadonlyMap<ProviderId, UsageByKey>;
 }
 
 export interface OwnerStore {
@@ -55,7 +75,25 @@ export interface OwnerStore {
   save(loaded: StoredOwner, change: OwnerChange): Promise<void>;
 }
 
+/** The Keycloak groups a user belongs to (for team keys), by id. */
+export interface MembershipDirectory {
+  userGroups(userId: string): Promise<readonly { id: string; path: string }[]>;
+}
+
 export interface OwnerLocks {
   /** Runs `critical` while holding the owner's write lock (one writer per owner at a time). */
   withLock<T>(owner: OwnerRef, critical: () => Promise<T>): Promise<T>;
+}
+
+/** Round-robin cursors (SPEC §6.2): `next` returns 0, 1, 2, ... per key, atomically. */
+export interface Cursors {
+  next(key: string): number | Promise<number>;
+}
+
+/** Keys cooling down after a provider's rate limit (SPEC §6.4), by key id. */
+export interface Cooldowns {
+  coolDown(keyId: string, untilMs: number): void | Promise<void>;
+  clear(keyId: string): void | Promise<void>;
+  /** Key ids among those given that are cooling down now. */
+  cooling(keyIds: readonly string[]): ReadonlySet<string> | Promise<ReadonlySet<string>>;
 }

@@ -4,7 +4,7 @@
  * attributes; like Keycloak it does not keep the order of a provider's values.
  */
 import type { ProviderId } from '../../src/providers/registry.js';
-import type { OwnerChange, OwnerRef, OwnerStore, Preferences, SealedKey, StoredOwner } from '../../src/vault/ports.js';
+import type { OwnerChange, OwnerRef, OwnerStore, Preferences, SealedKey, StoredOwner, UsageByKey } from '../../src/vault/ports.js';
 import { DEFAULT_PREFERENCES, ownerKey } from '../../src/vault/ports.js';
 import type { Tier } from '../../src/vault/tiers.js';
 
@@ -12,6 +12,7 @@ interface Entry {
   tier: Tier | undefined;
   sealed: Map<ProviderId, SealedKey[]>;
   preferences: Preferences;
+  usage: Map<ProviderId, UsageByKey>;
   other: Record<string, string[]>;
 }
 
@@ -25,7 +26,7 @@ export function createInMemoryStore() {
       const entry = owners.get(ownerKey(owner));
       if (!entry) return undefined;
       const sealed = new Map([...entry.sealed].map(([provider, keys]) => [provider, [...keys].reverse()] as const));
-      return { owner, tier: entry.tier, sealed, preferences: entry.preferences, unreadable: [], revision: structuredClone(entry.other) };
+      return { owner, tier: entry.tier, sealed, preferences: entry.preferences, usage: new Map(entry.usage), unreadable: [], revision: structuredClone(entry.other) };
     },
     async save(loaded: StoredOwner, change: OwnerChange): Promise<void> {
       stats.saves += 1;
@@ -36,6 +37,10 @@ export function createInMemoryStore() {
         if (keys.length > 0) entry.sealed.set(provider, [...keys]);
         else entry.sealed.delete(provider);
       }
+      for (const [provider, byKey] of change.usage ?? []) {
+        if (byKey.size > 0) entry.usage.set(provider, new Map(byKey));
+        else entry.usage.delete(provider);
+      }
       if (change.preferences) entry.preferences = change.preferences;
       if (change.tier) entry.tier = change.tier;
       entry.other = structuredClone(loaded.revision as Record<string, string[]>);
@@ -45,7 +50,7 @@ export function createInMemoryStore() {
     store,
     stats,
     addOwner(owner: OwnerRef, tier?: Tier, other: Record<string, string[]> = {}) {
-      owners.set(ownerKey(owner), { tier, sealed: new Map(), preferences: DEFAULT_PREFERENCES, other });
+      owners.set(ownerKey(owner), { tier, sealed: new Map(), preferences: DEFAULT_PREFERENCES, usage: new Map(), other });
     },
     sealedOf(owner: OwnerRef, provider: ProviderId): SealedKey[] {
       return owners.get(ownerKey(owner))?.sealed.get(provider) ?? [];

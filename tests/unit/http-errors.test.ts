@@ -43,7 +43,13 @@ const keys = createKeyService({
   now: () => new Date(),
   log: logger,
 });
-const app = createApp({ config, logger, verifier, readiness, keys, registry });
+const resolver = {
+  resolve: async () => {
+    throw new AppError('NO_KEY_AVAILABLE');
+  },
+  report: async () => undefined,
+};
+const app = createApp({ config, logger, verifier, readiness, keys, registry, resolver });
 
 describe('HTTP error contract', () => {
   test('errors have the shape {error: {code, message, requestId}} and the id is echoed in a header', async () => {

@@ -1,0 +1,44 @@
+/**
+ * Single-instance implementations of the resolution state ports: round-robin cursors and cooldowns.
+ * Bounded (LRU), so idle owners fall out; with REDIS_URL the shared implementations replace these
+ * (SPEC §7).
+ */
+import { LRUCache } from 'lru-cache';
+import type { Cooldowns, Cursors } from './ports.js';
+
+export function createInProcessCursors(max = 100_000): Cursors {
+  const counters = new LRUCache<string, { n: number }>({ max });
+  return {
+    next(key: string): number {
+      let counter = counters.get(key);
+      if (!counter) counters.set(key, (counter = { n: 0 }));
+      return counter.n++;
+    },
+  };
+}
+
+export function createInProcessCooldowns(now: () => number = Date.now, max = 100_000): Cooldowns {
+  const until = new LRUCache<string, number>({ max });
+  return {
+    coolDown(keyId: string, untilMs: number): void {
+      until.set(keyId, untilMs);
+    },
+    clear(keyId: string): void {
+      until.delete(keyId);
+    },
+    cooling(keyIds: readonly string[]): ReadonlySet<string> {
+      if (until.size === 0) return EMPTY;
+      const at = now();
+      const cooling = new Set<string>();
+      for (const keyId of keyIds) {
+        const end = until.get(keyId);
+        if (end === undefined) continue;
+        if (end > at) cooling.add(keyId);
+        else until.delete(keyId);
+      }
+      return cooling;
+    },
+  };
+}
+
+const EMPTY: ReadonlySet<string> = new Set();

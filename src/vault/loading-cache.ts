@@ -1,0 +1,95 @@
+/**
+ * A bounded read-through cache (SPEC §6.5) over a slow, fallible loader (Keycloak):
+ * - entries are fresh for `ttlMs`; the LRU bound (`max`) keeps memory flat whatever the user count;
+ * - at most one load per key is in flight, however many callers miss at once;
+ * - `invalidate` drops the entry and detaches any load in flight, whose late result is then not
+ *   stored, so a write by this service is seen by the very next read;
+ * - when the loader fails with KEYCLOAK_UNAVAILABLE, an entry up to `ttlMs + staleIfErrorMs` old is
+ *   served instead; "no such owner" (undefined) is never cached.
+ */
+import { LRUCache } from 'lru-cache';
+import { AppError } from '../errors.js';
+
+interface Entry<V> {
+  value: V;
+  loadedAt: number;
+}
+
+export interface LoadingCacheOptions<V> {
+  load: (key: string) => Promise<V | undefined>;
+  ttlMs: number;
+  staleIfErrorMs: number;
+  max: number;
+  now?: () => number;
+}
+
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  loads: number;
+  staleServed: number;
+  size: number;
+}
+
+export type LoadingCache<V> = ReturnType<typeof createLoadingCache<V>>;
+
+export function createLoadingCache<V>(options: LoadingCacheOptions<V>) {
+  const now = options.now ?? Date.now;
+  const entries = new LRUCache<string, Entry<V>>({ max: options.max });
+  const inflight = new Map<string, Promise<V | undefined>>();
+  const stats = { hits: 0, misses: 0, loads: 0, staleServed: 0 };
+
+  function startLoad(key: string): Promise<V | undefined> {
+    stats.loads += 1;
+    const flight: Promise<V | undefined> = options.load(key).then(
+      (value) => {
+        // Store only if this load is still the current one (no invalidation since it started).
+        if (inflight.get(key) === flight) {
+          inflight.delete(key);
+          if (value === undefined) entries.delete(key);
+          else entries.set(key, { value, loadedAt: now() });
+        }
+        return value;
+      },
+      (error: unknown) => {
+        if (inflight.get(key) === flight) inflight.delete(key);
+        throw error;
+      },
+    );
+    inflight.set(key, flight);
+    return flight;
+  }
+
+  return {
+    async get(key: string): Promise<V | undefined> {
+      const entry = entries.get(key);
+      const at = now();
+      if (entry && at - entry.loadedAt < options.ttlMs) {
+        stats.hits += 1;
+        return entry.value;
+      }
+      stats.misses += 1;
+      try {
+        return await (inflight.get(key) ?? startLoad(key));
+      } catch (error) {
+        const usable = entry && now() - entry.loadedAt < options.ttlMs + options.staleIfErrorMs;
+        if (usable && error instanceof AppError && error.code === 'KEYCLOAK_UNAVAILABLE') {
+          stats.staleServed += 1;
+          return entry.value;
+        }
+        throw error;
+      }
+    },
+    /** Peeks without loading (for tests and stats). */
+    has: (key: string) => entries.has(key),
+    invalidate(key: string): void {
+      entries.delete(key);
+      inflight.delete(key);
+    },
+    clear(): void {
+      entries.clear();
+      inflight.clear();
+    },
+    stats: (): CacheStats => ({ ...stats, size: entries.size }),
+  };
+}

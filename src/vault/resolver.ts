@@ -1,0 +1,267 @@
+/**
+ * Resolution (SPEC §6): "which key does this internal service use for user U and model M?"
+ *
+ * - The provider comes from the request, or from the model name (`openai/gpt-4o`, `claude-…`), or is
+ *   the configured fallback provider for a model nobody claims.
+ * - The fallback chain is data (`ChainStep[]`, from RESOLUTION_CHAIN): user keys, team keys, the
+ *   fallback provider's, then platform (system) keys. Strict users get only their own keys;
+ *   `allowSystemFallback: false` drops the system steps.
+ * - Within a step the usable keys (enabled, not expired, not reported unauthorized/over quota, not
+ *   tested invalid, not cooling down, decryptable) are served round-robin in §4.1 order, with one
+ *   cursor per owner and provider.
+ * - Owners come from the cache (one Keycloak read per owner however many resolves miss at once);
+ *   only the served key's secret is decrypted, on use.
+ */
+import { AppError } from '../errors.js';
+import type { EnvelopeCodec } from '../crypto/envelope.js';
+import type { ProviderId, ProviderRegistry } from '../providers/registry.js';
+import { parseRecord, type HealthIssue, type TestStatus } from './key-record.js';
+import type { LoadingCache } from './loading-cache.js';
+import type { Cooldowns, Cursors, MembershipDirectory, OwnerRef, Preferences, StoredOwner } from './ports.js';
+import { ownerKey } from './ports.js';
+import type { RecordOpener, VaultLog } from './record-opener.js';
+import type { ChainStep } from './chain.js';
+import type { ResolveSource, UsageTracker } from './usage-tracker.js';
+
+/** What the cache holds per owner: everything resolution needs, without any decrypted secret. */
+export interface ResolvableKey {
+  keyId: string;
+  label: string;
+  createdAt: string;
+  enabled: boolean;
+  expiresAtMs: number | null;
+  testStatus: TestStatus | null;
+  healthIssue: HealthIssue | null;
+  baseUrl: string | null;
+  envelope: string;
+}
+
+export interface ResolvableOwner {
+  owner: OwnerRef;
+  preferences: Preferences;
+  keys: ReadonlyMap<ProviderId, readonly ResolvableKey[]>;
+}
+
+/** Builds the cache entry of an owner: opens every record once to learn its state, keeps only the envelope. */
+export function toResolvable(stored: StoredOwner, opener: RecordOpener): ResolvableOwner {
+  const keys = new Map<ProviderId, ResolvableKey[]>();
+  for (const provider of stored.sealed.keys()) {
+    keys.set(
+      provider,
+      opener.openProvider(stored, provider).map(({ record, sealed }) => ({
+        keyId: record.id,
+        label: record.label,
+        createdAt: record.createdAt,
+        enabled: record.enabled,
+        expiresAtMs: record.expiresAt === null ? null : Date.parse(record.expiresAt),
+        testStatus: record.testStatus,
+        healthIssue: record.healthIssue,
+        baseUrl: record.baseUrl,
+        envelope: sealed.envelope,
+      })),
+    );
+  }
+  return { owner: stored.owner, preferences: stored.preferences, keys };
+}
+
+export interface ResolveRequest {
+  userId: string;
+  provider?: ProviderId | undefined;
+  model?: string | undefined;
+  groupId?: string | undefined;
+  allowSystemFallback?: boolean | undefined;
+}
+
+export interface Resolution {
+  provider: ProviderId;
+  model?: string;
+  baseUrl: string | null;
+  apiKey: string;
+  source: ResolveSource;
+  keyId?: string;
+  label?: string;
+}
+
+export type ReportOutcome = 'ok' | 'rate_limited' | 'unauthorized' | 'quota_exceeded' | 'error';
+
+export interface ResolverDeps {
+  owners: LoadingCache<ResolvableOwner>;
+  memberships: LoadingCache<readonly { id: string; path: string }[]>;
+  codec: EnvelopeCodec;
+  registry: Pick<ProviderRegistry, 'get' | 'detectModel'>;
+  cursors: Cursors;
+  cooldowns: Cooldowns;
+  /** Platform keys per provider (`<PROVIDER>_API_KEY`, comma-separated). */
+  systemKeys: ReadonlyMap<ProviderId, readonly string[]>;
+  chain: readonly ChainStep[];
+  fallbackProvider: ProviderId | undefined;
+  defaultCooldownSeconds: number;
+  usage: UsageTracker;
+  /** Stores a reported health issue on the key (an owner write). */
+  markUnhealthy: (owner: OwnerRef, provider: ProviderId, keyId: string, issue: HealthIssue) => Promise<void>;
+  now: () => number;
+  log: VaultLog;
+}
+
+const systemKeyId = (provider: ProviderId, index: number) => `system-${provider}-${index + 1}`;
+
+export type Resolver = ReturnType<typeof createResolver>;
+
+export function createResolver(deps: ResolverDeps) {
+  const { registry } = deps;
+
+  function pickProvider(request: ResolveRequest): { provider: ProviderId; model?: string } {
+    if (request.provider !== undefined) return { provider: request.provider, ...(request.model !== undefined ? { model: request.model } : {}) };
+    if (request.model === undefined) {
+      throw new AppError('VALIDATION_FAILED', { message: 'Name a provider or a model.', details: [{ path: 'provider', message: 'provider or model is required' }] });
+    }
+    const detected = registry.detectModel(request.model);
+    if (detected) return detected;
+    if (deps.fallbackProvider !== undefined) return { provider: deps.fallbackProvider, model: request.model };
+    throw new AppError('UNKNOWN_MODEL', { message: 'No provider is known for this model and no fallback provider is configured.' });
+  }
+
+  async function loadOwner(owner: OwnerRef): Promise<ResolvableOwner | undefined> {
+    return deps.owners.get(ownerKey(owner));
+  }
+
+  /** The next usable key of an owner for a provider, decrypted, or undefined. */
+  async function serveFrom(owner: ResolvableOwner, provider: ProviderId) {
+    const candidates = owner.keys.get(provider);
+    if (!candidates || candidates.length === 0) return undefined;
+    const at = deps.now();
+    const healthy = candidates.filter(
+      (key) => key.enabled && (key.expiresAtMs === null || key.expiresAtMs > at) && key.healthIssue === null && key.testStatus !== 'invalid',
+    );
+    if (healthy.length === 0) return undefined;
+    const cooling = await deps.cooldowns.cooling(healthy.map((key) => key.keyId));
+    const usable = cooling.size === 0 ? healthy : healthy.filter((key) => !cooling.has(key.keyId));
+    if (usable.length === 0) return undefined;
+    const turn = await deps.cursors.next(`${ownerKey(owner.owner)}:${provider}`);
+    const key = usable[turn % usable.length] as ResolvableKey;
+    const ad = { ownerKind: owner.owner.kind, ownerId: owner.owner.id, provider, keyId: key.keyId };
+    const record = parseRecord(deps.codec.open(key.envelope, ad));
+    if (!record) return undefined;
+    return { key, secret: record.secret };
+  }
+
+  function serveSystem(provider: ProviderId) {
+    const keys = deps.systemKeys.get(provider);
+    if (!keys || keys.length === 0) return undefined;
+    return { keys, provider };
+  }
+
+  async function groupsFor(userId: string, groupId: string | undefined) {
+    const groups = (await deps.memberships.get(userId)) ?? [];
+    if (groupId === undefined) return [...groups].sort((a, b) => a.path.localeCompare(b.path));
+    const member = groups.find((group) => group.id === groupId);
+    if (!member) deps.log.warn({ userId, groupId }, 'resolve named a group the user is not a member of; team step skipped');
+    return member ? [member] : [];
+  }
+
+  return {
+    async resolve(request: ResolveRequest): Promise<Resolution> {
+      const { provider, model } = pickProvider(request);
+      const fallback = deps.fallbackProvider !== undefined && deps.fallbackProvider !== provider ? deps.fallbackProvider : undefined;
+      const user = await loadOwner({ kind: 'user', id: request.userId });
+      if (!user) throw new AppError('OWNER_NOT_FOUND', { message: 'No such user.' });
+      const strict = user.preferences.strict;
+
+      for (const step of deps.chain) {
+        const stepProvider = step.provider === 'requested' ? provider : fallback;
+        if (stepProvider === undefined) continue;
+        if (strict && step.source !== 'user') continue;
+        if (step.source === 'system' && request.allowSystemFallback === false) continue;
+        const base = registry.get(stepProvider).baseUrl ?? null;
+        // The model is passed on as named; the provider that serves it may be the fallback one.
+        const modelOut = model === undefined ? {} : { model: stepProvider === provider ? model : (request.model ?? model) };
+
+        if (step.source === 'system') {
+          const system = serveSystem(stepProvider);
+          if (!system) continue;
+          const cooling = await deps.cooldowns.cooling(system.keys.map((_, index) => systemKeyId(stepProvider, index)));
+          const usable = system.keys.map((apiKey, index) => ({ apiKey, keyId: systemKeyId(stepProvider, index) })).filter((k) => !cooling.has(k.keyId));
+          if (usable.length === 0) continue;
+          const turn = await deps.cursors.next(`system:${stepProvider}`);
+          const chosen = usable[turn % usable.length] as { apiKey: string; keyId: string };
+          deps.usage.countSource('system');
+          return { provider: stepProvider, ...modelOut, baseUrl: base, apiKey: chosen.apiKey, source: 'system', keyId: chosen.keyId, label: 'platform key' };
+        }
+
+        const owners: ResolvableOwner[] = [];
+        if (step.source === 'user') owners.push(user);
+        else {
+          for (const group of await groupsFor(request.userId, request.groupId)) {
+            const loaded = await loadOwner({ kind: 'group', id: group.id });
+            if (loaded) owners.push(loaded);
+          }
+        }
+        for (const owner of owners) {
+          const served = await serveFrom(owner, stepProvider);
+          if (!served) continue;
+          deps.usage.record(owner.owner, stepProvider, served.key.keyId);
+          deps.usage.countSource(step.source);
+          return {
+            provider: stepProvider,
+            ...modelOut,
+            baseUrl: served.key.baseUrl ?? base,
+            apiKey: served.secret,
+            source: step.source,
+            keyId: served.key.keyId,
+            label: served.key.label,
+          };
+        }
+      }
+      throw new AppError('NO_KEY_AVAILABLE', {
+        message: strict ? 'The user has no usable key for this provider and accepts no team or platform keys.' : 'No usable key for this provider.',
+        details: { provider, ...(fallback ? { fallbackProvider: fallback } : {}), strict },
+      });
+    },
+
+    /**
+     * SPEC §6.4 feedback. `rate_limited` cools the key down (default 60 s); `unauthorized` and
+     * `quota_exceeded` take it out of rotation (stored on the key) until its secret is replaced or a
+     * test passes; `ok` ends a cooldown; `error` changes nothing.
+     */
+    async report(input: { userId: string; provider: ProviderId; keyId: string; outcome: ReportOutcome; retryAfterSeconds?: number | undefined }): Promise<void> {
+      const owner = await findHolder(input.userId, input.provider, input.keyId);
+      if (!owner) throw new AppError('KEY_NOT_FOUND');
+      switch (input.outcome) {
+        case 'rate_limited':
+          await deps.cooldowns.coolDown(input.keyId, deps.now() + (input.retryAfterSeconds ?? deps.defaultCooldownSeconds) * 1000);
+          return;
+        case 'ok':
+          await deps.cooldowns.clear(input.keyId);
+          return;
+        case 'unauthorized':
+        case 'quota_exceeded':
+          if (owner === 'system') {
+            // Platform keys come from the environment; a long cooldown is all we can do.
+            await deps.cooldowns.coolDown(input.keyId, deps.now() + 3600 * 1000);
+            deps.log.warn({ keyId: input.keyId, outcome: input.outcome }, 'platform key reported; cooling down for an hour');
+            return;
+          }
+          await deps.markUnhealthy(owner, input.provider, input.keyId, input.outcome);
+          return;
+        default:
+          return;
+      }
+    },
+  };
+
+  /** Which owner holds a key that may have been served to this user: the user, one of their groups, or the platform. */
+  async function findHolder(userId: string, provider: ProviderId, keyId: string): Promise<OwnerRef | 'system' | undefined> {
+    if (keyId.startsWith(`system-${provider}-`)) {
+      const index = Number(keyId.slice(`system-${provider}-`.length)) - 1;
+      return Number.isInteger(index) && index >= 0 && index < (deps.systemKeys.get(provider)?.length ?? 0) ? 'system' : undefined;
+    }
+    const user = await loadOwner({ kind: 'user', id: userId });
+    if (!user) return undefined;
+    if (user.keys.get(provider)?.some((key) => key.keyId === keyId)) return user.owner;
+    for (const group of (await deps.memberships.get(userId)) ?? []) {
+      const loaded = await loadOwner({ kind: 'group', id: group.id });
+      if (loaded?.keys.get(provider)?.some((key) => key.keyId === keyId)) return loaded.owner;
+    }
+    return undefined;
+  }
+}

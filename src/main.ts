@@ -9,6 +9,7 @@ import { createEnvelopeCodec } from './crypto/envelope.js';
 import { createKeycloakAccess } from './keycloak/keycloak-access.js';
 import { createKeycloakMembership, createKeycloakOwnerStore } from './keycloak/owner-store.js';
 import { createLogger, type Logger } from './observability/logger.js';
+import { createMetrics } from './observability/metrics.js';
 import { createProviderRegistry } from './providers/registry.js';
 import { createKeyTester } from './providers/tester.js';
 import { checkBaseUrl } from './providers/url-policy.js';
@@ -22,7 +23,8 @@ import { createResolver, toResolvable, type ResolvableOwner } from './vault/reso
 import { createUsageTracker } from './vault/usage-tracker.js';
 
 export function createService(config: Config, logger: Logger) {
-  const keycloak = createKeycloakAccess(config, logger);
+  const metrics = createMetrics();
+  const keycloak = createKeycloakAccess(config, logger, metrics);
   const registry = createProviderRegistry({ baseUrlOverrides: config.providers.baseUrlOverrides });
   const urlPolicy = config.providers.urlPolicy;
   const codec = createEnvelopeCodec(config.keyring);
@@ -77,9 +79,15 @@ export function createService(config: Config, logger: Logger) {
     markUnhealthy: (owner, provider, keyId, issue) => keys.markUnhealthy(owner, provider, keyId, issue),
     now: Date.now,
     log: logger,
+    onResolved: (source, stepIndex) => {
+      metrics.resolves.inc({ source });
+      if (source !== 'none' && stepIndex > 0) metrics.fallbacks.inc({ source });
+    },
   });
-  const app = createApp({ config, logger, verifier: keycloak.verifier, readiness: keycloak.readiness, keys, registry, resolver });
-  return { app, keys, registry, resolver, owners, memberships, usage, store, ...keycloak };
+  metrics.watchCache('owners', owners.stats);
+  metrics.watchCache('memberships', memberships.stats);
+  const app = createApp({ config, logger, verifier: keycloak.verifier, readiness: keycloak.readiness, keys, registry, resolver, metrics });
+  return { app, keys, registry, resolver, owners, memberships, usage, store, metrics, ...keycloak };
 }
 
 export async function start(env: Record<string, string | undefined>): Promise<{ server: Server; stop: () => Promise<void> }> {

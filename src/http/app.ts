@@ -7,6 +7,7 @@ import type { Config } from '../config/config.js';
 import type { Readiness } from '../keycloak/readiness.js';
 import type { TokenVerifier } from '../keycloak/token-verifier.js';
 import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { KeyService } from '../vault/key-service.js';
 import type { Resolver } from '../vault/resolver.js';
@@ -27,6 +28,7 @@ export interface AppDeps {
   keys: KeyService;
   registry: Pick<ProviderRegistry, 'list'>;
   resolver: Pick<Resolver, 'resolve' | 'report'>;
+  metrics?: Metrics;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -34,6 +36,23 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.config.http.trustProxyHops);
   app.use(requestContext(deps.logger));
+  if (deps.metrics) {
+    const { httpDuration, registry } = deps.metrics;
+    app.use((req, res, next) => {
+      const started = process.hrtime.bigint();
+      res.once('finish', () => {
+        // The route template (never the raw path: ids in paths would make unbounded labels).
+        const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+        httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, Number(process.hrtime.bigint() - started) / 1e9);
+      });
+      next();
+    });
+    app.get('/metrics', async (_req, res) => {
+      res.setHeader('Content-Type', registry.contentType);
+      res.setHeader('Cache-Control', 'no-store');
+      res.send(await registry.metrics());
+    });
+  }
   app.use(healthRoutes(deps));
 
   const api = express.Router();

@@ -4,6 +4,7 @@
  */
 import type { Config } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
 import { createKeycloakAdmin } from './admin-client.js';
 import { createReadiness } from './readiness.js';
 import { createServiceTokenCache } from './service-token.js';
@@ -11,7 +12,7 @@ import { createTokenVerifier } from './token-verifier.js';
 
 export type KeycloakAccess = ReturnType<typeof createKeycloakAccess>;
 
-export function createKeycloakAccess(config: Config, logger: Logger) {
+export function createKeycloakAccess(config: Config, logger: Logger, metrics?: Metrics) {
   const tokens = createServiceTokenCache({
     tokenUrl: `${config.keycloak.issuer}/protocol/openid-connect/token`,
     clientId: config.keycloak.clientId,
@@ -19,12 +20,14 @@ export function createKeycloakAccess(config: Config, logger: Logger) {
     timeoutMs: config.keycloak.timeoutMs,
     refreshSkewSeconds: config.keycloak.tokenRefreshSkewSeconds,
     onBackgroundError: (error) => logger.warn({ msg: (error as Error).message }, 'service token refresh failed'),
+    onRequest: (outcome) => metrics?.tokenRequests.inc({ outcome }),
   });
   const admin = createKeycloakAdmin({
     url: config.keycloak.url,
     realm: config.keycloak.realm,
     timeoutMs: config.keycloak.timeoutMs,
     tokens,
+    onCall: (operation, outcome, durationMs) => metrics?.keycloakCalls.observe({ operation, outcome }, durationMs / 1000),
   });
   const verifier = createTokenVerifier({
     url: config.keycloak.url,

@@ -11,6 +11,7 @@
 import KeycloakConfig from 'keycloak-connect/middleware/auth-utils/config.js';
 import GrantManager from 'keycloak-connect/middleware/auth-utils/grant-manager.js';
 import Token from 'keycloak-connect/middleware/auth-utils/token.js';
+import { LRUCache } from 'lru-cache';
 import { AppError } from '../errors.js';
 
 export interface Principal {
@@ -31,6 +32,8 @@ export interface TokenVerifierOptions {
   /** When set, tokens must list it in `aud`. */
   audience?: string | undefined;
   jwksMinIntervalSeconds?: number;
+  /** How many verified tokens to remember until their expiry (0 disables). */
+  verifiedCacheSize?: number;
   now?: () => number;
   fetch?: typeof fetch;
 }
@@ -53,6 +56,10 @@ export function createTokenVerifier(options: TokenVerifierOptions) {
     'min-time-between-jwks-requests': options.jwksMinIntervalSeconds ?? 10,
   });
   const grants = new GrantManager(config);
+  // Internal services send the same token thousands of times: a verified token is remembered until it
+  // expires (keyed by the whole token, so nothing about another token can match), which takes the RSA
+  // verification off the hot path. Failures are never cached.
+  const verified = new LRUCache<string, Principal>({ max: Math.max(1, options.verifiedCacheSize ?? 10_000) });
   let jwksInflight: Promise<void> | undefined;
   let lastJwksFetch = -Infinity;
 
@@ -107,6 +114,12 @@ export function createTokenVerifier(options: TokenVerifierOptions) {
   return {
     /** Who the token belongs to. Throws AppError UNAUTHENTICATED or KEYCLOAK_UNAVAILABLE. */
     async verify(raw: string): Promise<Principal> {
+      const known = verified.get(raw);
+      if (known) {
+        if (known.expiresAt * 1000 > now()) return known;
+        verified.delete(raw);
+        throw unauthenticated('expired');
+      }
       if (raw.length > MAX_TOKEN_LENGTH || !JWT_SHAPE.test(raw)) throw unauthenticated('malformed');
       const token = new Token(raw, config.clientId);
       const kid = token.header?.kid;
@@ -121,13 +134,15 @@ export function createTokenVerifier(options: TokenVerifierOptions) {
       const content = token.content;
       const roles = (content.realm_access as { roles?: unknown } | undefined)?.roles;
       if (typeof content.sub !== 'string' || content.sub === '') throw unauthenticated('no subject');
-      return Object.freeze({
+      const principal: Principal = Object.freeze({
         subject: content.sub,
         username: typeof content.preferred_username === 'string' ? content.preferred_username : undefined,
         clientId: typeof content.azp === 'string' ? content.azp : undefined,
         realmRoles: new Set(Array.isArray(roles) ? roles.filter((role): role is string => typeof role === 'string') : []),
         expiresAt: typeof content.exp === 'number' ? content.exp : 0,
       });
+      if ((options.verifiedCacheSize ?? 10_000) > 0) verified.set(raw, principal);
+      return principal;
     },
     /** Loads the realm's signing keys now (at start-up), so the first requests do not wait. */
     async warm(): Promise<void> {

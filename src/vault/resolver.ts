@@ -101,6 +101,8 @@ export interface ResolverDeps {
   markUnhealthy: (owner: OwnerRef, provider: ProviderId, keyId: string, issue: HealthIssue) => Promise<void>;
   now: () => number;
   log: VaultLog;
+  /** Told of every resolve: the source that served it (or none) and the chain step index. */
+  onResolved?: (source: ResolveSource | 'none', stepIndex: number) => void;
 }
 
 const systemKeyId = (provider: ProviderId, index: number) => `system-${provider}-${index + 1}`;
@@ -167,7 +169,7 @@ export function createResolver(deps: ResolverDeps) {
       if (!user) throw new AppError('OWNER_NOT_FOUND', { message: 'No such user.' });
       const strict = user.preferences.strict;
 
-      for (const step of deps.chain) {
+      for (const [stepIndex, step] of deps.chain.entries()) {
         const stepProvider = step.provider === 'requested' ? provider : fallback;
         if (stepProvider === undefined) continue;
         if (strict && step.source !== 'user') continue;
@@ -185,6 +187,7 @@ export function createResolver(deps: ResolverDeps) {
           const turn = await deps.cursors.next(`system:${stepProvider}`);
           const chosen = usable[turn % usable.length] as { apiKey: string; keyId: string };
           deps.usage.countSource('system');
+          deps.onResolved?.('system', stepIndex);
           return { provider: stepProvider, ...modelOut, baseUrl: base, apiKey: chosen.apiKey, source: 'system', keyId: chosen.keyId, label: 'platform key' };
         }
 
@@ -201,6 +204,7 @@ export function createResolver(deps: ResolverDeps) {
           if (!served) continue;
           deps.usage.record(owner.owner, stepProvider, served.key.keyId);
           deps.usage.countSource(step.source);
+          deps.onResolved?.(step.source, stepIndex);
           return {
             provider: stepProvider,
             ...modelOut,
@@ -212,6 +216,7 @@ export function createResolver(deps: ResolverDeps) {
           };
         }
       }
+      deps.onResolved?.('none', deps.chain.length);
       throw new AppError('NO_KEY_AVAILABLE', {
         message: strict ? 'The user has no usable key for this provider and accepts no team or platform keys.' : 'No usable key for this provider.',
         details: { provider, ...(fallback ? { fallbackProvider: fallback } : {}), strict },

@@ -4,13 +4,14 @@
  * `/internal/resolve` is the only response that ever carries a secret.
  */
 import { Router } from 'express';
+import type { Metrics } from '../../observability/metrics.js';
 import type { Resolver } from '../../vault/resolver.js';
 import { requireRealmRole } from '../middleware/auth.js';
 import { parseBody, parseProvider, reportBody, resolveBody } from '../schemas.js';
 
 export const INTERNAL_ROLE = 'byok-internal';
 
-export function internalRoutes(deps: { resolver: Pick<Resolver, 'resolve' | 'report'> }): Router {
+export function internalRoutes(deps: { resolver: Pick<Resolver, 'resolve' | 'report'>; metrics?: Metrics | undefined }): Router {
   const router = Router();
   router.use('/internal', requireRealmRole(INTERNAL_ROLE));
 
@@ -23,6 +24,7 @@ export function internalRoutes(deps: { resolver: Pick<Resolver, 'resolve' | 'rep
   router.post('/internal/report', async (req, res) => {
     const body = parseBody(reportBody, req.body);
     await deps.resolver.report({ ...body, provider: parseProvider(body.provider) });
+    deps.metrics?.reports.inc({ outcome: body.outcome });
     res.status(204).end();
   });
 

@@ -1,0 +1,93 @@
+/**
+ * Prometheus metrics (GET /metrics). One registry per service instance (no global state), so tests
+ * and several services in one process do not share counters. No label ever carries a user id, key
+ * id or anything secret: labels are bounded sets (route templates, sources, operations, outcomes).
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { CacheStats } from '../vault/loading-cache.js';
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'byok_process_' });
+
+  const httpDuration = new Histogram({
+    name: 'byok_http_request_duration_seconds',
+    help: 'HTTP request latency by route template and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const resolves = new Counter({
+    name: 'byok_resolves_total',
+    help: 'Resolves by the source that served them (user, group, system) or none',
+    labelNames: ['source'] as const,
+    registers: [registry],
+  });
+  const fallbacks = new Counter({
+    name: 'byok_resolve_fallbacks_total',
+    help: 'Resolves served by a later step of the chain than the first',
+    labelNames: ['source'] as const,
+    registers: [registry],
+  });
+  const reports = new Counter({
+    name: 'byok_reports_total',
+    help: 'Health reports from internal services by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const keycloakCalls = new Histogram({
+    name: 'byok_keycloak_request_duration_seconds',
+    help: 'Keycloak Admin API calls by operation and outcome',
+    labelNames: ['operation', 'outcome'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const tokenRequests = new Counter({
+    name: 'byok_service_token_requests_total',
+    help: 'Client-credentials token requests of the service account by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const cacheSources: Array<{ name: string; stats: () => CacheStats }> = [];
+  const cacheCounters = (['hits', 'misses', 'loads', 'staleServed', 'size'] as const).map((field) => {
+    const metricName = { hits: 'hits_total', misses: 'misses_total', loads: 'loads_total', staleServed: 'stale_served_total', size: 'entries' }[field];
+    return new Gauge({
+      name: `byok_cache_${metricName}`,
+      help: `Owner cache ${field} (by cache)`,
+      labelNames: ['cache'] as const,
+      registers: [registry],
+      collect() {
+        for (const source of cacheSources) this.set({ cache: source.name }, source.stats()[field]);
+      },
+    });
+  });
+  new Gauge({
+    name: 'byok_cache_hit_ratio',
+    help: 'Owner cache hits / (hits + misses) since start',
+    labelNames: ['cache'] as const,
+    registers: [registry],
+    collect() {
+      for (const source of cacheSources) {
+        const { hits, misses } = source.stats();
+        this.set({ cache: source.name }, hits + misses === 0 ? 0 : hits / (hits + misses));
+      }
+    },
+  });
+
+  return {
+    registry,
+    httpDuration,
+    resolves,
+    fallbacks,
+    reports,
+    keycloakCalls,
+    tokenRequests,
+    cacheCounters,
+    /** Registers a cache whose stats are read at scrape time. */
+    watchCache(name: string, stats: () => CacheStats): void {
+      cacheSources.push({ name, stats });
+    },
+  };
+}

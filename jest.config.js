@@ -22,6 +22,8 @@ export default {
       globalSetup: '<rootDir>/tests/support/global-setup.ts',
       slowTestThreshold: 30,
     },
+    // Stops the shared test Keycloak for a while: run alone, after the integration suites (scripts/test.sh does).
+    { ...common, displayName: 'outage', testMatch: ['<rootDir>/tests/outage/**/*.test.ts'], globalSetup: '<rootDir>/tests/support/global-setup.ts' },
     // Reads what the other suites logged; run it after them (scripts/test.sh does: npm run test:logscan).
     { ...common, displayName: 'logscan', testMatch: ['<rootDir>/tests/logscan/**/*.test.ts'] },
   ],

@@ -10,6 +10,7 @@ cd "$ROOT"
 
 REPORT="$ROOT/.data/jest-report.json"
 REPORT_LOGSCAN="$ROOT/.data/jest-report-logscan.json"
+REPORT_OUTAGE="$ROOT/.data/jest-report-outage.json"
 KC_STARTED=0
 cleanup() {
   if [ "$KC_STARTED" = 1 ]; then scripts/keycloak.sh stop test || true; KC_STARTED=0; fi
@@ -36,16 +37,20 @@ KEYCLOAK_URL="$BYOK_TEST_KEYCLOAK_URL" KEYCLOAK_ADMIN_USERNAME=admin KEYCLOAK_AD
 
 say "running Jest: unit and integration suites"
 mkdir -p "$(dirname "$REPORT")"
-rm -rf "$ROOT/.data/test-logs" "$REPORT" "$REPORT_LOGSCAN"
+rm -rf "$ROOT/.data/test-logs" "$REPORT" "$REPORT_OUTAGE" "$REPORT_LOGSCAN"
 export NODE_OPTIONS="--experimental-vm-modules --no-warnings=ExperimentalWarning"
 set +e
 npx --no-install jest --ci --selectProjects unit integration --json --outputFile="$REPORT" "$@"
 JEST_STATUS=$?
 if [ $# -eq 0 ]; then
+  say "running Jest: Keycloak outage (stops and resumes the test Keycloak)"
+  npx --no-install jest --ci --selectProjects outage --json --outputFile="$REPORT_OUTAGE"
+  OUTAGE_STATUS=$?
   say "running Jest: the log scan over everything the suites logged"
   npx --no-install jest --ci --selectProjects logscan --json --outputFile="$REPORT_LOGSCAN"
   LOGSCAN_STATUS=$?
 else
+  OUTAGE_STATUS=0
   LOGSCAN_STATUS=0 # a partial run (a path or -t given) has too little to scan
 fi
 set -e
@@ -66,10 +71,10 @@ SUMMARY="$(node -e '
     failed += r.numFailedTests + r.numRuntimeErrorTestSuites;
   }
   process.stdout.write(`${passed} ${failed}`);
-' "$REPORT" "$REPORT_LOGSCAN")"
+' "$REPORT" "$REPORT_OUTAGE" "$REPORT_LOGSCAN")"
 PASSED="${SUMMARY% *}"
 FAILED="${SUMMARY#* }"
-# A log scan that failed without a failing test (it could not run) still counts as a failure.
-if [ "$LOGSCAN_STATUS" -ne 0 ] && [ "$FAILED" -eq 0 ]; then FAILED=1; fi
+# A pass that failed without a failing test (it could not run) still counts as a failure.
+if { [ "$OUTAGE_STATUS" -ne 0 ] || [ "$LOGSCAN_STATUS" -ne 0 ]; } && [ "$FAILED" -eq 0 ]; then FAILED=1; fi
 echo "tests: $PASSED passed, $FAILED failed"
 if [ "$JEST_STATUS" -ne 0 ] || [ "$FAILED" -ne 0 ]; then exit 1; fi

@@ -1,0 +1,540 @@
+// Performance benchmark of POST /api/v1/internal/resolve (run by scripts/bench.sh = `npm run bench`,
+// which builds, starts the test Keycloak and bootstraps realm byok first).
+//
+// Every server is its own child process on 127.0.0.1; the load generator (autocannon) runs in this
+// process. Scenarios, one after the other, one server at a time:
+//   baseline       scripts/bench-baseline.mjs: bare Express 5, POST /ping, express.json only
+//   resolve warm   node dist/main.js, default owner cache
+//   resolve cold   node dist/main.js with OWNER_CACHE_TTL_SECONDS=0 (every resolve reads Keycloak)
+//   burst          a fresh node dist/main.js; 500 concurrent resolves for a user it has never seen
+// Prints a table and the targets (PASS/MISS) and writes the same as JSON to .data/bench/latest.json.
+//
+// Environment: BENCH_DURATION (s, 10), BENCH_CONNECTIONS (50), BENCH_WARMUP (s, 2), BENCH_BURST (500),
+// BENCH_KEYCLOAK_URL (http://127.0.0.1:18080), BENCH_STRICT=1 (exit 1 when a target is missed).
+import { spawn, execFileSync } from 'node:child_process';
+import { randomBytes, randomInt } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const OUT_DIR = join(ROOT, '.data', 'bench');
+const KEYCLOAK_URL = process.env.BENCH_KEYCLOAK_URL ?? 'http://127.0.0.1:18080';
+const REALM = 'byok';
+const SETTINGS = {
+  connections: positiveInt('BENCH_CONNECTIONS', 50),
+  duration: positiveInt('BENCH_DURATION', 10),
+  warmup: positiveInt('BENCH_WARMUP', 2),
+  burst: positiveInt('BENCH_BURST', 500),
+  pipelining: 1,
+};
+const TARGETS = { throughputRatio: 0.85, p99Ratio: 2 };
+const READY_TIMEOUT_MS = 60_000;
+const CLK_TCK = clockTicks();
+
+function positiveInt(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 100_000) throw new Error(`${name} must be a positive integer, got ${raw}`);
+  return value;
+}
+
+function clockTicks() {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+}
+
+const log = (message) => process.stderr.write(`bench: ${message}\n`);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// ---------------------------------------------------------------------------------------------
+// Child processes: every one is tracked and stopped in `finally`, on SIGINT/SIGTERM and at exit.
+
+const children = new Set();
+let currentCannon;
+let interrupted = false;
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function startChild(name, args, env, readyPath) {
+  if (interrupted) throw new Error('interrupted');
+  const port = await freePort();
+  mkdirSync(OUT_DIR, { recursive: true });
+  const logFile = join(OUT_DIR, `${name}.log`);
+  const fd = openSync(logFile, 'w');
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', ...env, PORT: String(port) },
+    stdio: ['ignore', fd, fd],
+  });
+  closeSync(fd);
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const handle = { name, child, port, url: `http://127.0.0.1:${port}`, logFile, exited, stopped: false };
+  children.add(handle);
+  child.once('exit', () => (handle.stopped = true));
+
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    if (handle.stopped) throw new Error(`${name} exited during start-up; log:\n${tail(logFile)}`);
+    if (interrupted) throw new Error('interrupted');
+    try {
+      const response = await fetch(`${handle.url}${readyPath}`, { signal: AbortSignal.timeout(2000) });
+      const text = await response.text();
+      if (readyPath === '/' || response.ok) break; // the baseline has no GET route: any answer means up
+      if (Date.now() > deadline) throw new Error(`${name} not ready after ${READY_TIMEOUT_MS} ms: ${response.status} ${text}`);
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`${name} not ready after ${READY_TIMEOUT_MS} ms (${error.message}); log:\n${tail(logFile)}`);
+    }
+    await sleep(200);
+  }
+  log(`${name} ready at ${handle.url} (pid ${child.pid})`);
+  return handle;
+}
+
+async function stopChild(handle) {
+  if (!children.has(handle)) return;
+  if (!handle.stopped) {
+    handle.child.kill('SIGTERM');
+    const timedOut = await Promise.race([handle.exited.then(() => false), sleep(10_000).then(() => true)]);
+    if (timedOut && !handle.stopped) {
+      log(`${handle.name} did not stop within 10 s; killing it`);
+      handle.child.kill('SIGKILL');
+      await Promise.race([handle.exited, sleep(5_000)]);
+    }
+  }
+  children.delete(handle);
+}
+
+async function stopAll() {
+  currentCannon?.stop();
+  await Promise.all([...children].map((handle) => stopChild(handle)));
+}
+
+function tail(file, lines = 20) {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+// Last resort (an uncaught error, process.exit elsewhere): nothing outlives the benchmark.
+process.on('exit', () => {
+  for (const handle of children) if (!handle.stopped) handle.child.kill('SIGKILL');
+});
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    if (interrupted) return;
+    interrupted = true;
+    log(`${signal}: stopping the load and every server started`);
+    stopAll()
+      .then(() => Promise.race([deleteCreatedUsers(), sleep(5_000)]))
+      .finally(() => process.exit(130));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// CPU accounting (Linux /proc): how much CPU each side used during a measured run.
+
+function procTicks(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { pgrp: Number(fields[2]), ticks: Number(fields[11]) + Number(fields[12]) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU ticks of every process in Keycloak's process group (kc.sh and the JVM; setsid by keycloak.sh). */
+function keycloakTicks() {
+  let leader;
+  try {
+    leader = Number(readFileSync(join(ROOT, '.data/keycloak/test/keycloak.pid'), 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const info = procTicks(entry);
+    if (info && info.pgrp === leader) total += info.ticks;
+  }
+  return total;
+}
+
+function cpuMeter(pid) {
+  const start = { at: process.hrtime.bigint(), self: process.cpuUsage(), server: procTicks(pid)?.ticks, keycloak: keycloakTicks() };
+  return () => {
+    const seconds = Number(process.hrtime.bigint() - start.at) / 1e9;
+    const self = process.cpuUsage(start.self);
+    const server = procTicks(pid)?.ticks;
+    const keycloak = keycloakTicks();
+    const cores = (ticks) => (ticks === undefined ? null : round(ticks / CLK_TCK / seconds, 2));
+    return {
+      loadGenerator: round((self.user + self.system) / 1e6 / seconds, 2),
+      server: server === undefined || start.server === undefined ? null : cores(server - start.server),
+      keycloak: keycloak === undefined || start.keycloak === undefined ? null : cores(keycloak - start.keycloak),
+    };
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keycloak and service API helpers (loopback only).
+
+async function tokenRequest(realm, form) {
+  const response = await fetch(`${KEYCLOAK_URL}/realms/${realm}/protocol/openid-connect/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok || !body.access_token) throw new Error(`token request (${form.grant_type}) failed: ${response.status} ${body.error ?? ''} ${body.error_description ?? ''}`);
+  return body.access_token;
+}
+
+const masterToken = () => tokenRequest('master', { grant_type: 'password', client_id: 'admin-cli', username: 'admin', password: 'admin' });
+const internalToken = () => tokenRequest(REALM, { grant_type: 'client_credentials', client_id: 'byok-internal-demo', client_secret: 'dev-internal-secret' });
+const userToken = (user) => tokenRequest(REALM, { grant_type: 'password', client_id: 'ops-center', username: user.username, password: user.password, scope: 'openid' });
+
+const createdUsers = [];
+
+async function createUser(tier) {
+  const username = `bench-${randomBytes(5).toString('hex')}`;
+  const password = randomBytes(12).toString('base64url');
+  const response = await fetch(`${KEYCLOAK_URL}/admin/realms/${REALM}/users`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${await masterToken()}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      username,
+      enabled: true,
+      email: `${username}@example.com`,
+      emailVerified: true,
+      firstName: 'Bench',
+      lastName: 'User',
+      attributes: { subscription_tier: [tier] },
+      credentials: [{ type: 'password', value: password, temporary: false }],
+    }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (response.status !== 201) throw new Error(`creating a Keycloak user failed: ${response.status} ${await response.text()}`);
+  const id = response.headers.get('location')?.split('/').pop();
+  if (!id) throw new Error('Keycloak answered 201 without a Location header');
+  createdUsers.push(id);
+  return { id, username, password };
+}
+
+async function deleteCreatedUsers() {
+  if (createdUsers.length === 0) return;
+  try {
+    const token = await masterToken();
+    for (const id of createdUsers.splice(0)) {
+      await fetch(`${KEYCLOAK_URL}/admin/realms/${REALM}/users/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(10_000) });
+    }
+  } catch (error) {
+    log(`could not delete the benchmark users (${error.message})`);
+  }
+}
+
+const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const openaiKey = () => `sk-proj-${Array.from({ length: 40 }, () => ALPHANUMERIC[randomInt(ALPHANUMERIC.length)]).join('')}`;
+
+/** Gives `user` `count` openai keys through the service's own user API. */
+async function addKeys(service, user, count) {
+  const token = await userToken(user);
+  for (let i = 1; i <= count; i += 1) {
+    const response = await fetch(`${service.url}/api/v1/byok/keys/add`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ provider: 'openai', apiKey: openaiKey(), label: `bench ${i}` }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (response.status !== 201) throw new Error(`adding key ${i} through ${service.name} failed: ${response.status} ${await response.text()}`);
+  }
+}
+
+async function resolveOnce(service, token, userId) {
+  const response = await fetch(`${service.url}/api/v1/internal/resolve`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ userId, model: 'gpt-4o' }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const body = await response.json().catch(() => undefined);
+  return { status: response.status, body };
+}
+
+async function scrape(service) {
+  const response = await fetch(`${service.url}/metrics`, { signal: AbortSignal.timeout(10_000) });
+  if (!response.ok) throw new Error(`GET /metrics on ${service.name}: ${response.status}`);
+  return response.text();
+}
+
+/** Sum of every sample of `name` whose labels include all of `labels` (Prometheus text format). */
+function metricSum(text, name, labels = {}) {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) continue;
+    const match = /^([a-zA-Z_:][\w:]*)(\{[^}]*\})?\s+(\S+)/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const have = match[2] ?? '';
+    if (Object.entries(labels).every(([key, value]) => have.includes(`${key}="${value}"`))) sum += Number(match[3]);
+  }
+  return sum;
+}
+
+/** Keycloak Admin API calls per operation (all outcomes), from the duration histogram's _count. */
+function keycloakCalls(text) {
+  const calls = {};
+  for (const match of text.matchAll(/^byok_keycloak_request_duration_seconds_count\{([^}]*)\}\s+(\S+)/gm)) {
+    const operation = /operation="([^"]*)"/.exec(match[1])?.[1] ?? '?';
+    calls[operation] = (calls[operation] ?? 0) + Number(match[2]);
+  }
+  return calls;
+}
+
+function diffCalls(after, before) {
+  const out = {};
+  for (const [operation, count] of Object.entries(after)) {
+    const delta = count - (before[operation] ?? 0);
+    if (delta !== 0) out[operation] = delta;
+  }
+  return out;
+}
+
+const tokenRequests = (text) => metricSum(text, 'byok_service_token_requests_total');
+
+// ---------------------------------------------------------------------------------------------
+// Load.
+
+function cannon(options) {
+  return new Promise((resolve, reject) => {
+    if (interrupted) return reject(new Error('interrupted'));
+    currentCannon = autocannon(options, (error, result) => {
+      currentCannon = undefined;
+      if (error) reject(error);
+      else if (interrupted) reject(new Error('interrupted'));
+      else resolve(result);
+    });
+  });
+}
+
+async function measure(name, server, path, token, userId) {
+  const options = {
+    url: `${server.url}${path}`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ userId, model: 'gpt-4o' }),
+    connections: SETTINGS.connections,
+    pipelining: SETTINGS.pipelining,
+    timeout: 10,
+  };
+  log(`${name}: warm-up ${SETTINGS.warmup} s`);
+  await cannon({ ...options, duration: SETTINGS.warmup });
+  log(`${name}: measuring ${SETTINGS.duration} s, ${SETTINGS.connections} connections`);
+  const before = server.metrics ? keycloakCalls(await scrape(server)) : undefined;
+  const cpu = cpuMeter(server.child.pid);
+  const result = await cannon({ ...options, duration: SETTINGS.duration });
+  const cpuUsed = cpu();
+  const after = server.metrics ? keycloakCalls(await scrape(server)) : undefined;
+  return {
+    scenario: name,
+    requestsPerSecond: round(result.requests.mean, 1),
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    maxMs: result.latency.max,
+    requests: result.requests.total,
+    ok2xx: result['2xx'],
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    cpuCores: cpuUsed,
+    keycloakCalls: before && after ? diffCalls(after, before) : undefined,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report.
+
+function round(value, digits) {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}
+
+function table(rows) {
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => String(row[column]).length)));
+  return rows
+    .map((row, index) => {
+      const line = row.map((cell, column) => (column === 0 ? String(cell).padEnd(widths[column]) : String(cell).padStart(widths[column]))).join('  ');
+      return index === 0 ? `${line}\n${widths.map((width) => '-'.repeat(width)).join('  ')}` : line;
+    })
+    .join('\n');
+}
+
+function report(results) {
+  const { baseline, scenarios, burst, tokenCounts } = results;
+  const rows = [['scenario', 'requests/s (mean)', 'p50 ms', 'p99 ms', 'non-2xx', 'throughput vs baseline', 'p99 vs baseline']];
+  for (const s of [baseline, ...scenarios]) {
+    s.throughputRatio = round(s.requestsPerSecond / baseline.requestsPerSecond, 3);
+    s.p99Ratio = baseline.p99Ms > 0 ? round(s.p99Ms / baseline.p99Ms, 2) : null;
+    const bad = s.non2xx + s.errors + s.timeouts;
+    rows.push([
+      s.scenario,
+      s.requestsPerSecond.toFixed(1),
+      s.p50Ms,
+      s.p99Ms,
+      s.errors + s.timeouts > 0 ? `${bad} (${s.errors} errors)` : s.non2xx,
+      `${(s.throughputRatio * 100).toFixed(1)}%`,
+      s.p99Ratio === null ? 'n/a' : `${s.p99Ratio.toFixed(2)}x`,
+    ]);
+  }
+  const lines = [];
+  lines.push(`autocannon: ${SETTINGS.connections} connections, ${SETTINGS.duration} s (after ${SETTINGS.warmup} s warm-up), pipelining ${SETTINGS.pipelining}; Node ${process.version}, ${results.machine.cpus} CPUs`);
+  lines.push('');
+  lines.push(table(rows));
+  lines.push('');
+  const cpuRows = [['CPU (cores) during run', 'load generator', 'server', 'keycloak', 'keycloak calls']];
+  for (const s of [baseline, ...scenarios]) {
+    const calls = s.keycloakCalls ? Object.entries(s.keycloakCalls).map(([op, n]) => `${op}=${n}`).join(' ') || 'none' : '-';
+    cpuRows.push([s.scenario, s.cpuCores.loadGenerator ?? '?', s.cpuCores.server ?? '?', s.cpuCores.keycloak ?? '?', calls]);
+  }
+  lines.push(table(cpuRows));
+  lines.push('');
+  lines.push(
+    `burst: ${burst.concurrency} concurrent resolves on a fresh instance for a user it never saw: ${burst.ok} x 200, ${burst.failed} other` +
+      ` in ${burst.wallMs} ms; Keycloak user reads (users.findOne) ${burst.userReads}; service token requests ${burst.tokenRequestsDuring} during the burst, ${burst.tokenRequestsLifetime} in the instance's lifetime`,
+  );
+  if (Object.keys(burst.keycloakCalls).length > 0) lines.push(`burst: all Keycloak calls: ${Object.entries(burst.keycloakCalls).map(([op, n]) => `${op}=${n}`).join(' ')}`);
+  lines.push('');
+  const warm = scenarios.find((s) => s.scenario === 'resolve warm');
+  const targets = [
+    { target: `warm resolve throughput >= ${TARGETS.throughputRatio * 100}% of baseline`, value: `${(warm.throughputRatio * 100).toFixed(1)}%`, pass: warm.throughputRatio >= TARGETS.throughputRatio },
+    { target: `warm resolve p99 <= ${TARGETS.p99Ratio}x baseline p99`, value: `${warm.p99Ms} ms vs ${baseline.p99Ms} ms (${warm.p99Ratio}x)`, pass: warm.p99Ratio !== null && warm.p99Ratio <= TARGETS.p99Ratio },
+    { target: 'burst: Keycloak user reads == 1', value: String(burst.userReads), pass: burst.userReads === 1 && burst.failed === 0 },
+    {
+      target: 'service token requested once per instance',
+      value: Object.entries(tokenCounts).map(([name, n]) => `${name}=${n}`).join(' '),
+      pass: Object.values(tokenCounts).every((n) => n === 1),
+    },
+  ];
+  lines.push(table([['target', 'measured', 'result'], ...targets.map((t) => [t.target, t.value, t.pass ? 'PASS' : 'MISS'])]));
+  results.targets = targets;
+  return lines.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main() {
+  const serviceEnv = {
+    KEYCLOAK_URL,
+    KEYCLOAK_REALM: REALM,
+    KEYCLOAK_CLIENT_SECRET: 'dev-service-secret',
+    ENCRYPTION_KEYS: `1:${randomBytes(32).toString('base64')}`,
+    LOG_LEVEL: 'warn',
+  };
+  const service = (name, extra = {}) => startChild(name, [join(ROOT, 'dist/main.js')], { ...serviceEnv, ...extra }, '/readyz').then((h) => Object.assign(h, { metrics: true }));
+  const results = {
+    startedAt: new Date().toISOString(),
+    settings: SETTINGS,
+    machine: { cpus: (await import('node:os')).availableParallelism(), node: process.version },
+    scenarios: [],
+    tokenCounts: {},
+  };
+
+  // 1. Baseline.
+  const base = await startChild('baseline', [join(ROOT, 'scripts/bench-baseline.mjs')], {}, '/');
+  results.baseline = await measure('baseline', base, '/ping', undefined, 'baseline-user');
+  await stopChild(base);
+
+  // 2. Warm resolves: a starter user with 3 openai keys, added through the service.
+  const warm = await service('service-warm');
+  const user = await createUser('starter');
+  await addKeys(warm, user, 3);
+  let token = await internalToken();
+  const probe = await resolveOnce(warm, token, user.id);
+  if (probe.status !== 200 || !probe.body?.apiKey?.startsWith('sk-proj-')) throw new Error(`resolve probe: ${probe.status} ${probe.body?.error?.code ?? ''}`);
+  log(`resolve probe: 200 (source ${probe.body.source ?? '?'}, provider ${probe.body.provider ?? '?'})`);
+  results.scenarios.push(await measure('resolve warm', warm, '/api/v1/internal/resolve', token, user.id));
+  // The burst user's keys are written through this instance, so the burst instance never saw it.
+  const burstUser = await createUser('starter');
+  await addKeys(warm, burstUser, 3);
+  results.tokenCounts['warm'] = tokenRequests(await scrape(warm));
+  await stopChild(warm);
+
+  // 3. Cold resolves: no owner cache, every resolve reads Keycloak.
+  const cold = await service('service-cold', { OWNER_CACHE_TTL_SECONDS: '0' });
+  token = await internalToken();
+  const coldProbe = await resolveOnce(cold, token, user.id);
+  if (coldProbe.status !== 200) throw new Error(`cold resolve probe: ${coldProbe.status} ${coldProbe.body?.error?.code ?? ''}`);
+  results.scenarios.push(await measure('resolve cold', cold, '/api/v1/internal/resolve', token, user.id));
+  results.tokenCounts['cold'] = tokenRequests(await scrape(cold));
+  await stopChild(cold);
+
+  // 4. Burst on a fresh instance.
+  const fresh = await service('service-burst');
+  token = await internalToken();
+  const before = await scrape(fresh);
+  const started = process.hrtime.bigint();
+  const statuses = await Promise.all(
+    Array.from({ length: SETTINGS.burst }, () =>
+      resolveOnce(fresh, token, burstUser.id).then(
+        (r) => (r.status === 200 && r.body?.apiKey ? 200 : r.status),
+        (error) => `error: ${error.message}`,
+      ),
+    ),
+  );
+  const wallMs = Math.round(Number(process.hrtime.bigint() - started) / 1e6);
+  const after = await scrape(fresh);
+  const failures = statuses.filter((s) => s !== 200);
+  if (failures.length > 0) log(`burst failures (first 5): ${failures.slice(0, 5).join(', ')}`);
+  results.burst = {
+    concurrency: SETTINGS.burst,
+    ok: statuses.length - failures.length,
+    failed: failures.length,
+    wallMs,
+    userReads: metricSum(after, 'byok_keycloak_request_duration_seconds_count', { operation: 'users.findOne' }) - metricSum(before, 'byok_keycloak_request_duration_seconds_count', { operation: 'users.findOne' }),
+    keycloakCalls: diffCalls(keycloakCalls(after), keycloakCalls(before)),
+    tokenRequestsDuring: tokenRequests(after) - tokenRequests(before),
+    tokenRequestsLifetime: tokenRequests(after),
+  };
+  results.tokenCounts['burst'] = results.burst.tokenRequestsLifetime;
+  await stopChild(fresh);
+
+  const text = report(results);
+  results.finishedAt = new Date().toISOString();
+  mkdirSync(OUT_DIR, { recursive: true });
+  writeFileSync(join(OUT_DIR, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`${text}\n\nwritten: .data/bench/latest.json\n`);
+  return results.targets.every((t) => t.pass);
+}
+
+let exitCode = 0;
+try {
+  const allPassed = await main();
+  if (!allPassed && process.env.BENCH_STRICT === '1') exitCode = 1;
+} catch (error) {
+  if (!interrupted) log(`failed: ${error.stack ?? error.message}`);
+  exitCode = interrupted ? 130 : 1;
+} finally {
+  if (!interrupted) {
+    await stopAll();
+    await deleteCreatedUsers();
+  }
+}
+process.exit(exitCode);

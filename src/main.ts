@@ -13,6 +13,7 @@ import { createMetrics } from './observability/metrics.js';
 import { createProviderRegistry } from './providers/registry.js';
 import { createKeyTester } from './providers/tester.js';
 import { checkBaseUrl } from './providers/url-policy.js';
+import { createAdoptionStats } from './vault/adoption-stats.js';
 import { createInProcessLocks } from './vault/in-process-locks.js';
 import { createInProcessCooldowns, createInProcessCursors } from './vault/in-process-state.js';
 import { createKeyService } from './vault/key-service.js';
@@ -84,9 +85,17 @@ export function createService(config: Config, logger: Logger) {
       if (source !== 'none' && stepIndex > 0) metrics.fallbacks.inc({ source });
     },
   });
+  const adoption = createAdoptionStats({
+    users: store,
+    opener,
+    resolvesBySource: usage.sources,
+    cacheStats: owners.stats,
+    maxAgeMs: 60_000,
+    now: Date.now,
+  });
   metrics.watchCache('owners', owners.stats);
   metrics.watchCache('memberships', memberships.stats);
-  const app = createApp({ config, logger, verifier: keycloak.verifier, readiness: keycloak.readiness, keys, registry, resolver, metrics });
+  const app = createApp({ config, logger, verifier: keycloak.verifier, readiness: keycloak.readiness, keys, registry, resolver, adoption, metrics });
   return { app, keys, registry, resolver, owners, memberships, usage, store, metrics, ...keycloak };
 }
 

@@ -9,6 +9,7 @@ import type { TokenVerifier } from '../keycloak/token-verifier.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { ProviderRegistry } from '../providers/registry.js';
+import type { createAdoptionStats } from '../vault/adoption-stats.js';
 import type { KeyService } from '../vault/key-service.js';
 import type { Resolver } from '../vault/resolver.js';
 import { authenticate } from './middleware/auth.js';
@@ -28,6 +29,7 @@ export interface AppDeps {
   keys: KeyService;
   registry: Pick<ProviderRegistry, 'list'>;
   resolver: Pick<Resolver, 'resolve' | 'report'>;
+  adoption: Pick<ReturnType<typeof createAdoptionStats>, 'get'>;
   metrics?: Metrics;
 }
 

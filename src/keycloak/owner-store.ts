@@ -7,7 +7,7 @@
  * changed byok_* attributes replaced. Callers hold the owner's lock between load and save.
  */
 import { PROVIDER_IDS, type ProviderId } from '../providers/registry.js';
-import type { KeyUsage, MembershipDirectory, OwnerChange, OwnerRef, OwnerStore, Preferences, SealedKey, StoredOwner } from '../vault/ports.js';
+import type { KeyUsage, MembershipDirectory, OwnerChange, OwnerRef, OwnerStore, Preferences, SealedKey, StoredOwner, UserScanner } from '../vault/ports.js';
 import { DEFAULT_PREFERENCES } from '../vault/ports.js';
 import { parseTier } from '../vault/tiers.js';
 import type { GroupRepresentation, KeycloakAdmin, UserRepresentation } from './admin-client.js';
@@ -26,34 +26,23 @@ interface Revision {
   representation: UserRepresentation | GroupRepresentation;
 }
 
-export function createKeycloakOwnerStore(admin: Pick<KeycloakAdmin, 'getUser' | 'putUser' | 'getGroup' | 'putGroup'>): OwnerStore {
+export function createKeycloakOwnerStore(
+  admin: Pick<KeycloakAdmin, 'getUser' | 'putUser' | 'getGroup' | 'putGroup' | 'call'>,
+): OwnerStore & UserScanner {
   return {
     async load(owner: OwnerRef): Promise<StoredOwner | undefined> {
       const representation = owner.kind === 'user' ? await admin.getUser(owner.id) : await admin.getGroup(owner.id);
       if (!representation?.id) return undefined;
-      const attributes = (representation.attributes ?? {}) as Attributes;
-      const sealed = new Map<ProviderId, SealedKey[]>();
-      const unreadable: { provider: ProviderId; keyId?: string; problem: string }[] = [];
-      const usage = new Map<ProviderId, Map<string, KeyUsage>>();
-      for (const provider of PROVIDER_IDS) {
-        const usageValues = attributes[usageAttribute(provider)];
-        if (usageValues && usageValues.length > 0) usage.set(provider, parseUsage(usageValues));
-        const values = attributes[keysAttribute(provider)];
-        if (!values || values.length === 0) continue;
-        const read = fromAttributeValues(values);
-        sealed.set(provider, read.envelopes.map(({ keyId, envelope }) => ({ keyId, envelope })));
-        for (const problem of read.problems) unreadable.push({ provider, ...problem });
+      return fromRepresentation(owner, representation);
+    },
+
+    /** Every user of the realm, a page at a time (for adoption statistics). */
+    async *scanUsers(pageSize = 200): AsyncIterable<StoredOwner> {
+      for (let first = 0; ; first += pageSize) {
+        const page = await admin.call('users.find', (kc) => kc.users.find({ first, max: pageSize, briefRepresentation: false }));
+        for (const user of page) if (user.id) yield fromRepresentation({ kind: 'user', id: user.id }, user);
+        if (page.length < pageSize) return;
       }
-      const revision: Revision = { kind: owner.kind, representation };
-      return {
-        owner,
-        tier: owner.kind === 'user' ? parseTier(attributes[TIER_ATTRIBUTE]?.[0]) : undefined,
-        sealed,
-        preferences: parsePreferences(attributes[PREFERENCES_ATTRIBUTE]?.[0]),
-        usage,
-        unreadable,
-        revision,
-      };
     },
 
     async save(loaded: StoredOwner, change: OwnerChange): Promise<void> {
@@ -75,6 +64,33 @@ export function createKeycloakOwnerStore(admin: Pick<KeycloakAdmin, 'getUser' | 
       if (kind === 'user') await admin.putUser(loaded.owner.id, { ...(representation as UserRepresentation), attributes });
       else await admin.putGroup(loaded.owner.id, { ...(representation as GroupRepresentation), attributes });
     },
+  };
+}
+
+/** Reads an owner's byok state out of a Keycloak user or group representation. */
+function fromRepresentation(owner: OwnerRef, representation: UserRepresentation | GroupRepresentation): StoredOwner {
+  const attributes = (representation.attributes ?? {}) as Attributes;
+  const sealed = new Map<ProviderId, SealedKey[]>();
+  const unreadable: { provider: ProviderId; keyId?: string; problem: string }[] = [];
+  const usage = new Map<ProviderId, Map<string, KeyUsage>>();
+  for (const provider of PROVIDER_IDS) {
+    const usageValues = attributes[usageAttribute(provider)];
+    if (usageValues && usageValues.length > 0) usage.set(provider, parseUsage(usageValues));
+    const values = attributes[keysAttribute(provider)];
+    if (!values || values.length === 0) continue;
+    const read = fromAttributeValues(values);
+    sealed.set(provider, read.envelopes.map(({ keyId, envelope }) => ({ keyId, envelope })));
+    for (const problem of read.problems) unreadable.push({ provider, ...problem });
+  }
+  const revision: Revision = { kind: owner.kind, representation };
+  return {
+    owner,
+    tier: owner.kind === 'user' ? parseTier(attributes[TIER_ATTRIBUTE]?.[0]) : undefined,
+    sealed,
+    preferences: parsePreferences(attributes[PREFERENCES_ATTRIBUTE]?.[0]),
+    usage,
+    unreadable,
+    revision,
   };
 }
 

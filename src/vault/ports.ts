@@ -75,6 +75,11 @@ export interface OwnerStore {
   save(loaded: StoredOwner, change: OwnerChange): Promise<void>;
 }
 
+/** Walks every user (adoption statistics). */
+export interface UserScanner {
+  scanUsers(pageSize?: number): AsyncIterable<StoredOwner>;
+}
+
 /** The Keycloak groups a user belongs to (for team keys), by id. */
 export interface MembershipDirectory {
   userGroups(userId: string): Promise<readonly { id: string; path: string }[]>;

@@ -10,6 +10,7 @@ import type { Principal } from '../../src/keycloak/token-verifier.js';
 import { createEnvelopeCodec } from '../../src/crypto/envelope.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createProviderRegistry } from '../../src/providers/registry.js';
+import { createAdoptionStats } from '../../src/vault/adoption-stats.js';
 import { createInProcessLocks } from '../../src/vault/in-process-locks.js';
 import { createKeyService } from '../../src/vault/key-service.js';
 import { createInMemoryStore } from '../support/in-memory-store.js';
@@ -49,7 +50,15 @@ const resolver = {
   },
   report: async () => undefined,
 };
-const app = createApp({ config, logger, verifier, readiness, keys, registry, resolver });
+const adoption = createAdoptionStats({
+  users: { async *scanUsers() {} },
+  opener: { openProvider: () => [] },
+  resolvesBySource: () => ({ user: 0, group: 0, system: 0 }),
+  cacheStats: () => ({ hits: 0, misses: 0, loads: 0, staleServed: 0, size: 0 }),
+  maxAgeMs: 0,
+  now: Date.now,
+});
+const app = createApp({ config, logger, verifier, readiness, keys, registry, resolver, adoption });
 
 describe('HTTP error contract', () => {
   test('errors have the shape {error: {code, message, requestId}} and the id is echoed in a header', async () => {

@@ -2,6 +2,7 @@
  * SPEC §5.3: team keys on groups, users' keys (read-only) and tiers; realm role byok-admin.
  */
 import { Router } from 'express';
+import type { createAdoptionStats } from '../../vault/adoption-stats.js';
 import type { KeyService } from '../../vault/key-service.js';
 import type { OwnerRef } from '../../vault/ports.js';
 import { requireRealmRole } from '../middleware/auth.js';
@@ -9,12 +10,16 @@ import { addKeyBody, parseBody, parseKeyId, parseOwnerId, parseProvider, patchKe
 
 export const ADMIN_ROLE = 'byok-admin';
 
-export function adminRoutes(deps: { keys: KeyService }): Router {
+export function adminRoutes(deps: { keys: KeyService; adoption: Pick<ReturnType<typeof createAdoptionStats>, 'get'> }): Router {
   const router = Router();
   const { keys } = deps;
   router.use('/admin', requireRealmRole(ADMIN_ROLE));
 
   const group = (id: unknown): OwnerRef => ({ kind: 'group', id: parseOwnerId(id) });
+
+  router.get('/admin/stats', async (_req, res) => {
+    res.json(await deps.adoption.get());
+  });
 
   router.get('/admin/users/:userId/keys', async (req, res) => {
     res.json({ keys: await keys.listKeys({ kind: 'user', id: parseOwnerId(req.params.userId) }) });

@@ -10,7 +10,9 @@
 // Prints a table and the targets (PASS/MISS) and writes the same as JSON to .data/bench/latest.json.
 //
 // Environment: BENCH_DURATION (s, 10), BENCH_CONNECTIONS (50), BENCH_WARMUP (s, 2), BENCH_BURST (500),
-// BENCH_KEYCLOAK_URL (http://127.0.0.1:18080), BENCH_STRICT=1 (exit 1 when a target is missed).
+// BENCH_KEYCLOAK_URL (http://127.0.0.1:18080), BENCH_STRICT=1 (exit 1 when a target is missed),
+// BENCH_CPU_PROF=1 (every server child runs with --cpu-prof; profiles in .data/bench/profiles,
+// open them in Chrome DevTools; profiling slows the servers, so figures are then not comparable).
 import { spawn, execFileSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -77,7 +79,8 @@ async function startChild(name, args, env, readyPath) {
   mkdirSync(OUT_DIR, { recursive: true });
   const logFile = join(OUT_DIR, `${name}.log`);
   const fd = openSync(logFile, 'w');
-  const child = spawn(process.execPath, args, {
+  const profile = process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${join(OUT_DIR, 'profiles')}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+  const child = spawn(process.execPath, [...profile, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', ...env, PORT: String(port) },
     stdio: ['ignore', fd, fd],
@@ -89,17 +92,19 @@ async function startChild(name, args, env, readyPath) {
   child.once('exit', () => (handle.stopped = true));
 
   const deadline = Date.now() + READY_TIMEOUT_MS;
+  let last = 'no answer';
   for (;;) {
-    if (handle.stopped) throw new Error(`${name} exited during start-up; log:\n${tail(logFile)}`);
+    if (handle.stopped) throw new Error(`${name} exited during start-up; end of ${logFile}:\n${tail(logFile)}`);
     if (interrupted) throw new Error('interrupted');
     try {
       const response = await fetch(`${handle.url}${readyPath}`, { signal: AbortSignal.timeout(2000) });
       const text = await response.text();
       if (readyPath === '/' || response.ok) break; // the baseline has no GET route: any answer means up
-      if (Date.now() > deadline) throw new Error(`${name} not ready after ${READY_TIMEOUT_MS} ms: ${response.status} ${text}`);
+      last = `${response.status} ${text.slice(0, 300)}`;
     } catch (error) {
-      if (Date.now() > deadline) throw new Error(`${name} not ready after ${READY_TIMEOUT_MS} ms (${error.message}); log:\n${tail(logFile)}`);
+      last = error.message;
     }
+    if (Date.now() > deadline) throw new Error(`${name} not ready after ${READY_TIMEOUT_MS} ms; last answer: ${last} (log: ${logFile})`);
     await sleep(200);
   }
   log(`${name} ready at ${handle.url} (pid ${child.pid})`);
@@ -125,7 +130,7 @@ async function stopAll() {
   await Promise.all([...children].map((handle) => stopChild(handle)));
 }
 
-function tail(file, lines = 20) {
+function tail(file, lines = 10) {
   try {
     return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
   } catch {
@@ -137,14 +142,16 @@ function tail(file, lines = 20) {
 process.on('exit', () => {
   for (const handle of children) if (!handle.stopped) handle.child.kill('SIGKILL');
 });
+// One clean-up, whoever asks first (the end of main or a signal): stop the load and every child,
+// then remove the benchmark's Keycloak users (bounded).
+let cleaning;
+const cleanup = () => (cleaning ??= stopAll().then(() => Promise.race([deleteCreatedUsers(), sleep(10_000)])));
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
     if (interrupted) return;
     interrupted = true;
     log(`${signal}: stopping the load and every server started`);
-    stopAll()
-      .then(() => Promise.race([deleteCreatedUsers(), sleep(5_000)]))
-      .finally(() => process.exit(130));
+    cleanup().finally(() => process.exit(130));
   });
 }
 
@@ -532,9 +539,6 @@ try {
   if (!interrupted) log(`failed: ${error.stack ?? error.message}`);
   exitCode = interrupted ? 130 : 1;
 } finally {
-  if (!interrupted) {
-    await stopAll();
-    await deleteCreatedUsers();
-  }
+  await cleanup();
 }
-process.exit(exitCode);
+process.exit(interrupted ? 130 : exitCode);

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Benchmark of the internal resolve path (npm run bench): installs what is missing, builds, uses the
+# test Keycloak (ports 18080/19000; started here when not running, and then stopped at the end),
+# bootstraps realm byok with development data and runs scripts/bench.mjs. Results: a table on
+# stdout and .data/bench/latest.json. BENCH_DURATION, BENCH_CONNECTIONS, BENCH_WARMUP, BENCH_BURST
+# and BENCH_STRICT=1 are read by bench.mjs (see its header).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+
+KC_STARTED=0
+cleanup() {
+  if [ "$KC_STARTED" = 1 ]; then scripts/keycloak.sh stop test || true; KC_STARTED=0; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ensure_node_modules
+build
+
+export BENCH_KEYCLOAK_URL="${BENCH_KEYCLOAK_URL:-http://127.0.0.1:18080}"
+if scripts/keycloak.sh status test; then
+  say "reusing the test Keycloak that is already running (it is left running)"
+else
+  say "starting the test Keycloak"
+  KC_STARTED=1
+  scripts/keycloak.sh start test
+fi
+say "bootstrapping realm byok (development data)"
+KEYCLOAK_URL="$BENCH_KEYCLOAK_URL" KEYCLOAK_ADMIN_USERNAME=admin KEYCLOAK_ADMIN_PASSWORD=admin \
+  node dist/cli/main.js bootstrap-realm --dev --quiet
+
+say "benchmarking (each scenario: ${BENCH_WARMUP:-2} s warm-up + ${BENCH_DURATION:-10} s, ${BENCH_CONNECTIONS:-50} connections)"
+node scripts/bench.mjs

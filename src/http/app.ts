@@ -13,7 +13,7 @@ import type { createAdoptionStats } from '../vault/adoption-stats.js';
 import type { KeyService } from '../vault/key-service.js';
 import type { Resolver } from '../vault/resolver.js';
 import { authenticate } from './middleware/auth.js';
-import { errorHandler, notFoundHandler } from './middleware/errors.js';
+import { createErrorHandler, notFoundHandler } from './middleware/errors.js';
 import { requestContext } from './middleware/request-context.js';
 import { healthRoutes } from './routes/health.js';
 import { adminRoutes } from './routes/admin.js';
@@ -36,19 +36,24 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // Every API answer is no-store; hashing each body for an ETag would be work for nothing.
+  app.set('etag', false);
   app.set('trust proxy', deps.config.http.trustProxyHops);
-  app.use(requestContext(deps.logger));
+  app.use(requestContext(deps.logger, deps.metrics));
+
+  const api = express.Router();
+  // Authenticate before reading a body: an anonymous caller gets its 401 without us parsing anything.
+  api.use(authenticate(deps.verifier, deps.config.keycloak.realm));
+  api.use(express.json({ limit: deps.config.http.bodyLimitBytes, strict: true }));
+  // The hot path first: Express tries routers in order.
+  api.use(internalRoutes(deps));
+  api.use(meRoutes());
+  api.use(byokRoutes(deps));
+  api.use(adminRoutes(deps));
+  app.use('/api/v1', api);
+
   if (deps.metrics) {
-    const { httpDuration, registry } = deps.metrics;
-    app.use((req, res, next) => {
-      const started = process.hrtime.bigint();
-      res.once('finish', () => {
-        // The route template (never the raw path: ids in paths would make unbounded labels).
-        const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
-        httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, Number(process.hrtime.bigint() - started) / 1e9);
-      });
-      next();
-    });
+    const { registry } = deps.metrics;
     app.get('/metrics', async (_req, res) => {
       res.setHeader('Content-Type', registry.contentType);
       res.setHeader('Cache-Control', 'no-store');
@@ -57,22 +62,7 @@ export function createApp(deps: AppDeps): express.Express {
   }
   app.use(healthRoutes(deps));
 
-  const api = express.Router();
-  // Authenticate before reading a body: an anonymous caller gets its 401 without us parsing anything.
-  api.use(authenticate(deps.verifier, deps.config.keycloak.realm));
-  api.use(express.json({ limit: deps.config.http.bodyLimitBytes, strict: true }));
-  api.use((_req, res, next) => {
-    // Nothing the API answers belongs in a shared cache (and /internal/resolve carries secrets).
-    res.setHeader('Cache-Control', 'no-store');
-    next();
-  });
-  api.use(meRoutes());
-  api.use(byokRoutes(deps));
-  api.use(internalRoutes(deps));
-  api.use(adminRoutes(deps));
-  app.use('/api/v1', api);
-
   app.use(notFoundHandler);
-  app.use(errorHandler);
+  app.use(createErrorHandler(deps.logger));
   return app;
 }

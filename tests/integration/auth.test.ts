@@ -8,7 +8,7 @@ import express from 'express';
 import request from 'supertest';
 import { loadConfig } from '../../src/config/config.js';
 import { authenticate, principalOf, requireRealmRole } from '../../src/http/middleware/auth.js';
-import { errorHandler } from '../../src/http/middleware/errors.js';
+import { createErrorHandler } from '../../src/http/middleware/errors.js';
 import { requestContext } from '../../src/http/middleware/request-context.js';
 import { createTokenVerifier } from '../../src/keycloak/token-verifier.js';
 import { createService } from '../../src/main.js';
@@ -30,7 +30,7 @@ function roleApp(verifier = createTokenVerifier({ url: KEYCLOAK_URL, realm: REAL
   roles.get('/internal', requireRealmRole('byok-internal'), (_req, res) => {
     res.json({ subject: principalOf(res).subject });
   });
-  roles.use(errorHandler);
+  roles.use(createErrorHandler(logger));
   return roles;
 }
 

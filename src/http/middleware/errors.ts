@@ -5,6 +5,7 @@
  */
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { AppError, ERROR_CODES, isAppError, type ErrorCode } from '../../errors.js';
+import type { Logger } from '../../observability/logger.js';
 
 export function sendError(res: Response, error: AppError): void {
   const requestId = String(res.req.id ?? '');
@@ -35,25 +36,28 @@ const BODY_ERRORS: Record<string, ErrorCode> = {
   'request.size.invalid': 'VALIDATION_FAILED',
 };
 
-export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, _next) => {
-  if (res.headersSent) {
-    req.log.error({ err: error }, 'error after the response started');
-    res.end();
-    return;
-  }
-  if (isAppError(error)) {
-    if (error.status >= 500) req.log.warn({ code: error.code, msg: error.message, cause: describeCause(error.cause) }, 'request failed');
-    sendError(res, error);
-    return;
-  }
-  const bodyErrorType = (error as { type?: unknown } | null)?.type;
-  if (typeof bodyErrorType === 'string' && bodyErrorType in BODY_ERRORS) {
-    sendError(res, new AppError(BODY_ERRORS[bodyErrorType] as ErrorCode));
-    return;
-  }
-  req.log.error({ err: error }, 'unhandled error');
-  sendError(res, new AppError('INTERNAL', { message: ERROR_CODES.INTERNAL.message }));
-};
+export function createErrorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
+    const log = logger.child({ reqId: req.id });
+    if (res.headersSent) {
+      log.error({ err: error }, 'error after the response started');
+      res.end();
+      return;
+    }
+    if (isAppError(error)) {
+      if (error.status >= 500) log.warn({ code: error.code, msg: error.message, cause: describeCause(error.cause) }, 'request failed');
+      sendError(res, error);
+      return;
+    }
+    const bodyErrorType = (error as { type?: unknown } | null)?.type;
+    if (typeof bodyErrorType === 'string' && bodyErrorType in BODY_ERRORS) {
+      sendError(res, new AppError(BODY_ERRORS[bodyErrorType] as ErrorCode));
+      return;
+    }
+    log.error({ err: error }, 'unhandled error');
+    sendError(res, new AppError('INTERNAL', { message: ERROR_CODES.INTERNAL.message }));
+  };
+}
 
 export const notFoundHandler: RequestHandler = (_req, res) => {
   sendError(res, new AppError('NOT_FOUND', { message: 'No such route.' }));

@@ -1,8 +1,9 @@
 import { Router } from 'express';
 import type { Readiness } from '../../keycloak/readiness.js';
+import type { Logger } from '../../observability/logger.js';
 
 /** `/healthz` (the process answers) and `/readyz` (SPEC §5.4; 503 with the reason otherwise). */
-export function healthRoutes(deps: { readiness: Pick<Readiness, 'check'> }): Router {
+export function healthRoutes(deps: { readiness: Pick<Readiness, 'check'>; logger: Logger }): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.setHeader('Cache-Control', 'no-store');
@@ -15,7 +16,7 @@ export function healthRoutes(deps: { readiness: Pick<Readiness, 'check'> }): Rou
       res.json({ status: 'ready', checks: report.checks });
       return;
     }
-    req.log.warn({ reason: report.reason }, 'not ready');
+    deps.logger.warn({ reqId: req.id, reason: report.reason }, 'not ready');
     res.status(503).setHeader('Retry-After', '5');
     res.json({
       status: 'not_ready',

@@ -18,7 +18,7 @@ import { requestContext } from './middleware/request-context.js';
 import { healthRoutes } from './routes/health.js';
 import { adminRoutes } from './routes/admin.js';
 import { byokRoutes } from './routes/byok.js';
-import { internalRoutes } from './routes/internal.js';
+import { internalGate, mountInternalRoutes } from './routes/internal.js';
 import { meRoutes } from './routes/me.js';
 
 export interface AppDeps {
@@ -41,12 +41,16 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('trust proxy', deps.config.http.trustProxyHops);
   app.use(requestContext(deps.logger, deps.metrics));
 
-  const api = express.Router();
   // Authenticate before reading a body: an anonymous caller gets its 401 without us parsing anything.
-  api.use(authenticate(deps.verifier, deps.config.keycloak.realm));
-  api.use(express.json({ limit: deps.config.http.bodyLimitBytes, strict: true }));
-  // The hot path first: Express tries routers in order.
-  api.use(internalRoutes(deps));
+  const auth = authenticate(deps.verifier, deps.config.keycloak.realm);
+  const json = express.json({ limit: deps.config.http.bodyLimitBytes, strict: true });
+  // The hot path first and flat: Express tries layers in order, and each router level costs.
+  mountInternalRoutes(app, '/api/v1', deps, auth, json);
+
+  const api = express.Router();
+  api.use(auth);
+  api.use(json);
+  api.use(internalGate());
   api.use(meRoutes());
   api.use(byokRoutes(deps));
   api.use(adminRoutes(deps));

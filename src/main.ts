@@ -37,7 +37,7 @@ export function createService(config: Config, logger: Logger) {
   const owners = createLoadingCache<ResolvableOwner>({
     load: async (key) => {
       const stored = await store.load(parseOwnerKey(key));
-      return stored && toResolvable(stored, opener);
+      return stored && toResolvable(stored, opener, codec);
     },
     ttlMs: resolution.cacheTtlMs,
     staleIfErrorMs: resolution.staleIfErrorMs,
@@ -68,7 +68,6 @@ export function createService(config: Config, logger: Logger) {
   const resolver = createResolver({
     owners,
     memberships,
-    codec,
     registry,
     cursors: createInProcessCursors(),
     cooldowns: createInProcessCooldowns(),

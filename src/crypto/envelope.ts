@@ -77,6 +77,40 @@ export function readEnvelopeHeader(envelope: string): EnvelopeHeader | undefined
 export type EnvelopeCodec = ReturnType<typeof createEnvelopeCodec>;
 
 export function createEnvelopeCodec(keyring: Keyring) {
+  function prepare(envelope: string, ad: AssociatedData): () => Buffer {
+    const parsed = parseEnvelope(envelope);
+    if (parsed === undefined) throw new DecryptError('malformed', 'value is not a well-formed b1 envelope');
+    const { header, iv, sealed } = parsed;
+    const where = `key ${header.keyId} (KEK version ${header.kekVersion})`;
+    // Checked before decrypting so a mix-up is reported as such; the AD binding below would also reject it.
+    if (header.keyId !== ad.keyId) {
+      throw new DecryptError('key_id_mismatch', `envelope for ${where} was read as key ${describeKeyId(ad.keyId)}`, header);
+    }
+    const kek = keyring.key(header.kekVersion);
+    if (kek === undefined) {
+      throw new DecryptError('unknown_kek_version', `envelope for ${where} needs a KEK version that ENCRYPTION_KEYS does not hold`, header);
+    }
+    const aad = associatedDataBytes(header.kekVersion, ad);
+    const tag = sealed.subarray(sealed.length - TAG_BYTES);
+    const ciphertext = sealed.subarray(0, sealed.length - TAG_BYTES);
+    return () => {
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', kek, iv, { authTagLength: TAG_BYTES });
+        decipher.setAAD(aad);
+        decipher.setAuthTag(tag);
+        return Buffer.concat([decipher.update(ciphertext), decipher.final()]);
+      } catch {
+        // node:crypto's own message is generic, but it is dropped anyway so nothing from inside
+        // the cipher can reach a log.
+        throw new DecryptError(
+          'authentication_failed',
+          `envelope for ${where} failed authentication (tampered, wrong KEK, or moved to another owner, provider or key id)`,
+          header,
+        );
+      }
+    };
+  }
+
   return {
     /** Encrypts under the keyring's active KEK with a fresh random IV. */
     seal(plaintext: Buffer, ad: AssociatedData): string {
@@ -92,37 +126,16 @@ export function createEnvelopeCodec(keyring: Keyring) {
 
     /** Decrypts with the KEK version the envelope names; throws DecryptError on any failure. */
     open(envelope: string, ad: AssociatedData): Buffer {
-      const parsed = parseEnvelope(envelope);
-      if (parsed === undefined) throw new DecryptError('malformed', 'value is not a well-formed b1 envelope');
-      const { header, iv, sealed } = parsed;
-      const where = `key ${header.keyId} (KEK version ${header.kekVersion})`;
-      // Checked before decrypting so a mix-up is reported as such; the AD binding below would also reject it.
-      if (header.keyId !== ad.keyId) {
-        throw new DecryptError('key_id_mismatch', `envelope for ${where} was read as key ${describeKeyId(ad.keyId)}`, header);
-      }
-      const kek = keyring.key(header.kekVersion);
-      if (kek === undefined) {
-        throw new DecryptError(
-          'unknown_kek_version',
-          `envelope for ${where} needs a KEK version that ENCRYPTION_KEYS does not hold`,
-          header,
-        );
-      }
-      try {
-        const decipher = createDecipheriv('aes-256-gcm', kek, iv, { authTagLength: TAG_BYTES });
-        decipher.setAAD(associatedDataBytes(header.kekVersion, ad));
-        decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
-        return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES)), decipher.final()]);
-      } catch {
-        // node:crypto's own message is generic, but it is dropped anyway so nothing from inside
-        // the cipher can reach a log.
-        throw new DecryptError(
-          'authentication_failed',
-          `envelope for ${where} failed authentication (tampered, wrong KEK, or moved to another owner, provider or key id)`,
-          header,
-        );
-      }
+      return prepare(envelope, ad)();
     },
+
+    /**
+     * Checks and parses an envelope once and returns the decryption itself, for a value that is
+     * decrypted again and again (resolution's hot path: the cache keeps this, never the plaintext).
+     * Throws DecryptError now for what can be known without decrypting; the returned function
+     * throws `authentication_failed`.
+     */
+    prepare,
 
     inspect(envelope: string): EnvelopeHeader | undefined {
       return readEnvelopeHeader(envelope);

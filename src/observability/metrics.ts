@@ -76,9 +76,20 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     },
   });
 
+  // Label sets are few (route templates × statuses); resolving a child once per set spares the
+  // label hashing on every request.
+  const httpChildren = new Map<string, ReturnType<typeof httpDuration.labels>>();
+  function observeHttp(method: string, route: string, status: number, seconds: number): void {
+    const key = `${method} ${route} ${status}`;
+    let child = httpChildren.get(key);
+    if (!child) httpChildren.set(key, (child = httpDuration.labels(method, route, String(status))));
+    child.observe(seconds);
+  }
+
   return {
     registry,
     httpDuration,
+    observeHttp,
     resolves,
     fallbacks,
     reports,

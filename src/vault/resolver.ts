@@ -33,7 +33,8 @@ export interface ResolvableKey {
   testStatus: TestStatus | null;
   healthIssue: HealthIssue | null;
   baseUrl: string | null;
-  envelope: string;
+  /** Decrypts the record (parsed and checked once, when the entry was built). */
+  open: () => Buffer;
 }
 
 export interface ResolvableOwner {
@@ -42,8 +43,11 @@ export interface ResolvableOwner {
   keys: ReadonlyMap<ProviderId, readonly ResolvableKey[]>;
 }
 
-/** Builds the cache entry of an owner: opens every record once to learn its state, keeps only the envelope. */
-export function toResolvable(stored: StoredOwner, opener: RecordOpener): ResolvableOwner {
+/**
+ * Builds the cache entry of an owner: opens every record once to learn its state, and keeps for each
+ * key only a prepared decryption of its envelope (the secret stays encrypted in memory until served).
+ */
+export function toResolvable(stored: StoredOwner, opener: RecordOpener, codec: EnvelopeCodec): ResolvableOwner {
   const keys = new Map<ProviderId, ResolvableKey[]>();
   for (const provider of stored.sealed.keys()) {
     keys.set(
@@ -57,7 +61,7 @@ export function toResolvable(stored: StoredOwner, opener: RecordOpener): Resolva
         testStatus: record.testStatus,
         healthIssue: record.healthIssue,
         baseUrl: record.baseUrl,
-        envelope: sealed.envelope,
+        open: codec.prepare(sealed.envelope, { ownerKind: stored.owner.kind, ownerId: stored.owner.id, provider, keyId: record.id }),
       })),
     );
   }
@@ -87,7 +91,6 @@ export type ReportOutcome = 'ok' | 'rate_limited' | 'unauthorized' | 'quota_exce
 export interface ResolverDeps {
   owners: LoadingCache<ResolvableOwner>;
   memberships: LoadingCache<readonly { id: string; path: string }[]>;
-  codec: EnvelopeCodec;
   registry: Pick<ProviderRegistry, 'get' | 'detectModel'>;
   cursors: Cursors;
   cooldowns: Cooldowns;
@@ -141,9 +144,8 @@ export function createResolver(deps: ResolverDeps) {
     if (usable.length === 0) return undefined;
     const turn = await deps.cursors.next(`${ownerKey(owner.owner)}:${provider}`);
     const key = usable[turn % usable.length] as ResolvableKey;
-    const ad = { ownerKind: owner.owner.kind, ownerId: owner.owner.id, provider, keyId: key.keyId };
     // The record was fully validated when the cache entry was built; here only its secret is needed.
-    const secret = (JSON.parse(deps.codec.open(key.envelope, ad).toString('utf8')) as { secret?: unknown }).secret;
+    const secret = (JSON.parse(key.open().toString('utf8')) as { secret?: unknown }).secret;
     if (typeof secret !== 'string') return undefined;
     return { key, secret };
   }

@@ -38,7 +38,7 @@ export function requestContext(logger: Logger, metrics?: Metrics): RequestHandle
       if (metrics) {
         // The route template, never the raw path: ids in paths would make unbounded labels.
         const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
-        metrics.httpDuration.observe({ method: req.method, route, status }, seconds);
+        metrics.observeHttp(req.method, route, status, seconds);
       }
       const path = req.originalUrl.split('?', 1)[0] ?? '';
       if (QUIET_PATHS.has(path)) return; // polled by probes and scrapers

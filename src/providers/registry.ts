@@ -340,7 +340,17 @@ export function createProviderRegistry(options: ProviderRegistryOptions = {}) {
    * naming of hosting platforms such as OpenRouter, Together and Hugging Face, not a vendor's own
    * name, so it is not pattern-matched: it is undefined here and goes to the fallback provider.
    */
+  // Services ask about the same few model names all day: remember the answers (bounded).
+  const detected = new Map<string, DetectedModel | undefined>();
   function detectModel(model: string): DetectedModel | undefined {
+    if (detected.has(model)) return detected.get(model);
+    const answer = detectModelUncached(model);
+    if (detected.size >= 10_000) detected.clear();
+    detected.set(model, answer);
+    return answer;
+  }
+
+  function detectModelUncached(model: string): DetectedModel | undefined {
     if (model === '') return undefined;
     const slash = model.indexOf('/');
     if (slash >= 0) {

@@ -7,7 +7,12 @@ import type { RequestHandler, Response } from 'express';
 import { AppError } from '../../errors.js';
 import type { Principal, TokenVerifier } from '../../keycloak/token-verifier.js';
 
-const BEARER = /^Bearer +([^\s]+) *$/i;
+/** The token of an `Authorization: Bearer <token>` header, or undefined (no regex: headers are long and this runs per request). */
+function bearerToken(header: string): string | undefined {
+  if (header.length < 8 || header.slice(0, 7).toLowerCase() !== 'bearer ') return undefined;
+  const token = header.slice(7).trim();
+  return token === '' || /\s/.test(token) ? undefined : token;
+}
 
 export function authenticate(verifier: Pick<TokenVerifier, 'verify'>, realm: string): RequestHandler {
   const challenge = `Bearer realm="${realm}"`;
@@ -16,14 +21,14 @@ export function authenticate(verifier: Pick<TokenVerifier, 'verify'>, realm: str
     if (header === undefined || header === '') {
       throw new AppError('UNAUTHENTICATED', { headers: { 'WWW-Authenticate': challenge } });
     }
-    const match = BEARER.exec(header);
-    if (!match?.[1]) {
+    const token = bearerToken(header);
+    if (token === undefined) {
       throw new AppError('UNAUTHENTICATED', {
         message: 'The Authorization header must be "Bearer <token>".',
         headers: { 'WWW-Authenticate': `${challenge}, error="invalid_request"` },
       });
     }
-    res.locals.principal = await verifier.verify(match[1]);
+    res.locals.principal = await verifier.verify(token);
     next();
   };
 }

@@ -25,6 +25,16 @@ declare module 'http' {
 }
 
 export function requestContext(logger: Logger, metrics?: Metrics): RequestHandler {
+  // "<mount path><route path>", built once per route and mount rather than per request.
+  const routeNames = new WeakMap<object, Map<string, string>>();
+  const routeName = (baseUrl: string, route: { path: unknown }): string => {
+    let byBase = routeNames.get(route);
+    if (!byBase) routeNames.set(route, (byBase = new Map()));
+    let name = byBase.get(baseUrl);
+    if (name === undefined) byBase.set(baseUrl, (name = `${baseUrl}${String(route.path)}`));
+    return name;
+  };
+
   return (req, res, next) => {
     const incoming = req.headers['x-request-id'];
     const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
@@ -35,15 +45,13 @@ export function requestContext(logger: Logger, metrics?: Metrics): RequestHandle
     res.once('finish', () => {
       const seconds = (performance.now() - started) / 1000;
       const status = res.statusCode;
-      if (metrics) {
-        // The route template, never the raw path: ids in paths would make unbounded labels.
-        const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
-        metrics.observeHttp(req.method, route, status, seconds);
-      }
+      // The route template, never the raw path: ids in paths would make unbounded labels.
+      if (metrics) metrics.observeHttp(req.method, req.route ? routeName(req.baseUrl, req.route) : 'unmatched', status, seconds);
+      const internal = status < 400 && req.originalUrl.startsWith('/api/v1/internal/');
+      const level = status >= 500 ? 'error' : internal ? 'debug' : 'info';
+      if (!logger.isLevelEnabled(level)) return;
       const path = req.originalUrl.split('?', 1)[0] ?? '';
       if (QUIET_PATHS.has(path)) return; // polled by probes and scrapers
-      const level = status >= 500 ? 'error' : status < 400 && path.startsWith('/api/v1/internal/') ? 'debug' : 'info';
-      if (!logger.isLevelEnabled(level)) return;
       logger[level](
         {
           reqId: id,

@@ -19,16 +19,8 @@ ensure_node_modules
 build
 
 export BENCH_KEYCLOAK_URL="${BENCH_KEYCLOAK_URL:-http://127.0.0.1:18080}"
-if scripts/keycloak.sh status test; then
-  say "reusing the test Keycloak that is already running (it is left running)"
-else
-  say "starting the test Keycloak"
-  KC_STARTED=1
-  scripts/keycloak.sh start test
-fi
-say "bootstrapping realm byok (development data)"
-KEYCLOAK_URL="$BENCH_KEYCLOAK_URL" KEYCLOAK_ADMIN_USERNAME=admin KEYCLOAK_ADMIN_PASSWORD=admin \
-  node dist/cli/main.js bootstrap-realm --dev --quiet
+start_keycloak_unless_running test
+bootstrap_dev_realm "$BENCH_KEYCLOAK_URL"
 
 say "benchmarking (each scenario: ${BENCH_WARMUP:-2} s warm-up + ${BENCH_DURATION:-10} s, ${BENCH_CONNECTIONS:-50} connections)"
 node scripts/bench.mjs

@@ -24,17 +24,9 @@ STARTED_AT=$SECONDS
 ensure_node_modules
 build
 
-if scripts/keycloak.sh status dev; then
-  say "Keycloak (dev) is already running; using it and leaving it running"
-else
-  say "starting Keycloak (dev)"
-  KC_STARTED=1
-  scripts/keycloak.sh start dev
-fi
-
+start_keycloak_unless_running dev
 export KEYCLOAK_URL="http://127.0.0.1:8080"
-say "bootstrapping realm byok (idempotent)"
-KEYCLOAK_ADMIN_USERNAME=admin KEYCLOAK_ADMIN_PASSWORD=admin node dist/cli/main.js bootstrap-realm --dev --quiet
+bootstrap_dev_realm "$KEYCLOAK_URL"
 
 # Development settings; a .env file (see .env.example) overrides them.
 export KEYCLOAK_REALM=byok KEYCLOAK_CLIENT_ID=byok-service KEYCLOAK_CLIENT_SECRET=dev-service-secret

@@ -41,3 +41,22 @@ dev_encryption_keys() {
   fi
   cat "$file"
 }
+
+# Starts Keycloak instance $1 (dev|test) unless it already runs; sets KC_STARTED=1 when this call
+# started it, so the caller stops only what it started.
+start_keycloak_unless_running() {
+  if "$ROOT/scripts/keycloak.sh" status "$1"; then
+    say "Keycloak ($1) is already running; using it and leaving it running"
+  else
+    say "starting Keycloak ($1)"
+    KC_STARTED=1
+    "$ROOT/scripts/keycloak.sh" start "$1"
+  fi
+}
+
+# Creates realm byok with the development data at Keycloak URL $1 (idempotent).
+bootstrap_dev_realm() {
+  say "bootstrapping realm byok (development data, idempotent)"
+  KEYCLOAK_URL="$1" KEYCLOAK_ADMIN_USERNAME=admin KEYCLOAK_ADMIN_PASSWORD=admin \
+    node "$ROOT/dist/cli/main.js" bootstrap-realm --dev --quiet
+}

@@ -24,16 +24,8 @@ npx --no-install tsc -p tsconfig.json --noEmit || fail "type errors"
 build
 
 export BYOK_TEST_KEYCLOAK_URL="${BYOK_TEST_KEYCLOAK_URL:-http://127.0.0.1:18080}"
-if scripts/keycloak.sh status test; then
-  say "reusing the test Keycloak that is already running (it is left running)"
-else
-  say "starting the test Keycloak"
-  KC_STARTED=1
-  scripts/keycloak.sh start test
-fi
-say "bootstrapping realm byok (development data)"
-KEYCLOAK_URL="$BYOK_TEST_KEYCLOAK_URL" KEYCLOAK_ADMIN_USERNAME=admin KEYCLOAK_ADMIN_PASSWORD=admin \
-  node dist/cli/main.js bootstrap-realm --dev --quiet
+start_keycloak_unless_running test
+bootstrap_dev_realm "$BYOK_TEST_KEYCLOAK_URL"
 
 say "running Jest: unit and integration suites"
 mkdir -p "$(dirname "$REPORT")"

@@ -29,6 +29,16 @@ export function keycloakStatusOf(error: unknown): number | undefined {
   return typeof response?.status === 'number' ? response.status : undefined;
 }
 
+/** Keycloak's 404 as "no such thing"; every other failure stays an error. */
+async function undefinedIfNotFound<T>(pending: Promise<T | undefined>): Promise<T | undefined> {
+  try {
+    return await pending;
+  } catch (error) {
+    if (keycloakStatusOf(error) === 404) return undefined;
+    throw error;
+  }
+}
+
 export type KeycloakAdmin = ReturnType<typeof createKeycloakAdmin>;
 
 export function createKeycloakAdmin(options: KeycloakAdminOptions) {
@@ -76,13 +86,8 @@ export function createKeycloakAdmin(options: KeycloakAdminOptions) {
   return {
     call,
     /** The user, read fresh from Keycloak, or undefined when there is no such user. */
-    async getUser(userId: string): Promise<UserRepresentation | undefined> {
-      try {
-        return await call('users.findOne', (kc) => kc.users.findOne({ id: userId }));
-      } catch (error) {
-        if (keycloakStatusOf(error) === 404) return undefined;
-        throw error;
-      }
+    getUser(userId: string): Promise<UserRepresentation | undefined> {
+      return undefinedIfNotFound(call('users.findOne', (kc) => kc.users.findOne({ id: userId })));
     },
     /**
      * Writes the full representation back. Keycloak replaces the whole attribute map, so callers
@@ -92,13 +97,8 @@ export function createKeycloakAdmin(options: KeycloakAdminOptions) {
       await call('users.update', (kc) => kc.users.update({ id: userId }, user));
     },
     /** The group, read fresh, or undefined when there is no such group. */
-    async getGroup(groupId: string): Promise<GroupRepresentation | undefined> {
-      try {
-        return await call('groups.findOne', (kc) => kc.groups.findOne({ id: groupId }));
-      } catch (error) {
-        if (keycloakStatusOf(error) === 404) return undefined;
-        throw error;
-      }
+    getGroup(groupId: string): Promise<GroupRepresentation | undefined> {
+      return undefinedIfNotFound(call('groups.findOne', (kc) => kc.groups.findOne({ id: groupId })));
     },
     /** Writes the full group back (Keycloak replaces the group's attribute map too). */
     async putGroup(groupId: string, group: GroupRepresentation): Promise<void> {

@@ -8,10 +8,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
-KC_STARTED=0
-cleanup() {
-  if [ "$KC_STARTED" = 1 ]; then scripts/keycloak.sh stop test || true; KC_STARTED=0; fi
-}
+cleanup() { stop_keycloak_if_started test; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 

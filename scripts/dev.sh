@@ -7,7 +7,6 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
-KC_STARTED=0
 SERVICE_PID=""
 cleanup() {
   trap - EXIT INT TERM
@@ -15,7 +14,7 @@ cleanup() {
     kill -TERM "$SERVICE_PID" 2>/dev/null || true
     wait "$SERVICE_PID" 2>/dev/null || true
   fi
-  if [ "$KC_STARTED" = 1 ]; then scripts/keycloak.sh stop dev || true; fi
+  stop_keycloak_if_started dev
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -48,7 +47,7 @@ cat >&2 <<INFO
 
   byok-vault development stack is ready (took $(( SECONDS - STARTED_AT ))s)
 
-  service        http://127.0.0.1:8787        (UI at /, health /healthz, readiness /readyz)
+  service        http://127.0.0.1:8787        (API /api/v1, health /healthz, readiness /readyz, metrics /metrics)
   Keycloak       http://127.0.0.1:8080        admin console: admin / admin
   Keycloak mgmt  http://127.0.0.1:9000/health/ready
   realm          byok

@@ -42,6 +42,13 @@ dev_encryption_keys() {
   cat "$file"
 }
 
+KC_STARTED=0
+
+# Stops Keycloak instance $1 if start_keycloak_unless_running started it (idempotent).
+stop_keycloak_if_started() {
+  if [ "$KC_STARTED" = 1 ]; then "$ROOT/scripts/keycloak.sh" stop "$1" || true; KC_STARTED=0; fi
+}
+
 # Starts Keycloak instance $1 (dev|test) unless it already runs; sets KC_STARTED=1 when this call
 # started it, so the caller stops only what it started.
 start_keycloak_unless_running() {

@@ -11,10 +11,7 @@ cd "$ROOT"
 REPORT="$ROOT/.data/jest-report.json"
 REPORT_LOGSCAN="$ROOT/.data/jest-report-logscan.json"
 REPORT_OUTAGE="$ROOT/.data/jest-report-outage.json"
-KC_STARTED=0
-cleanup() {
-  if [ "$KC_STARTED" = 1 ]; then scripts/keycloak.sh stop test || true; KC_STARTED=0; fi
-}
+cleanup() { stop_keycloak_if_started test; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 

@@ -8,6 +8,7 @@ import { AppError } from '../errors.js';
 import { MAX_KEY_LENGTH } from '../providers/key-format.js';
 import { isProviderId, type ProviderId } from '../providers/registry.js';
 import { MAX_BASE_URL_LENGTH } from '../providers/url-policy.js';
+import type { NewKeyInput } from '../vault/key-service.js';
 import { TIERS } from '../vault/tiers.js';
 
 export const LABEL_MAX_LENGTH = 64;
@@ -36,6 +37,16 @@ export const addKeyBody = z.strictObject({
   expiresAt: expiresAt.nullable().optional(),
   keyId: z.string().max(64).optional(),
 });
+
+/**
+ * The body of `POST /byok/keys/add` and `POST /admin/groups/{id}/keys`: a new key, or (with keyId)
+ * the replacement of an existing key's secret.
+ */
+export function parseAddKey(body: unknown): { input: NewKeyInput; keyId: string | undefined } {
+  const parsed = parseBody(addKeyBody, body);
+  const input = { provider: parseProvider(parsed.provider), apiKey: parsed.apiKey, label: parsed.label, baseUrl: parsed.baseUrl, expiresAt: parsed.expiresAt };
+  return { input, keyId: parsed.keyId === undefined ? undefined : parseKeyId(parsed.keyId) };
+}
 
 export const patchKeyBody = z
   .strictObject({

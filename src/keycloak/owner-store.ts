@@ -108,7 +108,10 @@ export function createKeycloakMembership(admin: Pick<KeycloakAdmin, 'call'>): Me
   return {
     async userGroups(userId: string) {
       const groups = await admin.call('users.listGroups', (kc) => kc.users.listGroups({ id: userId, briefRepresentation: true }));
-      return groups.filter((group) => group.id).map((group) => ({ id: group.id as string, path: group.path ?? group.name ?? '' }));
+      return groups
+        .filter((group) => group.id)
+        .map((group) => ({ id: group.id as string, path: group.path ?? group.name ?? '' }))
+        .sort((a, b) => a.path.localeCompare(b.path));
     },
   };
 }

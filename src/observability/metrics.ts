@@ -51,9 +51,9 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     registers: [registry],
   });
   const cacheSources: Array<{ name: string; stats: () => CacheStats }> = [];
-  const cacheCounters = (['hits', 'misses', 'loads', 'staleServed', 'size'] as const).map((field) => {
+  for (const field of ['hits', 'misses', 'loads', 'staleServed', 'size'] as const) {
     const metricName = { hits: 'hits_total', misses: 'misses_total', loads: 'loads_total', staleServed: 'stale_served_total', size: 'entries' }[field];
-    return new Gauge({
+    new Gauge({
       name: `byok_cache_${metricName}`,
       help: `Owner cache ${field} (by cache)`,
       labelNames: ['cache'] as const,
@@ -62,7 +62,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
         for (const source of cacheSources) this.set({ cache: source.name }, source.stats()[field]);
       },
     });
-  });
+  }
   new Gauge({
     name: 'byok_cache_hit_ratio',
     help: 'Owner cache hits / (hits + misses) since start',
@@ -95,7 +95,6 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     reports,
     keycloakCalls,
     tokenRequests,
-    cacheCounters,
     /** Registers a cache whose stats are read at scrape time. */
     watchCache(name: string, stats: () => CacheStats): void {
       cacheSources.push({ name, stats });

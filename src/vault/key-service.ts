@@ -11,10 +11,10 @@ import { checkKeyFormat } from '../providers/key-format.js';
 import type { ProviderId, ProviderRegistry } from '../providers/registry.js';
 import type { KeyTester } from '../providers/tester.js';
 import type { BaseUrlCheck } from '../providers/url-policy.js';
-import { toKeyView, type HealthIssue, type KeyRecord, type KeyView, type TestStatus } from './key-record.js';
+import { keyStatus, TEST_STATUSES, toKeyView, type HealthIssue, type KeyRecord, type KeyView, type TestStatus } from './key-record.js';
 import { createRecordOpener, type OpenedKey, type VaultLog } from './record-opener.js';
 import type { UsageBatch } from './usage-tracker.js';
-import type { KeyUsage, OwnerChange, OwnerLocks, OwnerRef, OwnerStore, Preferences, SealedKey, StoredOwner } from './ports.js';
+import { combineUsage, type KeyUsage, type OwnerChange, type OwnerLocks, type OwnerRef, type OwnerStore, type Preferences, type SealedKey, type StoredOwner } from './ports.js';
 import { tierAtLeast, type Tier } from './tiers.js';
 
 export interface KeyLimits {
@@ -146,10 +146,12 @@ export function createKeyService(deps: KeyServiceDeps) {
     return new Date(expiresAt).toISOString();
   }
 
+  /** One key of the owner, decrypted (only that one); KEY_NOT_FOUND when absent or unreadable. */
   function findKey(stored: StoredOwner, provider: ProviderId, keyId: string): OpenedKey {
-    const found = openProvider(stored, provider).find((opened) => opened.record.id === keyId);
-    if (!found) throw new AppError('KEY_NOT_FOUND');
-    return found;
+    const sealed = stored.sealed.get(provider)?.find((candidate) => candidate.keyId === keyId);
+    const record = sealed && openOne(stored.owner, provider, sealed);
+    if (!sealed || !record) throw new AppError('KEY_NOT_FOUND');
+    return { record, sealed };
   }
 
   /** The provider's sealed list with one entry replaced (or removed when `replacement` is undefined). */
@@ -162,13 +164,13 @@ export function createKeyService(deps: KeyServiceDeps) {
   function usageOf(stored: StoredOwner, provider: ProviderId, keyId: string): KeyUsage | undefined {
     const flushed = stored.usage.get(provider)?.get(keyId);
     const pending = deps.pendingUsage?.(stored.owner)?.get(provider)?.get(keyId);
-    if (!flushed && !pending) return undefined;
-    return { lastUsedAt: Math.max(flushed?.lastUsedAt ?? 0, pending?.lastUsedAt ?? 0), uses: (flushed?.uses ?? 0) + (pending?.uses ?? 0) };
+    return pending === undefined ? flushed : combineUsage(flushed, pending);
   }
 
   const view = (record: KeyRecord, used?: KeyUsage) =>
     toKeyView(record, deps.now(), used ? new Date(used.lastUsedAt).toISOString() : null);
   const storedView = (stored: StoredOwner, record: KeyRecord) => view(record, usageOf(stored, record.provider, record.id));
+  const viewsOf = (stored: StoredOwner, provider: ProviderId) => openProvider(stored, provider).map((opened) => storedView(stored, opened.record));
 
   /** The provider's usage without one key (deleted keys leave no usage behind). */
   function usageWithout(stored: StoredOwner, provider: ProviderId, keyId: string): Map<ProviderId, Map<string, KeyUsage>> {
@@ -191,14 +193,14 @@ export function createKeyService(deps: KeyServiceDeps) {
         maxKeysPerProvider: limitFor(stored.tier),
         providers: providers.map((descriptor) => ({
           provider: descriptor.id,
-          keys: openProvider(stored, descriptor.id).map((opened) => storedView(stored, opened.record)),
+          keys: viewsOf(stored, descriptor.id),
         })),
       };
     },
 
     async listKeys(owner: OwnerRef): Promise<KeyView[]> {
       const stored = await loadOrThrow(owner);
-      return registry.list().flatMap((descriptor) => openProvider(stored, descriptor.id).map((opened) => storedView(stored, opened.record)));
+      return registry.list().flatMap((descriptor) => viewsOf(stored, descriptor.id));
     },
 
     /** Adds a key (201). Tier and limit are checked inside the lock. */
@@ -338,11 +340,7 @@ export function createKeyService(deps: KeyServiceDeps) {
         for (const [provider, byKey] of batch) {
           const exists = new Set((stored.sealed.get(provider) ?? []).map((sealed) => sealed.keyId));
           const merged = new Map(stored.usage.get(provider) ?? []);
-          for (const [keyId, used] of byKey) {
-            if (!exists.has(keyId)) continue;
-            const before = merged.get(keyId);
-            merged.set(keyId, { lastUsedAt: Math.max(before?.lastUsedAt ?? 0, used.lastUsedAt), uses: (before?.uses ?? 0) + used.uses });
-          }
+          for (const [keyId, used] of byKey) if (exists.has(keyId)) merged.set(keyId, combineUsage(merged.get(keyId), used));
           for (const keyId of merged.keys()) if (!exists.has(keyId)) merged.delete(keyId);
           usage.set(provider, merged);
         }
@@ -386,25 +384,21 @@ export function createKeyService(deps: KeyServiceDeps) {
           .map((descriptor) => {
             const records = openProvider(stored, descriptor.id).map((opened) => opened.record);
             const sealedCount = stored.sealed.get(descriptor.id)?.length ?? 0;
+            const used = records.reduce<KeyUsage | undefined>((sum, record) => {
+              const usage = usageOf(stored, descriptor.id, record.id);
+              return usage === undefined ? sum : combineUsage(sum, usage);
+            }, undefined);
             return {
               provider: descriptor.id,
               keys: records.length,
               unreadable: sealedCount - records.length,
               enabled: records.filter((record) => record.enabled).length,
-              active: records.filter((record) => view(record).status === 'active').length,
+              active: records.filter((record) => keyStatus(record, now) === 'active').length,
               expired: records.filter((record) => record.expiresAt !== null && Date.parse(record.expiresAt) <= now.getTime()).length,
               lastTestedAt: records.map((record) => record.lastTestedAt).filter((at): at is string => at !== null).sort().at(-1) ?? null,
-              testStatus: Object.fromEntries(
-                (['valid', 'invalid', 'rate_limited', 'unreachable'] as const).map((status) => [
-                  status,
-                  records.filter((record) => record.testStatus === status).length,
-                ]),
-              ),
-              ...(() => {
-                const used = records.map((record) => usageOf(stored, descriptor.id, record.id)).filter((u): u is KeyUsage => u !== undefined);
-                const last = Math.max(0, ...used.map((u) => u.lastUsedAt));
-                return { lastUsedAt: last > 0 ? new Date(last).toISOString() : null, uses: used.reduce((sum, u) => sum + u.uses, 0) };
-              })(),
+              testStatus: Object.fromEntries(TEST_STATUSES.map((status) => [status, records.filter((record) => record.testStatus === status).length])),
+              lastUsedAt: used ? new Date(used.lastUsedAt).toISOString() : null,
+              uses: used?.uses ?? 0,
             };
           })
           .filter((entry) => entry.keys + entry.unreadable > 0),

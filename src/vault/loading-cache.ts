@@ -80,15 +80,9 @@ export function createLoadingCache<V>(options: LoadingCacheOptions<V>) {
         throw error;
       }
     },
-    /** Peeks without loading (for tests and stats). */
-    has: (key: string) => entries.has(key),
     invalidate(key: string): void {
       entries.delete(key);
       inflight.delete(key);
-    },
-    clear(): void {
-      entries.clear();
-      inflight.clear();
     },
     stats: (): CacheStats => ({ ...stats, size: entries.size }),
   };

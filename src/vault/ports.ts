@@ -43,6 +43,11 @@ export interface KeyUsage {
 
 export type UsageByKey = ReadonlyMap<string, KeyUsage>;
 
+/** Two counts of one key's usage as one: the later last use, the sum of uses. */
+export function combineUsage(a: KeyUsage | undefined, b: KeyUsage): KeyUsage {
+  return a === undefined ? b : { lastUsedAt: Math.max(a.lastUsedAt, b.lastUsedAt), uses: a.uses + b.uses };
+}
+
 /** An owner as read fresh from the store. */
 export interface StoredOwner {
   readonly owner: OwnerRef;
@@ -82,6 +87,7 @@ export interface UserScanner {
 
 /** The Keycloak groups a user belongs to (for team keys), by id. */
 export interface MembershipDirectory {
+  /** In path order: the order in which the team steps of resolution try them. */
   userGroups(userId: string): Promise<readonly { id: string; path: string }[]>;
 }
 

@@ -114,6 +114,10 @@ export type Resolver = ReturnType<typeof createResolver>;
 
 export function createResolver(deps: ResolverDeps) {
   const { registry } = deps;
+  // Platform keys with their ids, built once (they come from the environment and never change).
+  const systemKeys = new Map(
+    [...deps.systemKeys].map(([provider, keys]) => [provider, keys.map((apiKey, index) => ({ apiKey, keyId: systemKeyId(provider, index) }))]),
+  );
 
   function pickProvider(request: ResolveRequest): { provider: ProviderId; model?: string } {
     if (request.provider !== undefined) return { provider: request.provider, ...(request.model !== undefined ? { model: request.model } : {}) };
@@ -130,35 +134,33 @@ export function createResolver(deps: ResolverDeps) {
     return deps.owners.get(ownerKey(owner));
   }
 
+  /** SPEC §6.2: the next of `keys` not cooling down, in turn for this cursor, or undefined. */
+  async function nextInTurn<K extends { keyId: string }>(keys: readonly K[], cursor: string): Promise<K | undefined> {
+    if (keys.length === 0) return undefined;
+    const cooling = await deps.cooldowns.cooling(keys.map((key) => key.keyId));
+    const usable = cooling.size === 0 ? keys : keys.filter((key) => !cooling.has(key.keyId));
+    if (usable.length === 0) return undefined;
+    return usable[(await deps.cursors.next(cursor)) % usable.length];
+  }
+
   /** The next usable key of an owner for a provider, decrypted, or undefined. */
   async function serveFrom(owner: ResolvableOwner, provider: ProviderId) {
-    const candidates = owner.keys.get(provider);
-    if (!candidates || candidates.length === 0) return undefined;
     const at = deps.now();
-    const healthy = candidates.filter(
+    const healthy = (owner.keys.get(provider) ?? []).filter(
       (key) => key.enabled && (key.expiresAtMs === null || key.expiresAtMs > at) && key.healthIssue === null && key.testStatus !== 'invalid',
     );
-    if (healthy.length === 0) return undefined;
-    const cooling = await deps.cooldowns.cooling(healthy.map((key) => key.keyId));
-    const usable = cooling.size === 0 ? healthy : healthy.filter((key) => !cooling.has(key.keyId));
-    if (usable.length === 0) return undefined;
-    const turn = await deps.cursors.next(`${ownerKey(owner.owner)}:${provider}`);
-    const key = usable[turn % usable.length] as ResolvableKey;
+    const key = await nextInTurn(healthy, `${ownerKey(owner.owner)}:${provider}`);
+    if (!key) return undefined;
     // The record was fully validated when the cache entry was built; here only its secret is needed.
     const secret = (JSON.parse(key.open().toString('utf8')) as { secret?: unknown }).secret;
     if (typeof secret !== 'string') return undefined;
     return { key, secret };
   }
 
-  function serveSystem(provider: ProviderId) {
-    const keys = deps.systemKeys.get(provider);
-    if (!keys || keys.length === 0) return undefined;
-    return { keys, provider };
-  }
-
+  /** The user's groups (already in path order, see MembershipDirectory), or only the one named. */
   async function groupsFor(userId: string, groupId: string | undefined) {
     const groups = (await deps.memberships.get(userId)) ?? [];
-    if (groupId === undefined) return [...groups].sort((a, b) => a.path.localeCompare(b.path));
+    if (groupId === undefined) return groups;
     const member = groups.find((group) => group.id === groupId);
     if (!member) deps.log.warn({ userId, groupId }, 'resolve named a group the user is not a member of; team step skipped');
     return member ? [member] : [];
@@ -182,13 +184,8 @@ export function createResolver(deps: ResolverDeps) {
         const modelOut = model === undefined ? {} : { model: stepProvider === provider ? model : (request.model ?? model) };
 
         if (step.source === 'system') {
-          const system = serveSystem(stepProvider);
-          if (!system) continue;
-          const cooling = await deps.cooldowns.cooling(system.keys.map((_, index) => systemKeyId(stepProvider, index)));
-          const usable = system.keys.map((apiKey, index) => ({ apiKey, keyId: systemKeyId(stepProvider, index) })).filter((k) => !cooling.has(k.keyId));
-          if (usable.length === 0) continue;
-          const turn = await deps.cursors.next(`system:${stepProvider}`);
-          const chosen = usable[turn % usable.length] as { apiKey: string; keyId: string };
+          const chosen = await nextInTurn(systemKeys.get(stepProvider) ?? [], `system:${stepProvider}`);
+          if (!chosen) continue;
           deps.usage.countSource('system');
           deps.onResolved?.('system', stepIndex);
           return { provider: stepProvider, ...modelOut, baseUrl: base, apiKey: chosen.apiKey, source: 'system', keyId: chosen.keyId, label: 'platform key' };
@@ -259,10 +256,7 @@ export function createResolver(deps: ResolverDeps) {
 
   /** Which owner holds a key that may have been served to this user: the user, one of their groups, or the platform. */
   async function findHolder(userId: string, provider: ProviderId, keyId: string): Promise<OwnerRef | 'system' | undefined> {
-    if (keyId.startsWith(`system-${provider}-`)) {
-      const index = Number(keyId.slice(`system-${provider}-`.length)) - 1;
-      return Number.isInteger(index) && index >= 0 && index < (deps.systemKeys.get(provider)?.length ?? 0) ? 'system' : undefined;
-    }
+    if (keyId.startsWith('system-')) return systemKeys.get(provider)?.some((key) => key.keyId === keyId) ? 'system' : undefined;
     const user = await loadOwner({ kind: 'user', id: userId });
     if (!user) return undefined;
     if (user.keys.get(provider)?.some((key) => key.keyId === keyId)) return user.owner;

@@ -5,7 +5,7 @@
  * shutdown.
  */
 import type { ProviderId } from '../providers/registry.js';
-import { ownerKey, type KeyUsage, type OwnerRef } from './ports.js';
+import { combineUsage, ownerKey, type KeyUsage, type OwnerRef } from './ports.js';
 import type { VaultLog } from './record-opener.js';
 
 export type ResolveSource = 'user' | 'group' | 'system';
@@ -37,8 +37,7 @@ export function createUsageTracker(deps: UsageTrackerDeps) {
     if (!entry) into.set(key, (entry = { owner, usage: new Map() }));
     let byKey = entry.usage.get(provider);
     if (!byKey) entry.usage.set(provider, (byKey = new Map()));
-    const before = byKey.get(keyId);
-    byKey.set(keyId, { lastUsedAt: Math.max(before?.lastUsedAt ?? 0, used.lastUsedAt), uses: (before?.uses ?? 0) + used.uses });
+    byKey.set(keyId, combineUsage(byKey.get(keyId), used));
   }
 
   async function flushNow(): Promise<{ owners: number; failed: number }> {
@@ -57,6 +56,12 @@ export function createUsageTracker(deps: UsageTrackerDeps) {
     return { owners: batch.size, failed };
   }
 
+  function flush(): Promise<{ owners: number; failed: number }> {
+    const next = flushing.then(flushNow, flushNow);
+    flushing = next.catch(() => undefined);
+    return next;
+  }
+
   return {
     /** Counts one serve of a stored key (user or group). */
     record(owner: OwnerRef, provider: ProviderId, keyId: string): void {
@@ -71,18 +76,14 @@ export function createUsageTracker(deps: UsageTrackerDeps) {
       return pending.get(ownerKey(owner))?.usage;
     },
     /** Writes everything pending; concurrent calls queue behind each other. */
-    flush(): Promise<{ owners: number; failed: number }> {
-      const next = flushing.then(flushNow, flushNow);
-      flushing = next.catch(() => undefined);
-      return next;
-    },
+    flush,
     start(intervalMs: number): void {
-      timer = setInterval(() => void this.flush(), intervalMs);
+      timer = setInterval(() => void flush(), intervalMs);
       timer.unref();
     },
     async stop(): Promise<void> {
       if (timer) clearInterval(timer);
-      await this.flush();
+      await flush();
     },
   };
 }

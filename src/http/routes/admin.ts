@@ -6,7 +6,7 @@ import type { createAdoptionStats } from '../../vault/adoption-stats.js';
 import type { KeyService } from '../../vault/key-service.js';
 import type { OwnerRef } from '../../vault/ports.js';
 import { requireRealmRole } from '../middleware/auth.js';
-import { addKeyBody, parseBody, parseKeyId, parseOwnerId, parseProvider, patchKeyBody, tierBody } from '../schemas.js';
+import { parseAddKey, parseBody, parseKeyId, parseOwnerId, parseProvider, patchKeyBody, tierBody } from '../schemas.js';
 
 export const ADMIN_ROLE = 'byok-admin';
 
@@ -35,12 +35,10 @@ export function adminRoutes(deps: { keys: KeyService; adoption: Pick<ReturnType<
   });
 
   router.post('/admin/groups/:groupId/keys', async (req, res) => {
-    const body = parseBody(addKeyBody, req.body);
-    const provider = parseProvider(body.provider);
-    const input = { provider, apiKey: body.apiKey, label: body.label, baseUrl: body.baseUrl, expiresAt: body.expiresAt };
+    const { input, keyId } = parseAddKey(req.body);
     const owner = group(req.params.groupId);
-    if (body.keyId === undefined) res.status(201).json(await keys.add(owner, input));
-    else res.json(await keys.replace(owner, parseKeyId(body.keyId), input));
+    if (keyId === undefined) res.status(201).json(await keys.add(owner, input));
+    else res.json(await keys.replace(owner, keyId, input));
   });
 
   router.patch('/admin/groups/:groupId/keys/:provider/:keyId', async (req, res) => {

@@ -7,7 +7,7 @@ import type { ProviderRegistry } from '../../providers/registry.js';
 import type { KeyService } from '../../vault/key-service.js';
 import type { OwnerRef } from '../../vault/ports.js';
 import { principalOf } from '../middleware/auth.js';
-import { addKeyBody, parseBody, parseKeyId, parseProvider, patchKeyBody, preferencesBody } from '../schemas.js';
+import { parseAddKey, parseBody, parseKeyId, parseProvider, patchKeyBody, preferencesBody } from '../schemas.js';
 
 const ownerOf = (res: Response): OwnerRef => ({ kind: 'user', id: principalOf(res).subject });
 
@@ -34,14 +34,9 @@ export function byokRoutes(deps: { keys: KeyService; registry: Pick<ProviderRegi
   });
 
   router.post('/byok/keys/add', async (req, res) => {
-    const body = parseBody(addKeyBody, req.body);
-    const provider = parseProvider(body.provider);
-    const input = { provider, apiKey: body.apiKey, label: body.label, baseUrl: body.baseUrl, expiresAt: body.expiresAt };
-    if (body.keyId === undefined) {
-      res.status(201).json(await keys.add(ownerOf(res), input));
-    } else {
-      res.json(await keys.replace(ownerOf(res), parseKeyId(body.keyId), input));
-    }
+    const { input, keyId } = parseAddKey(req.body);
+    if (keyId === undefined) res.status(201).json(await keys.add(ownerOf(res), input));
+    else res.json(await keys.replace(ownerOf(res), keyId, input));
   });
 
   router.patch('/byok/keys/:provider/:keyId', async (req, res) => {

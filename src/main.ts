@@ -2,7 +2,7 @@
  * Composition root: config → adapters → services → app; start, and stop gracefully on SIGTERM/SIGINT.
  * The only module that reads process.env (through loadConfig).
  */
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { createApp } from './http/app.js';
 import { createEnvelopeCodec } from './crypto/envelope.js';
@@ -107,7 +107,7 @@ export async function start(env: Record<string, string | undefined>): Promise<{ 
   service.verifier.warm().catch(() => logger.warn('signing keys not loaded at start-up; will retry on first request'));
 
   const server = await new Promise<Server>((resolve, reject) => {
-    const listening = service.app.listen(config.port, config.host, () => resolve(listening));
+    const listening = createServer(service.app).listen(config.port, config.host, () => resolve(listening));
     listening.once('error', reject);
   });
   const address = server.address();

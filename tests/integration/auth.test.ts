@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import express from 'express';
 import request from 'supertest';
 import { loadConfig } from '../../src/config/config.js';
-import { authenticate, principalOf, requireRealmRole } from '../../src/http/middleware/auth.js';
+import { authenticate, createAuthenticator, principalOf, requireRealmRole } from '../../src/http/middleware/auth.js';
 import { createErrorHandler } from '../../src/http/middleware/errors.js';
 import { requestContext } from '../../src/http/middleware/request-context.js';
 import { createTokenVerifier } from '../../src/keycloak/token-verifier.js';
@@ -23,7 +23,7 @@ const app = createService(loadConfig(serviceEnv()), logger).app;
 function roleApp(verifier = createTokenVerifier({ url: KEYCLOAK_URL, realm: REALM, timeoutMs: 5000 })) {
   const roles = express();
   roles.use(requestContext(logger));
-  roles.use(authenticate(verifier, REALM));
+  roles.use(authenticate(createAuthenticator(verifier, REALM)));
   roles.get('/needs/:role', requireRealmRole('byok-admin'), (_req, res) => {
     res.json({ subject: principalOf(res).subject });
   });

@@ -3,7 +3,7 @@
  * with a real internal-service token.
  */
 import request from 'supertest';
-import type { Express } from 'express';
+import type { RequestListener } from 'node:http';
 import { INTERNAL_CLIENT } from './env.js';
 import { clientToken, createTestUser, userToken, type TestUser } from './keycloak.js';
 import { testApiKey } from './secrets.js';
@@ -18,7 +18,7 @@ export interface KeyedUser extends TestUser {
   addKey(provider: string, extra?: Record<string, unknown>): Promise<{ id: string; secret: string }>;
 }
 
-export async function keyedUser(app: Express, tier = 'starter'): Promise<KeyedUser> {
+export async function keyedUser(app: RequestListener, tier = 'starter'): Promise<KeyedUser> {
   const user = await createTestUser({ tier });
   const token = await userToken(user);
   return {
@@ -33,7 +33,7 @@ export async function keyedUser(app: Express, tier = 'starter'): Promise<KeyedUs
   };
 }
 
-export function resolver(app: Express, token: string) {
+export function resolver(app: RequestListener, token: string) {
   return {
     resolve: (body: Record<string, unknown>) => request(app).post('/api/v1/internal/resolve').set('Authorization', `Bearer ${token}`).send(body),
     report: (body: Record<string, unknown>) => request(app).post('/api/v1/internal/report').set('Authorization', `Bearer ${token}`).send(body),

@@ -23,9 +23,11 @@ const config = loadConfig({
 });
 
 const alice: Principal = { subject: 'u-1', username: 'alice', clientId: 'ops-center', realmRoles: new Set(['byok-admin', 'other']), expiresAt: 0 };
+const service: Principal = { subject: 's-1', username: 'service-account-x', clientId: 'x', realmRoles: new Set(['byok-internal']), expiresAt: 0 };
 const verifier = {
   async verify(token: string): Promise<Principal> {
     if (token === 'good') return alice;
+    if (token === 'service') return service;
     if (token === 'explode') throw new Error('boom: internal detail');
     throw new AppError('UNAUTHENTICATED', { message: 'The bearer token is not valid: expired.' });
   },
@@ -113,5 +115,46 @@ describe('HTTP error contract', () => {
     expect(response.status).toBe(200);
     expect(response.body).toEqual({ subject: 'u-1', username: 'alice', clientId: 'ops-center', roles: ['byok-admin'] });
     expect(response.headers['cache-control']).toBe('no-store');
+  });
+
+  // The internal endpoints are served outside Express when the path is exact (app.ts) and by Express
+  // for every other spelling: both must give the same answers.
+  describe.each([
+    ['served directly', '/api/v1/internal/resolve'],
+    ['served by Express', '/api/v1/internal/resolve/?via=express'],
+  ])('POST /internal/resolve %s', (_how, path) => {
+    const post = () => request(app).post(path).set('X-Request-Id', 'trace-7');
+
+    test('no token: 401 with the challenge; a user token: 403', async () => {
+      const anonymous = await post().send({ userId: 'u-1' });
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers['www-authenticate']).toBe('Bearer realm="byok"');
+      expect(anonymous.body.error).toEqual({ code: 'UNAUTHENTICATED', message: expect.any(String), requestId: 'trace-7' });
+      const user = await post().set('Authorization', 'Bearer good').send({ userId: 'u-1' });
+      expect(user.status).toBe(403);
+      expect(user.body.error.code).toBe('FORBIDDEN');
+    });
+
+    test('bad bodies: MALFORMED_JSON, PAYLOAD_TOO_LARGE, VALIDATION_FAILED with details', async () => {
+      const authorised = () => post().set('Authorization', 'Bearer service').set('content-type', 'application/json');
+      expect((await authorised().send('{"userId":')).body.error.code).toBe('MALFORMED_JSON');
+      const big = await authorised().send(JSON.stringify({ userId: 'x'.repeat(4096) }));
+      expect([big.status, big.body.error.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+      const invalid = await authorised().send({ userId: 'u-1', extra: true });
+      expect(invalid.status).toBe(400);
+      expect(invalid.body.error.code).toBe('VALIDATION_FAILED');
+      expect(invalid.body.error.details.length).toBeGreaterThan(0);
+      const notJson = await post().set('Authorization', 'Bearer service').set('content-type', 'text/plain').send('userId=u-1');
+      expect([notJson.status, notJson.body.error.code]).toEqual([400, 'VALIDATION_FAILED']);
+    });
+
+    test("the resolver's error becomes the answer, with the API headers", async () => {
+      const response = await post().set('Authorization', 'Bearer service').send({ userId: 'u-1', provider: 'openai' });
+      expect(response.status).toBe(404);
+      expect(response.body.error).toEqual({ code: 'NO_KEY_AVAILABLE', message: expect.any(String), requestId: 'trace-7' });
+      expect(response.headers['x-request-id']).toBe('trace-7');
+      expect(response.headers['cache-control']).toBe('no-store');
+      expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
+    });
   });
 });

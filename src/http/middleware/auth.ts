@@ -1,8 +1,10 @@
 /**
- * Authentication and role checks for routes. A request without a bearer token, or with one that is
- * not valid, is 401 with `WWW-Authenticate: Bearer`; a valid token without the needed realm role is
- * 403 (SPEC §5). The verified principal is put on `res.locals.principal`.
+ * Authentication and role checks. A request without a bearer token, or with one that is not valid,
+ * is 401 with `WWW-Authenticate: Bearer`; a valid token without the needed realm role is 403 (SPEC §5).
+ * `createAuthenticator` works on a plain Node request (the internal hot path uses it outside Express);
+ * the `authenticate` middleware puts the verified principal on `res.locals.principal`.
  */
+import type { IncomingMessage } from 'node:http';
 import type { RequestHandler, Response } from 'express';
 import { AppError } from '../../errors.js';
 import type { Principal, TokenVerifier } from '../../keycloak/token-verifier.js';
@@ -14,9 +16,11 @@ function bearerToken(header: string): string | undefined {
   return token === '' || /\s/.test(token) ? undefined : token;
 }
 
-export function authenticate(verifier: Pick<TokenVerifier, 'verify'>, realm: string): RequestHandler {
+export type Authenticator = (req: IncomingMessage) => Promise<Principal>;
+
+export function createAuthenticator(verifier: Pick<TokenVerifier, 'verify'>, realm: string): Authenticator {
   const challenge = `Bearer realm="${realm}"`;
-  return async (req, res, next) => {
+  return async (req) => {
     const header = req.headers.authorization;
     if (header === undefined || header === '') {
       throw new AppError('UNAUTHENTICATED', { headers: { 'WWW-Authenticate': challenge } });
@@ -28,16 +32,27 @@ export function authenticate(verifier: Pick<TokenVerifier, 'verify'>, realm: str
         headers: { 'WWW-Authenticate': `${challenge}, error="invalid_request"` },
       });
     }
-    res.locals.principal = await verifier.verify(token);
+    return verifier.verify(token);
+  };
+}
+
+export function authenticate(authenticator: Authenticator): RequestHandler {
+  return async (req, res, next) => {
+    res.locals.principal = await authenticator(req);
     next();
   };
 }
 
+/** Throws 403 FORBIDDEN unless the principal carries the realm role. */
+export function checkRealmRole(principal: Principal, role: string): void {
+  if (!principal.realmRoles.has(role)) {
+    throw new AppError('FORBIDDEN', { message: `This operation needs the realm role ${role}.` });
+  }
+}
+
 export function requireRealmRole(role: string): RequestHandler {
   return (_req, res, next) => {
-    if (!principalOf(res).realmRoles.has(role)) {
-      throw new AppError('FORBIDDEN', { message: `This operation needs the realm role ${role}.` });
-    }
+    checkRealmRole(principalOf(res), role);
     next();
   };
 }

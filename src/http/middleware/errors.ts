@@ -3,20 +3,28 @@
  * AppErrors keep their code and status; body-parser failures get their own codes; anything else is a
  * 500 INTERNAL that carries the request id and hides what went wrong (it is logged instead).
  */
-import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, ERROR_CODES, isAppError, type ErrorCode } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
 
-export function sendError(res: Response, error: AppError): void {
-  const requestId = String(res.req.id ?? '');
-  res.status(error.status);
+/** Answers with a JSON body on a plain Node response (Express's and the hot path's alike). */
+export function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value);
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
+}
+
+export function sendError(res: ServerResponse, error: AppError, requestId: string): void {
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
   if (error.code === 'UNAUTHENTICATED' && !res.hasHeader('WWW-Authenticate')) {
     res.setHeader('WWW-Authenticate', 'Bearer');
   }
   if (error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(error.retryAfterSeconds));
   res.setHeader('Cache-Control', 'no-store');
-  res.json({
+  sendJson(res, error.status, {
     error: {
       code: error.code,
       message: error.message,
@@ -36,9 +44,13 @@ const BODY_ERRORS: Record<string, ErrorCode> = {
   'request.size.invalid': 'VALIDATION_FAILED',
 };
 
-export function createErrorHandler(logger: Logger): ErrorRequestHandler {
-  return (error: unknown, req, res, _next) => {
-    const log = logger.child({ reqId: req.id });
+/** Turns any error into the error answer of a request (outside Express too: see the internal hot path). */
+export type ErrorResponder = (error: unknown, req: IncomingMessage, res: ServerResponse) => void;
+
+export function createErrorResponder(logger: Logger): ErrorResponder {
+  return (error, req, res) => {
+    const requestId = String(req.id ?? '');
+    const log = logger.child({ reqId: requestId });
     if (res.headersSent) {
       log.error({ err: error }, 'error after the response started');
       res.end();
@@ -46,21 +58,26 @@ export function createErrorHandler(logger: Logger): ErrorRequestHandler {
     }
     if (isAppError(error)) {
       if (error.status >= 500) log.warn({ code: error.code, msg: error.message, cause: describeCause(error.cause) }, 'request failed');
-      sendError(res, error);
+      sendError(res, error, requestId);
       return;
     }
     const bodyErrorType = (error as { type?: unknown } | null)?.type;
     if (typeof bodyErrorType === 'string' && bodyErrorType in BODY_ERRORS) {
-      sendError(res, new AppError(BODY_ERRORS[bodyErrorType] as ErrorCode));
+      sendError(res, new AppError(BODY_ERRORS[bodyErrorType] as ErrorCode), requestId);
       return;
     }
     log.error({ err: error }, 'unhandled error');
-    sendError(res, new AppError('INTERNAL', { message: ERROR_CODES.INTERNAL.message }));
+    sendError(res, new AppError('INTERNAL', { message: ERROR_CODES.INTERNAL.message }), requestId);
   };
 }
 
-export const notFoundHandler: RequestHandler = (_req, res) => {
-  sendError(res, new AppError('NOT_FOUND', { message: 'No such route.' }));
+export function createErrorHandler(logger: Logger): ErrorRequestHandler {
+  const respond = createErrorResponder(logger);
+  return (error: unknown, req, res, _next) => respond(error, req, res);
+}
+
+export const notFoundHandler: RequestHandler = (req, res) => {
+  sendError(res, new AppError('NOT_FOUND', { message: 'No such route.' }), req.id);
 };
 
 /** A transport-level cause as a short string, for logs (never a response). */

@@ -1,7 +1,8 @@
 /**
- * Request ids, access logging and request metrics in one middleware with one `finish` listener,
- * kept cheap because it runs on the hot path (thousands of resolves a second): no per-request child
- * logger, no work for log lines the level filters out.
+ * Request ids, access logging and request metrics, with one `finish` listener per request, kept cheap
+ * because it runs on the hot path (thousands of resolves a second): no per-request child logger, no
+ * work for log lines the level filters out. `createRequestTracker` works on plain Node requests (the
+ * internal hot path uses it outside Express); `requestContext` is the same as Express middleware.
  *
  * An incoming `X-Request-Id` is kept when it looks like an id (so a caller's trace continues),
  * otherwise a fresh UUID is made; either way it is echoed back and is in every log line of the request
@@ -10,6 +11,7 @@
  * API answers are all `Cache-Control: no-store` (and /internal/resolve carries secrets).
  */
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import type { Logger } from '../../observability/logger.js';
 import type { Metrics } from '../../observability/metrics.js';
@@ -24,33 +26,31 @@ declare module 'http' {
   }
 }
 
-export function requestContext(logger: Logger, metrics?: Metrics): RequestHandler {
-  // "<mount path><route path>", built once per route and mount rather than per request.
-  const routeNames = new WeakMap<object, Map<string, string>>();
-  const routeName = (baseUrl: string, route: { path: unknown }): string => {
-    let byBase = routeNames.get(route);
-    if (!byBase) routeNames.set(route, (byBase = new Map()));
-    let name = byBase.get(baseUrl);
-    if (name === undefined) byBase.set(baseUrl, (name = `${baseUrl}${String(route.path)}`));
-    return name;
-  };
+/**
+ * Starts tracking a request: sets its id and the API headers, and logs and measures it when the
+ * response is finished. `route` names the route template for metrics; it is called at the end, when
+ * the route is known.
+ */
+export type RequestTracker = (req: IncomingMessage, res: ServerResponse, route: () => string) => void;
 
-  return (req, res, next) => {
+export function createRequestTracker(logger: Logger, metrics?: Metrics): RequestTracker {
+  return (req, res, route) => {
     const incoming = req.headers['x-request-id'];
     const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     req.id = id;
     res.setHeader('X-Request-Id', id);
-    if (req.url.startsWith('/api/')) res.setHeader('Cache-Control', 'no-store');
+    const url = req.url ?? '/';
+    if (url.startsWith('/api/')) res.setHeader('Cache-Control', 'no-store');
     const started = performance.now();
     res.once('finish', () => {
       const seconds = (performance.now() - started) / 1000;
       const status = res.statusCode;
       // The route template, never the raw path: ids in paths would make unbounded labels.
-      if (metrics) metrics.observeHttp(req.method, req.route ? routeName(req.baseUrl, req.route) : 'unmatched', status, seconds);
-      const internal = status < 400 && req.originalUrl.startsWith('/api/v1/internal/');
+      if (metrics) metrics.observeHttp(req.method ?? '', route(), status, seconds);
+      const internal = status < 400 && url.startsWith('/api/v1/internal/');
       const level = status >= 500 ? 'error' : internal ? 'debug' : 'info';
       if (!logger.isLevelEnabled(level)) return;
-      const path = req.originalUrl.split('?', 1)[0] ?? '';
+      const path = url.split('?', 1)[0] ?? '';
       if (QUIET_PATHS.has(path)) return; // polled by probes and scrapers
       logger[level](
         {
@@ -62,6 +62,23 @@ export function requestContext(logger: Logger, metrics?: Metrics): RequestHandle
         'request completed',
       );
     });
+  };
+}
+
+export function requestContext(logger: Logger, metrics?: Metrics): RequestHandler {
+  const track = createRequestTracker(logger, metrics);
+  // "<mount path><route path>", built once per route and mount rather than per request.
+  const routeNames = new WeakMap<object, Map<string, string>>();
+  const routeName = (baseUrl: string, route: { path: unknown }): string => {
+    let byBase = routeNames.get(route);
+    if (!byBase) routeNames.set(route, (byBase = new Map()));
+    let name = byBase.get(baseUrl);
+    if (name === undefined) byBase.set(baseUrl, (name = `${baseUrl}${String(route.path)}`));
+    return name;
+  };
+
+  return (req, res, next) => {
+    track(req, res, () => (req.route ? routeName(req.baseUrl, req.route as { path: unknown }) : 'unmatched'));
     next();
   };
 }

@@ -1,14 +1,18 @@
 /**
  * SPEC §5.2: internal services (client-credentials tokens with realm role byok-internal).
  * `/internal/resolve` is the only response that ever carries a secret, and the hot path of the
- * product: its two routes are registered flat on the app (every router level costs on every request),
- * and `internalGate` stands in front of the rest of the /internal tree, so a user token gets 403 on
- * any path under it.
+ * product. Its two endpoints work on plain Node requests: `createApp` serves them before Express
+ * when the request names them exactly (Express's per-request set-up and routing cost more than the
+ * resolve itself), and registers the same endpoints as Express routes for every other spelling, so the
+ * behaviour is one. `internalGate` stands in front of the rest of the /internal tree, so a user token
+ * gets 403 on any path under it.
  */
-import { Router, type Express, type RequestHandler } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Router } from 'express';
 import type { Metrics } from '../../observability/metrics.js';
 import type { Resolver } from '../../vault/resolver.js';
-import { requireRealmRole } from '../middleware/auth.js';
+import { checkRealmRole, requireRealmRole, type Authenticator } from '../middleware/auth.js';
+import { sendJson } from '../middleware/errors.js';
 import { parseBody, parseProvider, reportBody, resolveBody } from '../schemas.js';
 
 export const INTERNAL_ROLE = 'byok-internal';
@@ -18,22 +22,40 @@ export interface InternalDeps {
   metrics?: Metrics | undefined;
 }
 
-/** Mounts the internal routes on the app, after `authenticate` and before the body is read. */
-export function mountInternalRoutes(app: Express, prefix: string, deps: InternalDeps, authenticate: RequestHandler, json: RequestHandler): void {
-  const gate = requireRealmRole(INTERNAL_ROLE);
+/** Reads a request's JSON body (the service's one body parser, see app.ts). */
+export type JsonReader = (req: IncomingMessage, res: ServerResponse) => Promise<unknown>;
 
-  app.post(`${prefix}/internal/resolve`, authenticate, gate, json, async (req, res) => {
-    const body = parseBody(resolveBody, req.body);
-    const provider = body.provider === undefined ? undefined : parseProvider(body.provider);
-    res.json(await deps.resolver.resolve({ ...body, provider }));
-  });
+/** A POST endpoint that answers on a plain Node response; errors are thrown (the caller answers them). */
+export interface InternalEndpoint {
+  path: string;
+  serve(req: IncomingMessage, res: ServerResponse): Promise<void>;
+}
 
-  app.post(`${prefix}/internal/report`, authenticate, gate, json, async (req, res) => {
-    const body = parseBody(reportBody, req.body);
-    await deps.resolver.report({ ...body, provider: parseProvider(body.provider) });
-    deps.metrics?.reports.inc({ outcome: body.outcome });
-    res.status(204).end();
-  });
+export function internalEndpoints(prefix: string, deps: InternalDeps, authenticate: Authenticator, readJson: JsonReader): InternalEndpoint[] {
+  // Authenticated and authorised before the body is read: an anonymous caller costs us no parsing.
+  const authorised = async (req: IncomingMessage): Promise<void> => checkRealmRole(await authenticate(req), INTERNAL_ROLE);
+  return [
+    {
+      path: `${prefix}/internal/resolve`,
+      async serve(req, res) {
+        await authorised(req);
+        const body = parseBody(resolveBody, await readJson(req, res));
+        const provider = body.provider === undefined ? undefined : parseProvider(body.provider);
+        sendJson(res, 200, await deps.resolver.resolve({ ...body, provider }));
+      },
+    },
+    {
+      path: `${prefix}/internal/report`,
+      async serve(req, res) {
+        await authorised(req);
+        const body = parseBody(reportBody, await readJson(req, res));
+        await deps.resolver.report({ ...body, provider: parseProvider(body.provider) });
+        deps.metrics?.reports.inc({ outcome: body.outcome });
+        res.statusCode = 204;
+        res.end();
+      },
+    },
+  ];
 }
 
 /** Any other path under /internal: the role gate answers before "not found". */

@@ -9,6 +9,7 @@ import { createEnvelopeCodec } from './crypto/envelope.js';
 import { createKeycloakAccess } from './keycloak/keycloak-access.js';
 import { createKeycloakMembership, createKeycloakOwnerStore } from './keycloak/owner-store.js';
 import { createLogger, type Logger } from './observability/logger.js';
+import { createAuditLog, type AuditLog } from './observability/audit.js';
 import { createMetrics } from './observability/metrics.js';
 import { createProviderRegistry } from './providers/registry.js';
 import { createKeyTester } from './providers/tester.js';
@@ -23,7 +24,7 @@ import { createRecordOpener } from './vault/record-opener.js';
 import { createResolver, toResolvable, type ResolvableOwner } from './vault/resolver.js';
 import { createUsageTracker } from './vault/usage-tracker.js';
 
-export function createService(config: Config, logger: Logger) {
+export function createService(config: Config, logger: Logger, audit: AuditLog = createAuditLog({ destination: config.auditLogFile })) {
   const metrics = createMetrics();
   const keycloak = createKeycloakAccess(config, logger, metrics);
   const registry = createProviderRegistry({ baseUrlOverrides: config.providers.baseUrlOverrides });
@@ -94,11 +95,11 @@ export function createService(config: Config, logger: Logger) {
   });
   metrics.watchCache('owners', owners.stats);
   metrics.watchCache('memberships', memberships.stats);
-  const app = createApp({ config, logger, verifier: keycloak.verifier, readiness: keycloak.readiness, keys, registry, resolver, adoption, metrics });
-  return { app, keys, registry, resolver, owners, memberships, usage, store, metrics, ...keycloak };
+  const app = createApp({ config, logger, verifier: keycloak.verifier, readiness: keycloak.readiness, keys, registry, resolver, adoption, metrics, audit });
+  return { app, audit, keys, registry, resolver, owners, memberships, usage, store, metrics, ...keycloak };
 }
 
-export async function start(env: Record<string, string | undefined>): Promise<{ server: Server; stop: () => Promise<void> }> {
+export async function start(env: Record<string, string | undefined>): Promise<{ server: Server; stop: () => Promise<void>; reopenAuditLog: () => void }> {
   const config = loadConfig(env);
   const logger = createLogger({ level: config.logLevel });
   const service = createService(config, logger);
@@ -131,6 +132,7 @@ export async function start(env: Record<string, string | undefined>): Promise<{ 
           .catch((error: unknown) => logger.warn({ msg: (error as Error).message }, 'final usage flush failed'))
           .finally(() => {
             logger.info('stopped');
+            service.audit.flush();
             logger.flush();
             resolve();
           });
@@ -139,13 +141,14 @@ export async function start(env: Record<string, string | undefined>): Promise<{ 
     });
     return stopping;
   };
-  return { server, stop };
+  return { server, stop, reopenAuditLog: () => service.audit.reopen() };
 }
 
 const isEntryPoint = import.meta.url === `file://${process.argv[1]}`;
 if (isEntryPoint) {
   start(process.env).then(
-    ({ stop }) => {
+    ({ stop, reopenAuditLog }) => {
+      process.on('SIGHUP', reopenAuditLog); // after the audit file was rotated
       for (const signal of ['SIGTERM', 'SIGINT'] as const) {
         process.once(signal, () => void stop().then(() => process.exit(0)));
       }

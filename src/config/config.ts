@@ -137,6 +137,8 @@ const envSchema = z.object({
   STALE_IF_ERROR_SECONDS: int('STALE_IF_ERROR_SECONDS', 0, 86_400, 600),
   DEFAULT_COOLDOWN_SECONDS: int('DEFAULT_COOLDOWN_SECONDS', 1, 86_400, 60),
   USAGE_FLUSH_INTERVAL_SECONDS: int('USAGE_FLUSH_INTERVAL_SECONDS', 1, 86_400, 60),
+  /** Where audit events go as JSON lines (SPEC §9): a file path (directories are made), or "stdout". */
+  AUDIT_LOG_FILE: z.string().trim().min(1, 'AUDIT_LOG_FILE must be a file path or "stdout"').default('.data/audit.jsonl'),
   ...Object.fromEntries(OVERRIDABLE_PROVIDERS.map((provider) => [systemKeyVariable(provider), z.string().optional()])),
   ...Object.fromEntries(OVERRIDABLE_PROVIDERS.map((provider) => [baseUrlOverrideVariable(provider), httpUrl(baseUrlOverrideVariable(provider)).optional()])),
 });
@@ -178,6 +180,8 @@ export interface Config {
     readonly defaultCooldownSeconds: number;
     readonly usageFlushIntervalMs: number;
   };
+  /** Audit events' destination: a file path, or "stdout". */
+  readonly auditLogFile: string;
   readonly http: {
     readonly bodyLimitBytes: number;
     readonly trustProxyHops: number;
@@ -248,6 +252,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       defaultCooldownSeconds: e.DEFAULT_COOLDOWN_SECONDS,
       usageFlushIntervalMs: e.USAGE_FLUSH_INTERVAL_SECONDS * 1000,
     },
+    auditLogFile: e.AUDIT_LOG_FILE,
     http: {
       bodyLimitBytes: e.BODY_LIMIT_BYTES,
       trustProxyHops: e.TRUST_PROXY_HOPS,

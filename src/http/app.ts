@@ -14,6 +14,7 @@ import type { Config } from '../config/config.js';
 import type { Readiness } from '../keycloak/readiness.js';
 import type { TokenVerifier } from '../keycloak/token-verifier.js';
 import type { Logger } from '../observability/logger.js';
+import type { AuditLog } from '../observability/audit.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { createAdoptionStats } from '../vault/adoption-stats.js';
@@ -38,6 +39,8 @@ export interface AppDeps {
   resolver: Pick<Resolver, 'resolve' | 'report'>;
   adoption: Pick<ReturnType<typeof createAdoptionStats>, 'get'>;
   metrics?: Metrics;
+  /** Key management events (SPEC §9); none are written when absent. */
+  audit?: AuditLog;
 }
 
 export function createApp(deps: AppDeps): RequestListener {

@@ -15,10 +15,12 @@ const read = (prefix: string) =>
 describe('secrets in the service logs', () => {
   test('no log line of the suite contains a secret used in it (nor its base64)', () => {
     const secrets = [...new Set(read('secrets-').flatMap((text) => text.split('\n')).filter(Boolean))];
-    const logs = read('service-').join('\n');
+    // The application log and the audit log (audit-*.jsonl) alike.
+    const logs = [...read('service-'), ...read('audit-')].join('\n');
     // The scan only proves something when the suite produced both.
     expect(secrets.length).toBeGreaterThan(50);
     expect(logs.split('\n').length).toBeGreaterThan(100);
+    expect(read('audit-').join('').length).toBeGreaterThan(0);
     const leaked = secrets.filter(
       (secret) => logs.includes(secret) || logs.includes(Buffer.from(secret).toString('base64')) || logs.includes(secret.slice(-16)),
     );

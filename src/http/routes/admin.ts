@@ -2,17 +2,19 @@
  * SPEC §5.3: team keys on groups, users' keys (read-only) and tiers; realm role byok-admin.
  */
 import { Router } from 'express';
+import type { AuditLog } from '../../observability/audit.js';
 import type { createAdoptionStats } from '../../vault/adoption-stats.js';
 import type { KeyService } from '../../vault/key-service.js';
 import type { OwnerRef } from '../../vault/ports.js';
+import { audited } from '../audited.js';
 import { requireRealmRole } from '../middleware/auth.js';
 import { parseAddKey, parseBody, parseKeyId, parseOwnerId, parseProvider, patchKeyBody, tierBody } from '../schemas.js';
 
 export const ADMIN_ROLE = 'byok-admin';
 
-export function adminRoutes(deps: { keys: KeyService; adoption: Pick<ReturnType<typeof createAdoptionStats>, 'get'> }): Router {
+export function adminRoutes(deps: { keys: KeyService; adoption: Pick<ReturnType<typeof createAdoptionStats>, 'get'>; audit?: AuditLog | undefined }): Router {
   const router = Router();
-  const { keys } = deps;
+  const { keys, audit } = deps;
   router.use('/admin', requireRealmRole(ADMIN_ROLE));
 
   const group = (id: unknown): OwnerRef => ({ kind: 'group', id: parseOwnerId(id) });
@@ -25,31 +27,58 @@ export function adminRoutes(deps: { keys: KeyService; adoption: Pick<ReturnType<
     res.json({ keys: await keys.listKeys({ kind: 'user', id: parseOwnerId(req.params.userId) }) });
   });
 
-  router.put('/admin/users/:userId/tier', async (req, res) => {
-    const { tier } = parseBody(tierBody, req.body);
-    res.json({ tier: await keys.setTier(parseOwnerId(req.params.userId), tier) });
-  });
+  router.put(
+    '/admin/users/:userId/tier',
+    audited(audit, 'tier.set', async (req, res, event) => {
+      const owner = (event.owner = { kind: 'user', id: parseOwnerId(req.params.userId) });
+      const { tier } = parseBody(tierBody, req.body);
+      event.fields = ['tier'];
+      res.json({ tier: await keys.setTier(owner.id, tier) });
+    }),
+  );
 
   router.get('/admin/groups/:groupId/keys', async (req, res) => {
     res.json({ keys: await keys.listKeys(group(req.params.groupId)) });
   });
 
-  router.post('/admin/groups/:groupId/keys', async (req, res) => {
-    const { input, keyId } = parseAddKey(req.body);
-    const owner = group(req.params.groupId);
-    if (keyId === undefined) res.status(201).json(await keys.add(owner, input));
-    else res.json(await keys.replace(owner, keyId, input));
-  });
+  router.post(
+    '/admin/groups/:groupId/keys',
+    audited(audit, 'key.add', async (req, res, event) => {
+      const owner = (event.owner = group(req.params.groupId));
+      const { input, keyId } = parseAddKey(req.body);
+      Object.assign(event, { provider: input.provider, keyId, action: keyId === undefined ? 'key.add' : 'key.replace' });
+      if (keyId === undefined) {
+        const added = await keys.add(owner, input);
+        event.keyId = added.id;
+        res.status(201).json(added);
+      } else {
+        res.json(await keys.replace(owner, keyId, input));
+      }
+    }),
+  );
 
-  router.patch('/admin/groups/:groupId/keys/:provider/:keyId', async (req, res) => {
-    const owner = group(req.params.groupId);
-    res.json(await keys.update(owner, parseProvider(req.params.provider), parseKeyId(req.params.keyId), parseBody(patchKeyBody, req.body)));
-  });
+  router.patch(
+    '/admin/groups/:groupId/keys/:provider/:keyId',
+    audited(audit, 'key.update', async (req, res, event) => {
+      const owner = (event.owner = group(req.params.groupId));
+      const provider = (event.provider = parseProvider(req.params.provider));
+      const keyId = (event.keyId = parseKeyId(req.params.keyId));
+      const patch = parseBody(patchKeyBody, req.body);
+      event.fields = Object.keys(patch);
+      res.json(await keys.update(owner, provider, keyId, patch));
+    }),
+  );
 
-  router.delete('/admin/groups/:groupId/keys/:provider/:keyId', async (req, res) => {
-    await keys.remove(group(req.params.groupId), parseProvider(req.params.provider), parseKeyId(req.params.keyId));
-    res.status(204).end();
-  });
+  router.delete(
+    '/admin/groups/:groupId/keys/:provider/:keyId',
+    audited(audit, 'key.delete', async (req, res, event) => {
+      const owner = (event.owner = group(req.params.groupId));
+      const provider = (event.provider = parseProvider(req.params.provider));
+      const keyId = (event.keyId = parseKeyId(req.params.keyId));
+      await keys.remove(owner, provider, keyId);
+      res.status(204).end();
+    }),
+  );
 
   return router;
 }

@@ -3,17 +3,19 @@
  * "not found", exactly like a missing one.
  */
 import { Router, type Response } from 'express';
+import type { AuditLog } from '../../observability/audit.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import type { KeyService } from '../../vault/key-service.js';
 import type { OwnerRef } from '../../vault/ports.js';
+import { audited } from '../audited.js';
 import { principalOf } from '../middleware/auth.js';
 import { parseAddKey, parseBody, parseKeyId, parseProvider, patchKeyBody, preferencesBody } from '../schemas.js';
 
 const ownerOf = (res: Response): OwnerRef => ({ kind: 'user', id: principalOf(res).subject });
 
-export function byokRoutes(deps: { keys: KeyService; registry: Pick<ProviderRegistry, 'list'> }): Router {
+export function byokRoutes(deps: { keys: KeyService; registry: Pick<ProviderRegistry, 'list'>; audit?: AuditLog | undefined }): Router {
   const router = Router();
-  const { keys } = deps;
+  const { keys, audit } = deps;
 
   router.get('/byok/providers', (_req, res) => {
     res.json({
@@ -33,33 +35,64 @@ export function byokRoutes(deps: { keys: KeyService; registry: Pick<ProviderRegi
     res.json(await keys.list(ownerOf(res), provider));
   });
 
-  router.post('/byok/keys/add', async (req, res) => {
-    const { input, keyId } = parseAddKey(req.body);
-    if (keyId === undefined) res.status(201).json(await keys.add(ownerOf(res), input));
-    else res.json(await keys.replace(ownerOf(res), keyId, input));
-  });
+  router.post(
+    '/byok/keys/add',
+    audited(audit, 'key.add', async (req, res, event) => {
+      event.owner = ownerOf(res);
+      const { input, keyId } = parseAddKey(req.body);
+      Object.assign(event, { provider: input.provider, keyId, action: keyId === undefined ? 'key.add' : 'key.replace' });
+      if (keyId === undefined) {
+        const added = await keys.add(event.owner, input);
+        event.keyId = added.id;
+        res.status(201).json(added);
+      } else {
+        res.json(await keys.replace(event.owner, keyId, input));
+      }
+    }),
+  );
 
-  router.patch('/byok/keys/:provider/:keyId', async (req, res) => {
-    const provider = parseProvider(req.params.provider);
-    const keyId = parseKeyId(req.params.keyId);
-    res.json(await keys.update(ownerOf(res), provider, keyId, parseBody(patchKeyBody, req.body)));
-  });
+  router.patch(
+    '/byok/keys/:provider/:keyId',
+    audited(audit, 'key.update', async (req, res, event) => {
+      event.owner = ownerOf(res);
+      event.provider = parseProvider(req.params.provider);
+      event.keyId = parseKeyId(req.params.keyId);
+      const patch = parseBody(patchKeyBody, req.body);
+      event.fields = Object.keys(patch);
+      res.json(await keys.update(event.owner, event.provider, event.keyId, patch));
+    }),
+  );
 
-  router.delete('/byok/keys/:provider/:keyId', async (req, res) => {
-    await keys.remove(ownerOf(res), parseProvider(req.params.provider), parseKeyId(req.params.keyId));
-    res.status(204).end();
-  });
+  router.delete(
+    '/byok/keys/:provider/:keyId',
+    audited(audit, 'key.delete', async (req, res, event) => {
+      event.owner = ownerOf(res);
+      event.provider = parseProvider(req.params.provider);
+      event.keyId = parseKeyId(req.params.keyId);
+      await keys.remove(event.owner, event.provider, event.keyId);
+      res.status(204).end();
+    }),
+  );
 
-  router.delete('/byok/keys/:provider', async (req, res) => {
-    await keys.removeProvider(ownerOf(res), parseProvider(req.params.provider));
-    res.status(204).end();
-  });
+  router.delete(
+    '/byok/keys/:provider',
+    audited(audit, 'provider.delete', async (req, res, event) => {
+      event.owner = ownerOf(res);
+      event.provider = parseProvider(req.params.provider);
+      await keys.removeProvider(event.owner, event.provider);
+      res.status(204).end();
+    }),
+  );
 
-  router.post('/byok/keys/test/:provider', async (req, res) => {
-    const provider = parseProvider(req.params.provider);
-    const keyId = req.query.keyId === undefined ? undefined : parseKeyId(req.query.keyId);
-    res.json({ provider, results: await keys.test(ownerOf(res), provider, keyId) });
-  });
+  router.post(
+    '/byok/keys/test/:provider',
+    audited(audit, 'key.test', async (req, res, event) => {
+      event.owner = ownerOf(res);
+      const provider = (event.provider = parseProvider(req.params.provider));
+      const keyId = (event.keyId = req.query.keyId === undefined ? undefined : parseKeyId(req.query.keyId));
+      res.json({ provider, results: await keys.test(event.owner, provider, keyId) });
+    }),
+  );
 
   router.get('/byok/stats', async (_req, res) => {
     res.json(await keys.stats(ownerOf(res)));
@@ -69,9 +102,15 @@ export function byokRoutes(deps: { keys: KeyService; registry: Pick<ProviderRegi
     res.json(await keys.preferences(ownerOf(res)));
   });
 
-  router.put('/byok/preferences', async (req, res) => {
-    res.json(await keys.setPreferences(ownerOf(res), parseBody(preferencesBody, req.body)));
-  });
+  router.put(
+    '/byok/preferences',
+    audited(audit, 'preferences.update', async (req, res, event) => {
+      event.owner = ownerOf(res);
+      const preferences = parseBody(preferencesBody, req.body);
+      event.fields = Object.keys(preferences);
+      res.json(await keys.setPreferences(event.owner, preferences));
+    }),
+  );
 
   return router;
 }

@@ -20,9 +20,10 @@ import { adminRoutes } from './routes/admin.js';
 import { byokRoutes } from './routes/byok.js';
 import { internalGate, mountInternalRoutes } from './routes/internal.js';
 import { meRoutes } from './routes/me.js';
+import { uiRoutes } from './routes/ui.js';
 
 export interface AppDeps {
-  config: Pick<Config, 'http' | 'keycloak'>;
+  config: Pick<Config, 'http' | 'keycloak' | 'ui'>;
   logger: Logger;
   verifier: Pick<TokenVerifier, 'verify'>;
   readiness: Pick<Readiness, 'check'>;
@@ -64,6 +65,7 @@ export function createApp(deps: AppDeps): express.Express {
       res.send(await registry.metrics());
     });
   }
+  app.use(uiRoutes(deps));
   app.use(healthRoutes(deps));
 
   app.use(notFoundHandler);

@@ -139,8 +139,8 @@ const envSchema = z.object({
   STALE_IF_ERROR_SECONDS: int('STALE_IF_ERROR_SECONDS', 0, 86_400, 600),
   DEFAULT_COOLDOWN_SECONDS: int('DEFAULT_COOLDOWN_SECONDS', 1, 86_400, 60),
   USAGE_FLUSH_INTERVAL_SECONDS: int('USAGE_FLUSH_INTERVAL_SECONDS', 1, 86_400, 60),
-  /** Folder of the built web UI (`vite build`); the default is dist/ui of this installation. */
-  UI_DIR: z.string().trim().min(1, 'UI_DIR must not be empty').optional(),
+  /** Folder of the built web UI (`vite build`); unset or empty: dist/ui of this installation. */
+  UI_DIR: z.string().trim().optional(),
   /** The public Keycloak client the web UI signs in with (authorization code + PKCE). */
   UI_CLIENT_ID: z.string().trim().min(1, 'UI_CLIENT_ID must not be empty').default('ops-center'),
   ...Object.fromEntries(OVERRIDABLE_PROVIDERS.map((provider) => [systemKeyVariable(provider), z.string().optional()])),
@@ -268,7 +268,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       trustProxyHops: e.TRUST_PROXY_HOPS,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     },
-    ui: { dir: e.UI_DIR === undefined ? DEFAULT_UI_DIR : resolve(e.UI_DIR), clientId: e.UI_CLIENT_ID },
+    ui: { dir: e.UI_DIR ? resolve(e.UI_DIR) : DEFAULT_UI_DIR, clientId: e.UI_CLIENT_ID },
   });
 }
 

@@ -140,7 +140,8 @@ describe('the ops-center web UI in Chromium', () => {
     // Escape closes the dialog and gives the focus back to its Manage button; the card shows the count.
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden' });
-    expect(await inPage(page, "document.activeElement?.getAttribute('aria-label')")).toBe('Manage OpenAI keys');
+    // (The focus moves in the dialog's close event, a task after it is hidden: wait for it.)
+    await page.waitForFunction("document.activeElement?.getAttribute('aria-label') === 'Manage OpenAI keys'", undefined, { timeout: 5000 });
     const card = page.locator('li.card[data-provider="openai"]');
     expect(await card.locator('.count').textContent()).toBe('1 key');
     expect(await card.locator('.summary').textContent()).toBe('Status: 1 active');
@@ -198,6 +199,57 @@ describe('the ops-center web UI in Chromium', () => {
     await row.waitFor();
     expect(await row.locator('.masked-key').textContent()).toBe(masked(apiAddedKey));
     expect(await page.content()).not.toContain(apiAddedKey);
+  }, E2E_TIMEOUT);
+
+  test('disable and enable, replace the secret, and API errors shown beside the control that caused them', async () => {
+    const alice = await apiAs(stack, ALICE);
+    await alice.clearOpenai();
+    await alice.addOpenai(goodKey, 'Main');
+    session = await openPage(browser, ORIGIN);
+    const { page } = session;
+    await signIn(page, ORIGIN, ALICE);
+    await page.getByRole('button', { name: 'Manage OpenAI keys' }).click();
+    const dialog = page.getByRole('dialog', { name: 'OpenAI keys' });
+    const row = dialog.locator('li.key', { hasText: 'Main' });
+
+    await row.getByRole('button', { name: 'Disable', exact: true }).click();
+    await row.locator('.status-badge', { hasText: 'Disabled' }).waitFor();
+    expect(await inPage(page, 'document.activeElement?.textContent')).toBe('Enable');
+    expect(await page.locator('li.card[data-provider="openai"] .summary').textContent()).toBe('Status: 1 disabled');
+    await row.getByRole('button', { name: 'Enable', exact: true }).click();
+    await row.locator('.status-badge', { hasText: 'Active' }).waitFor();
+
+    // An Anthropic key under OpenAI: the API's INVALID_KEY_FORMAT shows in the row, the editor stays.
+    await row.getByRole('button', { name: 'Replace secret' }).click();
+    const newSecret = dialog.getByLabel('New secret for Main');
+    await newSecret.fill(testApiKey('anthropic'));
+    await dialog.getByRole('button', { name: 'Save secret' }).click();
+    const rowError = row.locator('.error');
+    await rowError.waitFor({ state: 'visible' });
+    expect(await rowError.textContent()).toMatch(/key/i);
+    expect(await rowError.getAttribute('role')).toBe('alert');
+    expect(await newSecret.inputValue()).toBe('');
+    expect(await row.locator('.masked-key').textContent()).toBe(masked(goodKey));
+
+    const replacement = testApiKey('openai');
+    await newSecret.fill(replacement);
+    await newSecret.press('Enter');
+    await row.locator('.masked-key', { hasText: masked(replacement) }).waitFor();
+    expect(await row.locator('.error').isVisible()).toBe(false);
+    expect((await alice.listOpenai()).map((key) => key.maskedKey)).toEqual([masked(replacement)]);
+
+    // A bad add: the error sits under the add form; the label typed stays, the secret does not.
+    const addForm = dialog.locator('form.add-form');
+    await addForm.getByLabel('Label (optional)').fill('Wrong provider');
+    await addForm.getByLabel('API key', { exact: true }).fill(testApiKey('anthropic'));
+    await addForm.getByRole('button', { name: 'Add key' }).click();
+    const addError = addForm.locator('.error');
+    await addError.waitFor({ state: 'visible' });
+    expect(await addError.textContent()).toMatch(/key/i);
+    expect(await addForm.getByLabel('Label (optional)').inputValue()).toBe('Wrong provider');
+    expect(await addForm.getByLabel('API key', { exact: true }).inputValue()).toBe('');
+    expect(await dialog.locator('li.key').count()).toBe(1);
+    await shot(page, 'error-beside-form');
   }, E2E_TIMEOUT);
 
   test('the page is served under a strict CSP that blocks inline scripts, and the violation is caught', async () => {

@@ -14,7 +14,7 @@ import { errorSlot, field, h, uniqueId } from './dom';
 import { addRule, formatDate, plural, STATUS_TEXT, summarize, TEST_TEXT } from './format';
 
 type Action = 'rename' | 'replace' | 'toggle' | 'test' | 'delete';
-type FocusRequest = { keyId: string; action: Action | 'label' | 'secret' } | 'add' | 'heading';
+type FocusRequest = { keyId: string; action: Action | 'label' | 'secret' } | 'add' | 'add-secret' | 'heading';
 
 export interface ManageDeps {
   api: Api;
@@ -268,7 +268,8 @@ export function createManageDialog(deps: ManageDeps) {
           addError ??= describeError(caught);
         }
         // On failure the label (and base URL) stay for correction; the secret must be typed again.
-        render('add', addError ? { label: label.input.value, baseUrl: baseUrl?.input.value } : undefined);
+        // After a failure the (cleared) secret field takes the focus: it is the one to type again.
+        render(addError ? 'add-secret' : 'add', addError ? { label: label.input.value, baseUrl: baseUrl?.input.value } : undefined);
       })();
     });
 
@@ -320,6 +321,7 @@ export function createManageDialog(deps: ManageDeps) {
     if (focus === undefined) return;
     let target: HTMLElement | null = null;
     if (focus === 'heading') target = dialog.querySelector('h2');
+    else if (focus === 'add-secret') target = dialog.querySelector('.add-form input[name="apiKey"]');
     else if (focus === 'add') target = dialog.querySelector('.add-form input:not([disabled])') ?? dialog.querySelector('.add h3');
     else {
       const row = dialog.querySelector<HTMLElement>(`[data-key-id="${CSS.escape(focus.keyId)}"]`);

@@ -24,6 +24,14 @@ export default {
     },
     // Stops the shared test Keycloak for a while: run alone, after the integration suites (scripts/test.sh does).
     { ...common, displayName: 'outage', testMatch: ['<rootDir>/tests/outage/**/*.test.ts'], globalSetup: '<rootDir>/tests/support/global-setup.ts' },
+    // A real browser (Debian's Chromium through playwright-core) against the service and the test Keycloak.
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/tests/e2e/**/*.test.ts'],
+      globalSetup: '<rootDir>/tests/support/global-setup.ts',
+      slowTestThreshold: 60,
+    },
     // Reads what the other suites logged; run it after them (scripts/test.sh does: npm run test:logscan).
     { ...common, displayName: 'logscan', testMatch: ['<rootDir>/tests/logscan/**/*.test.ts'] },
   ],

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole development stack (SPEC §3) in the foreground; Ctrl-C stops everything it started.
 #   Keycloak  http://127.0.0.1:8080 (admin/admin), health on :9000, H2 data under .data/keycloak/dev
-#   service   http://127.0.0.1:8787
+#   service   http://127.0.0.1:8787 (web UI at /)
 # Installs what is missing (npm packages, the Keycloak distribution), builds, bootstraps realm byok.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -47,6 +47,7 @@ cat >&2 <<INFO
 
   byok-vault development stack is ready (took $(( SECONDS - STARTED_AT ))s)
 
+  web UI         http://127.0.0.1:8787/       (sign in as alice / alice)
   service        http://127.0.0.1:8787        (API /api/v1, health /healthz, readiness /readyz, metrics /metrics)
   Keycloak       http://127.0.0.1:8080        admin console: admin / admin
   Keycloak mgmt  http://127.0.0.1:9000/health/ready

@@ -28,8 +28,21 @@ ensure_node_modules() {
 }
 
 build() {
-  say "building (tsc)"
+  say "building (tsc, and vite for the web UI into dist/ui)"
   (cd "$ROOT" && npx --no-install tsc -p tsconfig.build.json) || fail "the TypeScript build failed"
+  (cd "$ROOT" && npx --no-install vite build --config ui/vite.config.ts --logLevel warn) || fail "the web UI build (vite) failed"
+}
+
+# Debian's Chromium for the browser tests (tests/e2e drive it with playwright-core; Playwright's own
+# browser downloads cannot be used here). Installed with apt-get when missing and we are root.
+CHROMIUM="${BYOK_CHROMIUM:-/usr/bin/chromium}"
+ensure_chromium() {
+  [ -x "$CHROMIUM" ] && return 0
+  command -v apt-get >/dev/null 2>&1 || fail "Chromium is needed for the browser tests: install it and set BYOK_CHROMIUM to its path."
+  [ "$(id -u)" = 0 ] || fail "Chromium is needed for the browser tests: run 'sudo apt-get install -y chromium' (or set BYOK_CHROMIUM)."
+  say "installing Chromium (apt-get install chromium) for the browser tests"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || fail "apt-get install chromium failed"
+  [ -x "$CHROMIUM" ] || fail "Chromium was installed but $CHROMIUM is missing; set BYOK_CHROMIUM to its path"
 }
 
 # A development KEK, made once and kept under .data/ so that development data stays readable.

@@ -3,6 +3,8 @@
  * that is passed down. Nobody else reads process.env. When anything is wrong the process stops and
  * lists every problem at once, naming the variable and what it expects.
  */
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parseKeyring, type Keyring } from '../crypto/keyring.js';
 import { PROVIDER_IDS, type ProviderId } from '../providers/registry.js';
@@ -139,6 +141,10 @@ const envSchema = z.object({
   USAGE_FLUSH_INTERVAL_SECONDS: int('USAGE_FLUSH_INTERVAL_SECONDS', 1, 86_400, 60),
   /** Where audit events go as JSON lines (SPEC §9): a file path (directories are made), or "stdout". */
   AUDIT_LOG_FILE: z.string().trim().min(1, 'AUDIT_LOG_FILE must be a file path or "stdout"').default('.data/audit.jsonl'),
+  /** Folder of the built web UI (`vite build`); unset or empty: dist/ui of this installation. */
+  UI_DIR: z.string().trim().optional(),
+  /** The public Keycloak client the web UI signs in with (authorization code + PKCE). */
+  UI_CLIENT_ID: z.string().trim().min(1, 'UI_CLIENT_ID must not be empty').default('ops-center'),
   ...Object.fromEntries(OVERRIDABLE_PROVIDERS.map((provider) => [systemKeyVariable(provider), z.string().optional()])),
   ...Object.fromEntries(OVERRIDABLE_PROVIDERS.map((provider) => [baseUrlOverrideVariable(provider), httpUrl(baseUrlOverrideVariable(provider)).optional()])),
 });
@@ -187,7 +193,16 @@ export interface Config {
     readonly trustProxyHops: number;
     readonly shutdownTimeoutMs: number;
   };
+  readonly ui: {
+    /** Absolute path of the built web UI. */
+    readonly dir: string;
+    /** Public Keycloak client of the UI (`ops-center`). */
+    readonly clientId: string;
+  };
 }
+
+/** dist/ui beside this installation: `../../dist/ui` from src/config and from dist/config alike. */
+const DEFAULT_UI_DIR = fileURLToPath(new URL('../../dist/ui', import.meta.url));
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -258,6 +273,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       trustProxyHops: e.TRUST_PROXY_HOPS,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     },
+    ui: { dir: e.UI_DIR ? resolve(e.UI_DIR) : DEFAULT_UI_DIR, clientId: e.UI_CLIENT_ID },
   });
 }
 

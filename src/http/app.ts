@@ -28,9 +28,10 @@ import { adminRoutes } from './routes/admin.js';
 import { byokRoutes } from './routes/byok.js';
 import { internalEndpoints, internalGate, type JsonReader } from './routes/internal.js';
 import { meRoutes } from './routes/me.js';
+import { uiRoutes } from './routes/ui.js';
 
 export interface AppDeps {
-  config: Pick<Config, 'http' | 'keycloak'>;
+  config: Pick<Config, 'http' | 'keycloak' | 'ui'>;
   logger: Logger;
   verifier: Pick<TokenVerifier, 'verify'>;
   readiness: Pick<Readiness, 'check'>;
@@ -75,6 +76,7 @@ export function createApp(deps: AppDeps): RequestListener {
       res.send(await registry.metrics());
     });
   }
+  app.use(uiRoutes(deps));
   app.use(healthRoutes(deps));
 
   app.use(notFoundHandler);

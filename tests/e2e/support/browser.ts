@@ -1,0 +1,78 @@
+/**
+ * Debian's Chromium driven by playwright-core (no browser download), started with the flags this
+ * closed network needs, plus a watch on every page for Content-Security-Policy violations and
+ * uncaught errors on the service's own origin: a UI that needs a looser policy fails the tests.
+ */
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROMIUM = process.env.BYOK_CHROMIUM ?? '/usr/bin/chromium';
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // Without the background-networking flags Chromium keeps calling home and hangs on this network.
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** Evaluates browser-side code given as text (the tests are compiled without DOM types). */
+export function inPage<T>(page: Page, expression: string): Promise<T> {
+  return page.evaluate(expression) as Promise<T>;
+}
+
+export interface WatchedPage {
+  page: Page;
+  context: BrowserContext;
+  /** CSP violations and page errors seen on `origin` so far. */
+  problems: string[];
+}
+
+/** A fresh context (no cookies: nobody signed in) with one page, watched for CSP violations. */
+export async function openPage(browser: Browser, origin: string): Promise<WatchedPage> {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 860 } });
+  // Runs in every document before its own scripts (through the DevTools protocol, so the page's CSP
+  // does not apply to it) and reports violations as console messages tagged with the origin.
+  // (A string: the root tsconfig has no DOM types, and this code runs in the browser anyway.)
+  await context.addInitScript({
+    content: `document.addEventListener('securitypolicyviolation', (event) => {
+      console.error('csp-violation ' + location.origin + ' ' + event.effectiveDirective + ' blocked=' + (event.blockedURI || 'inline'));
+    });`,
+  });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    const text = message.text();
+    const fromOrigin = text.startsWith(`csp-violation ${origin} `) || (message.location().url.startsWith(origin) && /Content Security Policy/i.test(text));
+    if (fromOrigin) problems.push(text);
+  });
+  page.on('pageerror', (error) => {
+    if (page.url().startsWith(origin)) problems.push(`page error: ${error.message}`);
+  });
+  return { page, context, problems };
+}
+
+/**
+ * Signs in the way a person does: the UI sends the browser to Keycloak's own login page
+ * (authorization code + PKCE S256), the form is filled in, and Keycloak sends it back signed in.
+ */
+export async function signIn(page: Page, origin: string, user: { username: string; password: string }): Promise<URL> {
+  await page.goto(`${origin}/`);
+  await page.locator('#username').waitFor();
+  const loginUrl = new URL(page.url());
+  await page.locator('#username').fill(user.username);
+  await page.locator('#password').fill(user.password);
+  await page.locator('#kc-login').click();
+  await page.waitForURL((url) => url.origin === origin);
+  await page.getByRole('heading', { name: 'Your API keys', level: 1 }).waitFor();
+  return loginUrl;
+}

@@ -84,6 +84,7 @@ export function createService(config: Config, logger: Logger, audit: AuditLog = 
       metrics.resolves.inc({ source });
       if (source !== 'none' && stepIndex > 0) metrics.fallbacks.inc({ source });
     },
+    onKeyBenched: (provider, reason, holder) => metrics.keysBenched.inc({ provider, reason, holder }),
   });
   const adoption = createAdoptionStats({
     users: store,

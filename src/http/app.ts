@@ -29,6 +29,7 @@ import { byokRoutes } from './routes/byok.js';
 import { internalEndpoints, internalGate, type JsonReader } from './routes/internal.js';
 import { meRoutes } from './routes/me.js';
 import { uiRoutes } from './routes/ui.js';
+import { docsRoutes } from './routes/docs.js';
 
 export interface AppDeps {
   config: Pick<Config, 'http' | 'keycloak' | 'ui'>;
@@ -44,7 +45,16 @@ export interface AppDeps {
   audit?: AuditLog;
 }
 
-export function createApp(deps: AppDeps): RequestListener {
+/** A route the application serves, in Express's path syntax (`/byok/keys/:provider`). */
+export interface ServedRoute {
+  method: string;
+  path: string;
+}
+
+/** The request listener, and the routes it serves (for the OpenAPI completeness test). */
+export type App = RequestListener & { routes(): ServedRoute[] };
+
+export function createApp(deps: AppDeps): App {
   const app = express();
   app.disable('x-powered-by');
   // Every API answer is no-store; hashing each body for an ETag would be work for nothing.
@@ -76,6 +86,7 @@ export function createApp(deps: AppDeps): RequestListener {
       res.send(await registry.metrics());
     });
   }
+  app.use(docsRoutes());
   app.use(uiRoutes(deps));
   app.use(healthRoutes(deps));
 
@@ -85,7 +96,7 @@ export function createApp(deps: AppDeps): RequestListener {
   const track = createRequestTracker(deps.logger, deps.metrics);
   const respondError = createErrorResponder(deps.logger);
   const direct = new Map(hot.map((endpoint) => [endpoint.path, { ...endpoint, route: () => endpoint.path }]));
-  return (req: IncomingMessage, res: ServerResponse) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     const endpoint = req.method === 'POST' ? direct.get(req.url ?? '') : undefined;
     if (endpoint === undefined) {
       app(req as Request, res as Response);
@@ -94,6 +105,31 @@ export function createApp(deps: AppDeps): RequestListener {
     track(req, res, endpoint.route);
     endpoint.serve(req, res).catch((error: unknown) => respondError(error, req, res));
   };
+  return Object.assign(listener, { routes: () => servedRoutes(app) });
+}
+
+interface RouterLayer {
+  route?: { path: string | string[]; methods: Record<string, boolean> };
+  handle?: { stack?: RouterLayer[] };
+  rawPath?: unknown;
+}
+
+/** Walks Express's router stack (routes and mounted routers; plain middleware is not a route). */
+function servedRoutes(app: express.Express): ServedRoute[] {
+  const routes: ServedRoute[] = [];
+  const walk = (stack: RouterLayer[], prefix: string) => {
+    for (const layer of stack) {
+      if (layer.route) {
+        for (const path of [layer.route.path].flat()) {
+          for (const [method, on] of Object.entries(layer.route.methods)) if (on && method !== '_all') routes.push({ method, path: `${prefix}${path}` });
+        }
+      } else if (layer.handle?.stack) {
+        walk(layer.handle.stack, typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? `${prefix}${layer.rawPath}` : prefix);
+      }
+    }
+  };
+  walk((app as unknown as { router: { stack: RouterLayer[] } }).router.stack, '');
+  return routes;
 }
 
 /** The body parser as a promise, for endpoints served outside Express (it needs only Node's req). */

@@ -10,7 +10,7 @@ export type Metrics = ReturnType<typeof createMetrics>;
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'byok_process_' });
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'byok_' }); // byok_process_cpu_seconds_total, byok_nodejs_*
 
   const httpDuration = new Histogram({
     name: 'byok_http_request_duration_seconds',
@@ -35,6 +35,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     name: 'byok_reports_total',
     help: 'Health reports from internal services by outcome',
     labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const keysBenched = new Counter({
+    name: 'byok_keys_benched_total',
+    help: 'Keys taken out of rotation by a report: cooldowns (rate_limited) and stored health issues (unauthorized, quota_exceeded), by provider and holder (owner or system)',
+    labelNames: ['provider', 'reason', 'holder'] as const,
     registers: [registry],
   });
   const keycloakCalls = new Histogram({
@@ -93,6 +99,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     resolves,
     fallbacks,
     reports,
+    keysBenched,
     keycloakCalls,
     tokenRequests,
     /** Registers a cache whose stats are read at scrape time. */

@@ -106,6 +106,8 @@ export interface ResolverDeps {
   log: VaultLog;
   /** Told of every resolve: the source that served it (or none) and the chain step index. */
   onResolved?: (source: ResolveSource | 'none', stepIndex: number) => void;
+  /** Told when a report takes a key out of rotation: a cooldown, or a stored health issue. */
+  onKeyBenched?: (provider: ProviderId, reason: 'rate_limited' | 'unauthorized' | 'quota_exceeded', holder: 'owner' | 'system') => void;
 }
 
 const systemKeyId = (provider: ProviderId, index: number) => `system-${provider}-${index + 1}`;
@@ -234,6 +236,7 @@ export function createResolver(deps: ResolverDeps) {
       switch (input.outcome) {
         case 'rate_limited':
           await deps.cooldowns.coolDown(input.keyId, deps.now() + (input.retryAfterSeconds ?? deps.defaultCooldownSeconds) * 1000);
+          deps.onKeyBenched?.(input.provider, 'rate_limited', owner === 'system' ? 'system' : 'owner');
           return;
         case 'ok':
           await deps.cooldowns.clear(input.keyId);
@@ -244,9 +247,11 @@ export function createResolver(deps: ResolverDeps) {
             // Platform keys come from the environment; a long cooldown is all we can do.
             await deps.cooldowns.coolDown(input.keyId, deps.now() + 3600 * 1000);
             deps.log.warn({ keyId: input.keyId, outcome: input.outcome }, 'platform key reported; cooling down for an hour');
+            deps.onKeyBenched?.(input.provider, input.outcome, 'system');
             return;
           }
           await deps.markUnhealthy(owner, input.provider, input.keyId, input.outcome);
+          deps.onKeyBenched?.(input.provider, input.outcome, 'owner');
           return;
         default:
           return;

@@ -280,4 +280,18 @@ describe('the ops-center web UI in Chromium', () => {
       await watched.context.close();
     }
   }, E2E_TIMEOUT);
+
+  test('/docs renders the OpenAPI document with Swagger UI under its CSP, with no violation', async () => {
+    const watched = await openPage(browser, ORIGIN);
+    try {
+      await watched.page.goto(`${ORIGIN}/docs`);
+      await watched.page.waitForSelector('.opblock-summary-path', { timeout: 30_000 });
+      const paths = await inPage<string[]>(watched.page, `[...document.querySelectorAll('.opblock-summary-path')].map((el) => el.getAttribute('data-path'))`);
+      expect(paths).toEqual(expect.arrayContaining(['/api/v1/internal/resolve', '/api/v1/byok/keys/add', '/api/v1/admin/groups/{groupId}/keys']));
+      await watched.page.screenshot({ path: `${SCREENSHOTS}api-docs.png` });
+      expect(watched.problems).toEqual([]);
+    } finally {
+      await watched.context.close();
+    }
+  }, E2E_TIMEOUT);
 });

@@ -43,6 +43,10 @@ test('Keycloak stopped: cached users served within the stale window, uncached 50
     expect([write.status, write.body.error.code]).toEqual([503, 'KEYCLOAK_UNAVAILABLE']);
     expect(write.headers['retry-after']).toBeDefined();
     expect(service.owners.stats().staleServed).toBeGreaterThanOrEqual(5);
+    // /metrics shows the failed Keycloak calls and the stale answers.
+    const metrics = (await request(service.app).get('/metrics')).text;
+    expect(metrics).toMatch(/^byok_keycloak_request_duration_seconds_count\{operation="users\.findOne",outcome="unavailable"\} [1-9]/m);
+    expect(metrics).toMatch(/^byok_cache_stale_served_total\{cache="owners"\} ([5-9]|\d\d+)/m);
   } finally {
     resumeKeycloak();
   }

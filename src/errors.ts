@@ -34,6 +34,12 @@ export const ERROR_CODES = {
   UNKNOWN_MODEL: { status: 400, message: 'Unknown model.' },
   /** Keycloak did not answer, or answered with a server error; the caller may retry. */
   KEYCLOAK_UNAVAILABLE: { status: 503, message: 'The identity server is unavailable; retry later.' },
+  /** Scale-out (REDIS_URL): Redis is unreachable, so a write cannot take the shared owner lock; retry later (SPEC §7). */
+  REDIS_UNAVAILABLE: { status: 503, message: 'Shared state (Redis) is unavailable, so changes are refused for now; retry later.' },
+  /** Another writer held the owner's lock for longer than the service waits; retry. */
+  OWNER_BUSY: { status: 503, message: 'Another change to these keys is in progress; retry shortly.' },
+  /** Too many requests from this user or internal client; `Retry-After` says when to retry. */
+  RATE_LIMITED: { status: 429, message: 'Too many requests; retry later.' },
   /** The service is up but not ready (see /readyz for the reason). */
   NOT_READY: { status: 503, message: 'The service is not ready.' },
   INTERNAL: { status: 500, message: 'Internal error.' },

@@ -5,6 +5,9 @@
 import { createServer, type Server } from 'node:http';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { createApp } from './http/app.js';
+import { createRateLimits } from './http/rate-limit.js';
+import { createRedisLink } from './scale/redis-link.js';
+import { createInvalidationBus, createRedisCooldowns, createRedisCursors, createRedisLocks } from './scale/redis-state.js';
 import { createEnvelopeCodec } from './crypto/envelope.js';
 import { createKeycloakAccess } from './keycloak/keycloak-access.js';
 import { createKeycloakMembership, createKeycloakOwnerStore } from './keycloak/owner-store.js';
@@ -26,7 +29,18 @@ import { createUsageTracker } from './vault/usage-tracker.js';
 
 export function createService(config: Config, logger: Logger, audit: AuditLog = createAuditLog({ destination: config.auditLogFile })) {
   const metrics = createMetrics();
-  const keycloak = createKeycloakAccess(config, logger, metrics);
+  // Scale-out (SPEC §7): with REDIS_URL the instances share state through Redis.
+  const redis = config.scale.redisUrl
+    ? createRedisLink({
+        url: config.scale.redisUrl,
+        prefix: config.scale.keyPrefix,
+        commandTimeoutMs: config.scale.commandTimeoutMs,
+        logger,
+        onAvailability: (up) => metrics.redisUp.set(up ? 1 : 0),
+      })
+    : undefined;
+  if (redis) metrics.redisUp.set(0);
+  const keycloak = createKeycloakAccess(config, logger, metrics, redis ? () => [{ name: 'redis', ...redis.status() }] : undefined);
   const registry = createProviderRegistry({ baseUrlOverrides: config.providers.baseUrlOverrides });
   const urlPolicy = config.providers.urlPolicy;
   const codec = createEnvelopeCodec(config.keyring);
@@ -52,10 +66,16 @@ export function createService(config: Config, logger: Logger, audit: AuditLog = 
     max: resolution.cacheMaxEntries,
   });
 
+  const localLocks = createInProcessLocks();
+  const localCursors = createInProcessCursors();
+  const localCooldowns = createInProcessCooldowns();
+  const invalidation = redis && createInvalidationBus(redis, (key) => owners.invalidate(key));
+  if (redis) redis.onRejoin(() => owners.expireAll()); // invalidations may have been missed meanwhile
+
   const usage = createUsageTracker({ write: (owner, batch) => keys.recordUsage(owner, batch), now: Date.now, log: logger });
   const keys = createKeyService({
     store,
-    locks: createInProcessLocks(),
+    locks: redis ? createRedisLocks(redis, localLocks, { ttlMs: config.scale.lockTtlMs, waitMs: config.scale.lockWaitMs }) : localLocks,
     codec,
     registry,
     tester: createKeyTester({ registry, timeoutMs: config.providers.testTimeoutMs, urlPolicy }),
@@ -63,15 +83,18 @@ export function createService(config: Config, logger: Logger, audit: AuditLog = 
     limits: config.vault,
     now: () => new Date(),
     log: logger,
-    onWrite: (owner) => owners.invalidate(ownerKey(owner)),
+    onWrite: (owner) => {
+      owners.invalidate(ownerKey(owner));
+      invalidation?.announce(owner);
+    },
     pendingUsage: (owner) => usage.pending(owner),
   });
   const resolver = createResolver({
     owners,
     memberships,
     registry,
-    cursors: createInProcessCursors(),
-    cooldowns: createInProcessCooldowns(),
+    cursors: redis ? createRedisCursors(redis, localCursors, () => metrics.redisFallbacks.inc({ state: 'cursor' })) : localCursors,
+    cooldowns: redis ? createRedisCooldowns(redis, localCooldowns, Date.now) : localCooldowns,
     systemKeys: resolution.systemKeys,
     chain: resolution.chain,
     fallbackProvider: resolution.fallbackProvider,
@@ -96,8 +119,13 @@ export function createService(config: Config, logger: Logger, audit: AuditLog = 
   });
   metrics.watchCache('owners', owners.stats);
   metrics.watchCache('memberships', memberships.stats);
-  const app = createApp({ config, logger, verifier: keycloak.verifier, readiness: keycloak.readiness, keys, registry, resolver, adoption, metrics, audit });
-  return { app, audit, keys, registry, resolver, owners, memberships, usage, store, metrics, ...keycloak };
+  const rateLimits = createRateLimits({
+    ...config.rateLimits,
+    redis: redis && { client: redis.client, prefix: redis.prefix },
+    onLimited: (scope) => metrics.rateLimited.inc({ scope }),
+  });
+  const app = createApp({ config, logger, verifier: keycloak.verifier, readiness: keycloak.readiness, keys, registry, resolver, adoption, metrics, audit, rateLimits });
+  return { app, audit, redis, keys, registry, resolver, owners, memberships, usage, store, metrics, ...keycloak };
 }
 
 export async function start(env: Record<string, string | undefined>): Promise<{ server: Server; stop: () => Promise<void>; reopenAuditLog: () => void }> {
@@ -134,6 +162,7 @@ export async function start(env: Record<string, string | undefined>): Promise<{ 
           .finally(() => {
             logger.info('stopped');
             service.audit.flush();
+            void service.redis?.close();
             logger.flush();
             resolve();
           });

@@ -139,6 +139,29 @@ const envSchema = z.object({
   STALE_IF_ERROR_SECONDS: int('STALE_IF_ERROR_SECONDS', 0, 86_400, 600),
   DEFAULT_COOLDOWN_SECONDS: int('DEFAULT_COOLDOWN_SECONDS', 1, 86_400, 60),
   USAGE_FLUSH_INTERVAL_SECONDS: int('USAGE_FLUSH_INTERVAL_SECONDS', 1, 86_400, 60),
+  /** Scale-out (SPEC §7): shared cursors, locks, cooldowns, invalidation and rate limits. Unset: in process. */
+  REDIS_URL: z
+    .string()
+    .trim()
+    .refine((value) => {
+      try {
+        return ['redis:', 'rediss:'].includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    }, 'REDIS_URL must be a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379/0)')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  REDIS_KEY_PREFIX: z.string().trim().regex(/^[\w:.-]{1,64}$/, 'REDIS_KEY_PREFIX must be 1-64 of letters, digits, _ : . -').default('byok:'),
+  REDIS_COMMAND_TIMEOUT_MS: int('REDIS_COMMAND_TIMEOUT_MS', 50, 60_000, 500),
+  /** A writer's hold on an owner's shared lock; extended while it works, so only a dead holder's lock expires. */
+  LOCK_TTL_SECONDS: int('LOCK_TTL_SECONDS', 1, 3600, 30),
+  /** How long a write waits for another writer of the same owner before 503 OWNER_BUSY. */
+  LOCK_WAIT_SECONDS: int('LOCK_WAIT_SECONDS', 1, 3600, 15),
+  /** Requests per minute per user (token subject) on the user and admin API; 0: no limit. */
+  RATE_LIMIT_USER_PER_MINUTE: int('RATE_LIMIT_USER_PER_MINUTE', 0, 1_000_000, 600),
+  /** Requests per second per internal client (token azp) on /internal; 0: no limit. */
+  RATE_LIMIT_INTERNAL_PER_SECOND: int('RATE_LIMIT_INTERNAL_PER_SECOND', 0, 1_000_000, 0),
   /** Where audit events go as JSON lines (SPEC §9): a file path (directories are made), or "stdout". */
   AUDIT_LOG_FILE: z.string().trim().min(1, 'AUDIT_LOG_FILE must be a file path or "stdout"').default('.data/audit.jsonl'),
   /** Folder of the built web UI (`vite build`); unset or empty: dist/ui of this installation. */
@@ -186,6 +209,16 @@ export interface Config {
     readonly defaultCooldownSeconds: number;
     readonly usageFlushIntervalMs: number;
   };
+  readonly scale: {
+    /** Unset: everything in process (one instance). */
+    readonly redisUrl: string | undefined;
+    readonly keyPrefix: string;
+    readonly commandTimeoutMs: number;
+    readonly lockTtlMs: number;
+    readonly lockWaitMs: number;
+  };
+  /** 0 means no limit. */
+  readonly rateLimits: { readonly userPerMinute: number; readonly internalPerSecond: number };
   /** Audit events' destination: a file path, or "stdout". */
   readonly auditLogFile: string;
   readonly http: {
@@ -267,6 +300,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       defaultCooldownSeconds: e.DEFAULT_COOLDOWN_SECONDS,
       usageFlushIntervalMs: e.USAGE_FLUSH_INTERVAL_SECONDS * 1000,
     },
+    scale: {
+      redisUrl: e.REDIS_URL,
+      keyPrefix: e.REDIS_KEY_PREFIX,
+      commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+      lockTtlMs: e.LOCK_TTL_SECONDS * 1000,
+      lockWaitMs: e.LOCK_WAIT_SECONDS * 1000,
+    },
+    rateLimits: { userPerMinute: e.RATE_LIMIT_USER_PER_MINUTE, internalPerSecond: e.RATE_LIMIT_INTERNAL_PER_SECOND },
     auditLogFile: e.AUDIT_LOG_FILE,
     http: {
       bodyLimitBytes: e.BODY_LIMIT_BYTES,

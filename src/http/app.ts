@@ -16,11 +16,12 @@ import type { TokenVerifier } from '../keycloak/token-verifier.js';
 import type { Logger } from '../observability/logger.js';
 import type { AuditLog } from '../observability/audit.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { RateLimits } from './rate-limit.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { createAdoptionStats } from '../vault/adoption-stats.js';
 import type { KeyService } from '../vault/key-service.js';
 import type { Resolver } from '../vault/resolver.js';
-import { authenticate, createAuthenticator } from './middleware/auth.js';
+import { authenticate, createAuthenticator, principalOf } from './middleware/auth.js';
 import { createErrorHandler, createErrorResponder, notFoundHandler } from './middleware/errors.js';
 import { createRequestTracker, requestContext } from './middleware/request-context.js';
 import { healthRoutes } from './routes/health.js';
@@ -43,6 +44,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** Key management events (SPEC §9); none are written when absent. */
   audit?: AuditLog;
+  /** Per-user and per-internal-client limits; none when absent. */
+  rateLimits?: RateLimits;
 }
 
 /** A route the application serves, in Express's path syntax (`/byok/keys/:provider`). */
@@ -71,6 +74,14 @@ export function createApp(deps: AppDeps): App {
 
   const api = express.Router();
   api.use(auth);
+  if (deps.rateLimits) {
+    const { user } = deps.rateLimits;
+    // Internal clients are limited per client inside their endpoints (internal.ts).
+    api.use(async (req, res, next) => {
+      if (!req.path.startsWith('/internal/')) await user(principalOf(res));
+      next();
+    });
+  }
   api.use(json);
   api.use(internalGate());
   api.use(meRoutes());

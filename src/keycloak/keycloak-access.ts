@@ -6,13 +6,13 @@ import type { Config } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { createKeycloakAdmin } from './admin-client.js';
-import { createReadiness } from './readiness.js';
+import { createReadiness, type ReadinessCheck } from './readiness.js';
 import { createServiceTokenCache } from './service-token.js';
 import { createTokenVerifier } from './token-verifier.js';
 
 export type KeycloakAccess = ReturnType<typeof createKeycloakAccess>;
 
-export function createKeycloakAccess(config: Config, logger: Logger, metrics?: Metrics) {
+export function createKeycloakAccess(config: Config, logger: Logger, metrics?: Metrics, advisory?: () => ReadinessCheck[]) {
   const tokens = createServiceTokenCache({
     tokenUrl: `${config.keycloak.issuer}/protocol/openid-connect/token`,
     clientId: config.keycloak.clientId,
@@ -34,6 +34,6 @@ export function createKeycloakAccess(config: Config, logger: Logger, metrics?: M
     realm: config.keycloak.realm,
     timeoutMs: config.keycloak.timeoutMs,
   });
-  const readiness = createReadiness({ issuer: config.keycloak.issuer, timeoutMs: config.keycloak.timeoutMs, tokens, admin });
+  const readiness = createReadiness({ issuer: config.keycloak.issuer, timeoutMs: config.keycloak.timeoutMs, tokens, admin, ...(advisory ? { advisory } : {}) });
   return { tokens, admin, verifier, readiness };
 }

@@ -11,7 +11,7 @@ import type { ServiceTokenCache } from './service-token.js';
 export const REQUIRED_UNMANAGED_ATTRIBUTE_POLICY = 'ADMIN_EDIT';
 
 export interface ReadinessCheck {
-  name: 'keycloak' | 'service_token' | 'user_profile';
+  name: 'keycloak' | 'service_token' | 'user_profile' | 'redis';
   ok: boolean;
   detail: string;
 }
@@ -29,6 +29,8 @@ export interface ReadinessOptions {
   tokens: ServiceTokenCache;
   admin: KeycloakAdmin;
   fetch?: typeof fetch;
+  /** Reported in the detail without deciding readiness (Redis: the service serves without it, SPEC §7). */
+  advisory?: () => ReadinessCheck[];
 }
 
 export type Readiness = ReturnType<typeof createReadiness>;
@@ -113,7 +115,7 @@ export function createReadiness(options: ReadinessOptions) {
         if (token.ok) checks.push(await checkUserProfile());
       }
       const failed = checks.find((check) => !check.ok);
-      return { ready: failed === undefined, reason: failed?.detail, checks };
+      return { ready: failed === undefined, reason: failed?.detail, checks: [...checks, ...(options.advisory?.() ?? [])] };
     },
   };
 }

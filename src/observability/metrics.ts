@@ -43,6 +43,23 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     labelNames: ['provider', 'reason', 'holder'] as const,
     registers: [registry],
   });
+  const redisUp = new Gauge({
+    name: 'byok_redis_up',
+    help: 'Scale-out: 1 while Redis is reachable, 0 while the instance serves with local state (only with REDIS_URL)',
+    registers: [registry],
+  });
+  const redisFallbacks = new Counter({
+    name: 'byok_redis_fallbacks_total',
+    help: 'Scale-out: operations served from local state because Redis was unavailable',
+    labelNames: ['state'] as const,
+    registers: [registry],
+  });
+  const rateLimited = new Counter({
+    name: 'byok_rate_limited_total',
+    help: 'Requests refused with 429 by scope (user, internal)',
+    labelNames: ['scope'] as const,
+    registers: [registry],
+  });
   const keycloakCalls = new Histogram({
     name: 'byok_keycloak_request_duration_seconds',
     help: 'Keycloak Admin API calls by operation and outcome',
@@ -100,6 +117,9 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     fallbacks,
     reports,
     keysBenched,
+    redisUp,
+    redisFallbacks,
+    rateLimited,
     keycloakCalls,
     tokenRequests,
     /** Registers a cache whose stats are read at scrape time. */

@@ -17,7 +17,14 @@ export function createInProcessCursors(max = 100_000): Cursors {
   };
 }
 
-export function createInProcessCooldowns(now: () => number = Date.now, max = 100_000): Cooldowns {
+/** Cooldowns answered synchronously (also the local mirror of the shared ones, see scale/redis-state.ts). */
+export interface LocalCooldowns extends Cooldowns {
+  coolDown(keyId: string, untilMs: number): void;
+  clear(keyId: string): void;
+  cooling(keyIds: readonly string[]): ReadonlySet<string>;
+}
+
+export function createInProcessCooldowns(now: () => number = Date.now, max = 100_000): LocalCooldowns {
   const until = new LRUCache<string, number>({ max });
   return {
     coolDown(keyId: string, untilMs: number): void {

@@ -84,6 +84,15 @@ export function createLoadingCache<V>(options: LoadingCacheOptions<V>) {
       entries.delete(key);
       inflight.delete(key);
     },
+    /**
+     * Every entry is due for a reload now, but stays usable within the stale-if-error window (after a
+     * scale-out instance missed invalidations: a Keycloak outage at that moment still finds them).
+     */
+    expireAll(): void {
+      const due = now() - options.ttlMs;
+      for (const [key, entry] of [...entries.entries()]) if (entry.loadedAt > due) entries.set(key, { value: entry.value, loadedAt: due }, { noUpdateTTL: true });
+      inflight.clear();
+    },
     stats: (): CacheStats => ({ ...stats, size: entries.size }),
   };
 }

@@ -20,6 +20,8 @@ export function serviceEnv(overrides: Record<string, string | undefined> = {}): 
     KEYCLOAK_CLIENT_SECRET: SERVICE_CLIENT.secret,
     ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
     LOG_LEVEL: 'silent',
+    // Suites make hundreds of requests as one user; the rate-limit tests turn limits on themselves.
+    RATE_LIMIT_USER_PER_MINUTE: '0',
     // Audit lines of services that tests make directly go where the log scan reads them.
     AUDIT_LOG_FILE: new URL(`../../.data/test-logs/audit-${process.pid}-direct.jsonl`, import.meta.url).pathname,
     ...overrides,

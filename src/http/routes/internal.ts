@@ -12,6 +12,7 @@ import { Router } from 'express';
 import type { Metrics } from '../../observability/metrics.js';
 import type { Resolver } from '../../vault/resolver.js';
 import { checkRealmRole, requireRealmRole, type Authenticator } from '../middleware/auth.js';
+import type { RateLimits } from '../rate-limit.js';
 import { sendJson } from '../middleware/errors.js';
 import { parseBody, parseProvider, reportBody, resolveBody } from '../schemas.js';
 
@@ -20,6 +21,7 @@ export const INTERNAL_ROLE = 'byok-internal';
 export interface InternalDeps {
   resolver: Pick<Resolver, 'resolve' | 'report'>;
   metrics?: Metrics | undefined;
+  rateLimits?: Pick<RateLimits, 'internal'> | undefined;
 }
 
 /** Reads a request's JSON body (the service's one body parser, see app.ts). */
@@ -33,7 +35,12 @@ export interface InternalEndpoint {
 
 export function internalEndpoints(prefix: string, deps: InternalDeps, authenticate: Authenticator, readJson: JsonReader): InternalEndpoint[] {
   // Authenticated and authorised before the body is read: an anonymous caller costs us no parsing.
-  const authorised = async (req: IncomingMessage): Promise<void> => checkRealmRole(await authenticate(req), INTERNAL_ROLE);
+  const limit = deps.rateLimits?.internal;
+  const authorised = async (req: IncomingMessage): Promise<void> => {
+    const principal = await authenticate(req);
+    checkRealmRole(principal, INTERNAL_ROLE);
+    if (limit) await limit(principal);
+  };
   return [
     {
       path: `${prefix}/internal/resolve`,

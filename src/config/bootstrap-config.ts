@@ -5,19 +5,10 @@
  */
 import { z } from 'zod';
 import { ConfigError } from './config.js';
+import { urlVariable } from './url-variable.js';
 
 const url = (name: string, fallback?: string) => {
-  const base = z
-    .string({ error: `${name} is required` })
-    .trim()
-    .refine((value) => {
-      try {
-        return ['http:', 'https:'].includes(new URL(value).protocol);
-      } catch {
-        return false;
-      }
-    }, `${name} must be an http(s) URL`)
-    .transform((value) => value.replace(/\/+$/, ''));
+  const base = urlVariable(name, { protocols: ['http:', 'https:'], kind: 'an http(s) URL', example: 'http://127.0.0.1:8080' });
   return fallback === undefined ? base : base.default(fallback);
 };
 

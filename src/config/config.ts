@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { urlVariable } from './url-variable.js';
 import { parseKeyring, type Keyring } from '../crypto/keyring.js';
 import { PROVIDER_IDS, type ProviderId } from '../providers/registry.js';
 import { DEFAULT_CHAIN, parseChain, type ChainStep } from '../vault/chain.js';
@@ -13,20 +14,10 @@ import { TIERS, type Tier } from '../vault/tiers.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-const httpUrl = (name: string) =>
-  z
-    .string({ error: `${name} is required (e.g. http://127.0.0.1:8080)` })
-    .trim()
-    .min(1, `${name} is required (e.g. http://127.0.0.1:8080)`)
-    .refine((value) => {
-      try {
-        const url = new URL(value);
-        return (url.protocol === 'http:' || url.protocol === 'https:') && url.search === '' && url.hash === '';
-      } catch {
-        return false;
-      }
-    }, `${name} must be an http(s) URL without query or fragment (e.g. http://127.0.0.1:8080)`)
-    .transform((value) => value.replace(/\/+$/, ''));
+const httpUrl = (name: string) => urlVariable(name, { protocols: ['http:', 'https:'], kind: 'an http(s) URL', example: 'http://127.0.0.1:8080', plain: true });
+
+/** An empty variable (as in .env.example) counts as not set. */
+const emptyIsUnset = (value: unknown) => (value === '' ? undefined : value);
 
 const int = (name: string, min: number, max: number, fallback: number) =>
   z
@@ -119,10 +110,10 @@ const envSchema = z.object({
   ALLOW_PRIVATE_BASE_URLS: bool('ALLOW_PRIVATE_BASE_URLS'),
   KEY_TEST_TIMEOUT_MS: int('KEY_TEST_TIMEOUT_MS', 100, 120_000, 10_000),
   /** Provider for models no provider claims, and the fallback steps of the chain (e.g. openrouter). */
-  FALLBACK_PROVIDER: z
-    .enum(PROVIDER_IDS, { error: `FALLBACK_PROVIDER must be one of ${PROVIDER_IDS.join(', ')}` })
-    .optional()
-    .or(z.literal('').transform(() => undefined)),
+  FALLBACK_PROVIDER: z.preprocess(
+    emptyIsUnset,
+    z.enum(PROVIDER_IDS, { error: `FALLBACK_PROVIDER must be one of ${PROVIDER_IDS.join(', ')}` }).optional(),
+  ),
   RESOLUTION_CHAIN: z
     .string()
     .optional()
@@ -140,18 +131,10 @@ const envSchema = z.object({
   DEFAULT_COOLDOWN_SECONDS: int('DEFAULT_COOLDOWN_SECONDS', 1, 86_400, 60),
   USAGE_FLUSH_INTERVAL_SECONDS: int('USAGE_FLUSH_INTERVAL_SECONDS', 1, 86_400, 60),
   /** Scale-out (SPEC §7): shared cursors, locks, cooldowns, invalidation and rate limits. Unset: in process. */
-  REDIS_URL: z
-    .string()
-    .trim()
-    .refine((value) => {
-      try {
-        return ['redis:', 'rediss:'].includes(new URL(value).protocol);
-      } catch {
-        return false;
-      }
-    }, 'REDIS_URL must be a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379/0)')
-    .optional()
-    .or(z.literal('').transform(() => undefined)),
+  REDIS_URL: z.preprocess(
+    emptyIsUnset,
+    urlVariable('REDIS_URL', { protocols: ['redis:', 'rediss:'], kind: 'a redis:// or rediss:// URL', example: 'redis://127.0.0.1:6379/0' }).optional(),
+  ),
   REDIS_KEY_PREFIX: z.string().trim().regex(/^[\w:.-]{1,64}$/, 'REDIS_KEY_PREFIX must be 1-64 of letters, digits, _ : . -').default('byok:'),
   REDIS_COMMAND_TIMEOUT_MS: int('REDIS_COMMAND_TIMEOUT_MS', 50, 60_000, 500),
   /** A writer's hold on an owner's shared lock; extended while it works, so only a dead holder's lock expires. */

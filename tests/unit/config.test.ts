@@ -52,6 +52,17 @@ describe('loadConfig', () => {
     expect(problemsOf({ ...valid, KEYCLOAK_URL: 'http://kc?x=1' }).join()).toContain('KEYCLOAK_URL must be an http(s) URL');
   });
 
+  test('scale-out settings: REDIS_URL must be redis:// or rediss://; rate limits default to 600/min per user and off for internal clients', () => {
+    expect(problemsOf({ ...valid, REDIS_URL: 'http://127.0.0.1:6379' }).join()).toContain('REDIS_URL must be a redis:// or rediss:// URL');
+    expect(problemsOf({ ...valid, RATE_LIMIT_USER_PER_MINUTE: '-1' }).join()).toContain('RATE_LIMIT_USER_PER_MINUTE');
+    expect(problemsOf({ ...valid, FALLBACK_PROVIDER: 'nope' }).join()).toContain('FALLBACK_PROVIDER must be one of');
+    expect(loadConfig({ ...valid, REDIS_URL: '', FALLBACK_PROVIDER: '' })).toMatchObject({ scale: { redisUrl: undefined }, resolution: { fallbackProvider: undefined } });
+    const config = loadConfig({ ...valid, REDIS_URL: 'redis://127.0.0.1:6380/2' });
+    expect(config.scale).toMatchObject({ redisUrl: 'redis://127.0.0.1:6380/2', keyPrefix: 'byok:', lockTtlMs: 30_000, lockWaitMs: 15_000 });
+    expect(config.rateLimits).toEqual({ userPerMinute: 600, internalPerSecond: 0 });
+    expect(loadConfig(valid).scale.redisUrl).toBeUndefined();
+  });
+
   test('the error message never contains the client secret', () => {
     const secret = 'super-secret-value';
     expect(problemsOf({ KEYCLOAK_CLIENT_SECRET: secret }).join()).not.toContain(secret);

@@ -27,6 +27,21 @@ ensure_node_modules() {
   fi
 }
 
+# The legacy-migration tests make Fernet tokens with real Python `cryptography` (as the old ops
+# center did). Debian's package, for the system Python: a pyenv or venv python3 on PATH lacks it.
+PYTHON_FOR_TESTS="${BYOK_TEST_PYTHON:-/usr/bin/python3}"
+ensure_python_cryptography() {
+  if "$PYTHON_FOR_TESTS" -c 'import cryptography.fernet' >/dev/null 2>&1; then return; fi
+  command -v apt-get >/dev/null 2>&1 || fail "$PYTHON_FOR_TESTS with the cryptography package is needed for the legacy-migration tests (Debian: apt-get install python3-cryptography)"
+  say "installing python3-cryptography (Debian package) for the legacy-migration tests"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get install -y -q python3-cryptography >/dev/null 2>&1 \
+    || { $sudo apt-get update -q >/dev/null 2>&1 && $sudo apt-get install -y -q python3-cryptography >/dev/null; } \
+    || fail "could not install python3-cryptography"
+  "$PYTHON_FOR_TESTS" -c 'import cryptography.fernet' >/dev/null 2>&1 || fail "$PYTHON_FOR_TESTS still cannot import cryptography.fernet"
+}
+
 build() {
   say "building (tsc, and vite for the web UI into dist/ui)"
   (cd "$ROOT" && npx --no-install tsc -p tsconfig.build.json) || fail "the TypeScript build failed"

@@ -19,6 +19,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 ensure_node_modules
+ensure_python_cryptography
 say "type-checking src and tests"
 npx --no-install tsc -p tsconfig.json --noEmit || fail "type errors"
 npx --no-install tsc -p ui/tsconfig.json || fail "type errors in the web UI"

@@ -1,61 +1,139 @@
 #!/usr/bin/env node
 /**
- * The `byok` command line: thin commands over the same modules the service uses.
+ * The `byok` command line (SPEC §9): thin commands over the same modules the service uses.
+ * Exit codes: 0 done, 1 failed (or completed with problems), 2 usage error, 130 interrupted.
+ * Reports go to stdout, progress to stderr; neither ever carries key material.
  */
-import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/config.js';
+import { AppError } from '../errors.js';
+import { isTier, TIERS } from '../vault/tiers.js';
+import { EXIT_FAILED, EXIT_USAGE, intOption, parseCommandArgs, UsageError } from './args.js';
 import { bootstrapRealm, bootstrapRealmHelp } from './bootstrap-realm.js';
+import { cliContextFrom } from './context.js';
 import { doctor, doctorHelp } from './doctor.js';
+import { migrateLegacy, migrateLegacyHelp, migrateLegacyOptions } from './migrate-legacy.js';
+import { rewrap, rewrapHelp, rewrapOptions } from './rewrap.js';
+import { setTier, setTierHelp, setTierOptions } from './set-tier.js';
+import { stats, statsHelp, statsOptions } from './stats.js';
 
-const usage = `byok <command> [options]
+export const usage = `byok <command> [options]
 
 Commands:
-  bootstrap-realm   create the realm, roles and clients (idempotent); --dev adds the dev users
   doctor            check configuration, Keycloak, the service account and the realm policy
+  bootstrap-realm   create the realm, roles and clients (idempotent); --dev adds the dev users
+  rewrap            re-encrypt every stored key under the active KEK (resumable, --dry-run)
+  migrate-legacy    move the old ops center's keys (SPEC §4.6) into byok-vault records
+  stats             keys, owners, tiers and KEK versions across the realm
+  set-tier          set a user's subscription tier
 
-Run "byok <command> --help" for a command's options.`;
+Run "byok <command> --help" for a command's options and environment.
+Exit codes: 0 done, 1 failed or completed with problems, 2 usage error, 130 interrupted.`;
 
-export async function runCli(argv: string[], env: Record<string, string | undefined>): Promise<number> {
+export const COMMANDS = ['doctor', 'bootstrap-realm', 'rewrap', 'migrate-legacy', 'stats', 'set-tier'] as const;
+
+export interface CliIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+const defaultIo: CliIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+/** Runs one command and returns its exit code; failures of the command itself are thrown. */
+async function dispatch(argv: string[], env: Record<string, string | undefined>, io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
-  const out = (line: string) => process.stdout.write(`${line}\n`);
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    out(usage);
-    return command === undefined ? 2 : 0;
+  const { out } = io;
+  if (command === undefined) {
+    io.err(usage);
+    return EXIT_USAGE;
   }
+  if (command === '--help' || command === '-h' || command === 'help') {
+    out(usage);
+    return 0;
+  }
+  const concurrency = (raw: string | boolean | undefined) => intOption(command, 'concurrency', raw, 4, 1, 32);
   switch (command) {
     case 'bootstrap-realm': {
-      const { values } = parseArgs({
-        args: rest,
-        options: { dev: { type: 'boolean', default: false }, quiet: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
-      });
-      if (values.help) {
-        out(bootstrapRealmHelp);
-        return 0;
-      }
-      return bootstrapRealm({ dev: values.dev ?? false, quiet: values.quiet ?? false }, env, out);
+      const args = parseCommandArgs(command, rest, { dev: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' } });
+      if (args.help) return out(bootstrapRealmHelp), 0;
+      return bootstrapRealm({ dev: args.values.dev === true, quiet: args.values.quiet === true }, env, out);
     }
     case 'doctor': {
-      const { values } = parseArgs({ args: rest, options: { help: { type: 'boolean', short: 'h' } } });
-      if (values.help) {
-        out(doctorHelp);
-        return 0;
-      }
+      const args = parseCommandArgs(command, rest, {});
+      if (args.help) return out(doctorHelp), 0;
       return doctor(env, out);
     }
+    case 'rewrap': {
+      const args = parseCommandArgs(command, rest, rewrapOptions);
+      if (args.help) return out(rewrapHelp), 0;
+      const flags = { dryRun: args.values['dry-run'] === true, concurrency: concurrency(args.values.concurrency), verbose: args.values.verbose === true, quiet: args.values.quiet === true };
+      return rewrap(cliContextFrom(env), flags, out, io.signal);
+    }
+    case 'migrate-legacy': {
+      const args = parseCommandArgs(command, rest, migrateLegacyOptions);
+      if (args.help) return out(migrateLegacyHelp), 0;
+      const flags = { dryRun: args.values['dry-run'] === true, concurrency: concurrency(args.values.concurrency), verbose: args.values.verbose === true, quiet: args.values.quiet === true };
+      return migrateLegacy(cliContextFrom(env), env, flags, out, io.signal);
+    }
+    case 'stats': {
+      const args = parseCommandArgs(command, rest, statsOptions);
+      if (args.help) return out(statsHelp), 0;
+      return stats(cliContextFrom(env), { json: args.values.json === true, quiet: args.values.quiet === true }, out);
+    }
+    case 'set-tier': {
+      const args = parseCommandArgs(command, rest, setTierOptions, ['username|user id', 'tier']);
+      if (args.help) return out(setTierHelp), 0;
+      const [who, tier] = args.positionals as [string, string];
+      if (!isTier(tier)) throw new UsageError(`unknown tier "${tier}"; one of ${TIERS.join(', ')}`, command);
+      return setTier(cliContextFrom(env), who, tier, out);
+    }
     default:
-      process.stderr.write(`byok: unknown command "${command}"\n\n${usage}\n`);
-      return 2;
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+/**
+ * Runs the command line and returns the exit code. Every error becomes a message on stderr and an
+ * exit code: usage errors 2, configuration and other failures 1.
+ */
+export async function runCli(argv: string[], env: Record<string, string | undefined>, io: CliIo = defaultIo): Promise<number> {
+  try {
+    return await dispatch(argv, env, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`byok: ${error.message}`);
+      io.err(error.command ? `Run "byok ${error.command} --help" for its usage.` : `\n${usage}`);
+      return EXIT_USAGE;
+    }
+    if (error instanceof ConfigError) {
+      io.err(`byok: ${error.message}`);
+    } else if (error instanceof AppError) {
+      io.err(`byok: ${error.code}: ${error.message}`);
+    } else {
+      // Our own errors never carry secrets; a library's message might be long, so only its first line.
+      io.err(`byok: failed: ${String((error as Error)?.message ?? error).split('\n')[0]}`);
+    }
+    return EXIT_FAILED;
   }
 }
 
 const isEntryPoint = import.meta.url === `file://${process.argv[1]}`;
 if (isEntryPoint) {
-  runCli(process.argv.slice(2), process.env).then(
+  // The first Ctrl-C (or SIGTERM) lets the owners in progress finish and prints the report; a
+  // second one stops at once. Either way a rerun resumes.
+  const controller = new AbortController();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (controller.signal.aborted) process.exit(130);
+      process.stderr.write(`byok: ${signal}: finishing the owners in progress (again to stop at once)\n`);
+      controller.abort();
+    });
+  }
+  runCli(process.argv.slice(2), process.env, { ...defaultIo, signal: controller.signal }).then(
     (code) => process.exit(code),
-    (error: unknown) => {
-      if (error instanceof ConfigError) process.stderr.write(`byok: ${error.message}\n`);
-      else process.stderr.write(`byok: ${(error as Error).message ?? String(error)}\n`);
-      process.exit(1);
-    },
+    () => process.exit(EXIT_FAILED),
   );
 }

@@ -7,11 +7,12 @@
  * changed byok_* attributes replaced. Callers hold the owner's lock between load and save.
  */
 import { PROVIDER_IDS, type ProviderId } from '../providers/registry.js';
-import type { KeyUsage, MembershipDirectory, OwnerChange, OwnerRef, OwnerStore, Preferences, SealedKey, StoredOwner, UserScanner } from '../vault/ports.js';
+import type { KeyUsage, MembershipDirectory, OwnerChange, OwnerRef, OwnerScanner, OwnerStore, Preferences, SealedKey, StoredOwner } from '../vault/ports.js';
 import { DEFAULT_PREFERENCES } from '../vault/ports.js';
 import { parseTier } from '../vault/tiers.js';
 import type { GroupRepresentation, KeycloakAdmin, UserRepresentation } from './admin-client.js';
 import { fromAttributeValues, GROUP_ATTRIBUTE_MAX_LENGTH, toAttributeValues, USER_ATTRIBUTE_MAX_LENGTH } from './attribute-codec.js';
+import { readLegacyKeys, withoutLegacy } from './legacy-attributes.js';
 
 export const keysAttribute = (provider: ProviderId) => `byok_${provider}_keys`;
 /** One value per key: `<keyId>:<lastUsedAt epoch ms>:<uses>` (short enough for group values). */
@@ -28,7 +29,7 @@ interface Revision {
 
 export function createKeycloakOwnerStore(
   admin: Pick<KeycloakAdmin, 'getUser' | 'putUser' | 'getGroup' | 'putGroup' | 'call'>,
-): OwnerStore & UserScanner {
+): OwnerStore & OwnerScanner {
   return {
     async load(owner: OwnerRef): Promise<StoredOwner | undefined> {
       const representation = owner.kind === 'user' ? await admin.getUser(owner.id) : await admin.getGroup(owner.id);
@@ -45,9 +46,32 @@ export function createKeycloakOwnerStore(
       }
     },
 
+    /** Every group of the realm, subgroups included (team keys may live on any of them). */
+    async *scanGroups(pageSize = 100): AsyncIterable<StoredOwner> {
+      async function* walk(parentId: string | undefined): AsyncIterable<GroupRepresentation> {
+        for (let first = 0; ; first += pageSize) {
+          const page =
+            parentId === undefined
+              ? await admin.call('groups.find', (kc) => kc.groups.find({ first, max: pageSize, briefRepresentation: false }))
+              : await admin.call('groups.listSubGroups', (kc) => kc.groups.listSubGroups({ parentId, first, max: pageSize, briefRepresentation: false }));
+          for (const group of page) {
+            yield group;
+            if (group.id && (group.subGroupCount ?? group.subGroups?.length ?? 0) > 0) yield* walk(group.id);
+          }
+          if (page.length < pageSize) return;
+        }
+      }
+      for await (const group of walk(undefined)) if (group.id) yield fromRepresentation({ kind: 'group', id: group.id }, group);
+    },
+
+    async countUsers(): Promise<number> {
+      return admin.call('users.count', (kc) => kc.users.count());
+    },
+
     async save(loaded: StoredOwner, change: OwnerChange): Promise<void> {
       const { kind, representation } = loaded.revision as Revision;
-      const attributes: Attributes = { ...((representation.attributes ?? {}) as Attributes) };
+      let attributes: Attributes = { ...((representation.attributes ?? {}) as Attributes) };
+      if (change.removeLegacy && change.removeLegacy.length > 0) attributes = withoutLegacy(attributes, change.removeLegacy);
       const maxLength = kind === 'user' ? USER_ATTRIBUTE_MAX_LENGTH : GROUP_ATTRIBUTE_MAX_LENGTH;
       for (const [provider, keys] of change.sealed ?? []) {
         const values = keys.flatMap((key) => toAttributeValues(key.envelope, maxLength));
@@ -90,6 +114,7 @@ function fromRepresentation(owner: OwnerRef, representation: UserRepresentation 
     preferences: parsePreferences(attributes[PREFERENCES_ATTRIBUTE]?.[0]),
     usage,
     unreadable,
+    ...(owner.kind === 'user' ? { legacy: readLegacyKeys(attributes) } : {}),
     revision,
   };
 }

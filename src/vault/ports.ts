@@ -48,6 +48,24 @@ export function combineUsage(a: KeyUsage | undefined, b: KeyUsage): KeyUsage {
   return a === undefined ? b : { lastUsedAt: Math.max(a.lastUsedAt, b.lastUsedAt), uses: a.uses + b.uses };
 }
 
+/**
+ * SPEC §4.6: one provider's key as the previous (Python) ops center stored it on a user, each field
+ * the single value of its attribute. Read so that `byok migrate-legacy` can move it to §4.1 records.
+ */
+export interface LegacyKey {
+  /** As named in the attribute names; not necessarily a provider this service knows. */
+  readonly provider: string;
+  /** The Fernet token (`byok_<provider>_key`); undefined when that attribute is missing. */
+  readonly token: string | undefined;
+  readonly label: string | undefined;
+  readonly addedDate: string | undefined;
+  readonly lastTested: string | undefined;
+  readonly testStatus: string | undefined;
+  readonly endpoint: string | undefined;
+  /** Some attribute holds more than one value, so which one is meant is unknown. */
+  readonly ambiguous: boolean;
+}
+
 /** An owner as read fresh from the store. */
 export interface StoredOwner {
   readonly owner: OwnerRef;
@@ -59,6 +77,8 @@ export interface StoredOwner {
   readonly usage: ReadonlyMap<ProviderId, UsageByKey>;
   /** Stored values that are not readable records at all (broken chunks, foreign values). */
   readonly unreadable: readonly { provider: ProviderId; keyId?: string; problem: string }[];
+  /** Keys in the legacy format (SPEC §4.6), users only; absent when the store has none. */
+  readonly legacy?: readonly LegacyKey[];
   /** The adapter's full representation, handed back on save so that nothing else is lost. */
   readonly revision: unknown;
 }
@@ -71,6 +91,8 @@ export interface OwnerChange {
   readonly tier?: Tier;
   /** New full usage for each provider named (an empty map removes it). */
   readonly usage?: ReadonlyMap<ProviderId, UsageByKey>;
+  /** Providers (as named in LegacyKey) whose legacy attributes are removed. */
+  readonly removeLegacy?: readonly string[];
 }
 
 export interface OwnerStore {
@@ -83,6 +105,13 @@ export interface OwnerStore {
 /** Walks every user (adoption statistics). */
 export interface UserScanner {
   scanUsers(pageSize?: number): AsyncIterable<StoredOwner>;
+}
+
+/** Walks every owner, users and groups (operations: rewrap, migration, statistics). */
+export interface OwnerScanner extends UserScanner {
+  /** Every group, subgroups included. */
+  scanGroups(pageSize?: number): AsyncIterable<StoredOwner>;
+  countUsers(): Promise<number>;
 }
 
 /** The Keycloak groups a user belongs to (for team keys), by id. */

@@ -1,8 +1,11 @@
 /**
  * What the operational commands work with, composed from Config the way src/main.ts composes the
  * service: the same Keycloak adapter, owner store, envelope codec, record opener, key service and
- * in-process owner locks. So every write a command makes goes through the service's own write path
- * (lock, fresh read, full write; SPEC §4.3), not a second writer.
+ * owner locks. So every write a command makes goes through the service's own write path (lock, fresh
+ * read, full write; SPEC §4.3), not a second writer. With REDIS_URL (the deployment's scale-out
+ * Redis) the locks are the shared ones the service instances take, and every write is announced so
+ * that their caches drop the owner; without it the locks are this process's own, and a service
+ * writing the same owner in the same moment is not excluded (see the README's rotation procedure).
  */
 import { loadConfig, type Config } from '../config/config.js';
 import { createEnvelopeCodec } from '../crypto/envelope.js';
@@ -12,6 +15,8 @@ import { createLogger } from '../observability/logger.js';
 import { createProviderRegistry } from '../providers/registry.js';
 import { createKeyTester } from '../providers/tester.js';
 import { checkBaseUrl } from '../providers/url-policy.js';
+import { createRedisLink } from '../scale/redis-link.js';
+import { createInvalidationBus, createRedisLocks } from '../scale/redis-state.js';
 import { createInProcessLocks } from '../vault/in-process-locks.js';
 import { createKeyService } from '../vault/key-service.js';
 import { createRecordOpener, type VaultLog } from '../vault/record-opener.js';
@@ -26,8 +31,22 @@ export function createCliContext(config: Config) {
   const registry = createProviderRegistry({ baseUrlOverrides: config.providers.baseUrlOverrides });
   const urlPolicy = config.providers.urlPolicy;
   const codec = createEnvelopeCodec(config.keyring);
-  const store = createKeycloakOwnerStore(keycloak.admin);
-  const locks = createInProcessLocks();
+  const redis = config.scale.redisUrl
+    ? createRedisLink({ url: config.scale.redisUrl, prefix: config.scale.keyPrefix, commandTimeoutMs: config.scale.commandTimeoutMs, logger: createLogger({ level: 'silent' }) })
+    : undefined;
+  const keycloakStore = createKeycloakOwnerStore(keycloak.admin);
+  const invalidation = redis && createInvalidationBus(redis, () => undefined);
+  const store: typeof keycloakStore = invalidation
+    ? {
+        ...keycloakStore,
+        async save(stored, change) {
+          await keycloakStore.save(stored, change);
+          invalidation.announce(stored.owner);
+        },
+      }
+    : keycloakStore;
+  const localLocks = createInProcessLocks();
+  const locks = redis ? createRedisLocks(redis, localLocks, { ttlMs: config.scale.lockTtlMs, waitMs: config.scale.lockWaitMs }) : localLocks;
   const opener = createRecordOpener(codec, quietLog);
   const keys = createKeyService({
     store,
@@ -51,7 +70,30 @@ export function createCliContext(config: Config) {
     opener,
     keys,
     checkBaseUrl: (raw: string) => checkBaseUrl(raw, urlPolicy),
+    /** Waits for the shared Redis (when configured) so the first write does not find it "unavailable". */
+    async ready(): Promise<void> {
+      if (!redis) return;
+      const deadline = Date.now() + config.scale.commandTimeoutMs + 5_000;
+      while (!redis.available()) {
+        if (Date.now() > deadline) throw new Error('REDIS_URL is set but Redis does not answer; the shared locks are needed to write safely');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    async close(): Promise<void> {
+      await redis?.close();
+    },
   };
+}
+
+/** Runs a command with a context and closes it after (the Redis connections would keep the process alive). */
+export async function withCliContext<T>(env: Record<string, string | undefined>, run: (context: CliContext) => Promise<T>): Promise<T> {
+  const context = cliContextFrom(env);
+  try {
+    await context.ready();
+    return await run(context);
+  } finally {
+    await context.close();
+  }
 }
 
 /** Loads the service's configuration (ConfigError lists every problem) and composes the context. */

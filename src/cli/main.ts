@@ -9,7 +9,7 @@ import { AppError } from '../errors.js';
 import { isTier, TIERS } from '../vault/tiers.js';
 import { EXIT_FAILED, EXIT_USAGE, intOption, parseCommandArgs, UsageError } from './args.js';
 import { bootstrapRealm, bootstrapRealmHelp } from './bootstrap-realm.js';
-import { cliContextFrom } from './context.js';
+import { withCliContext } from './context.js';
 import { doctor, doctorHelp } from './doctor.js';
 import { migrateLegacy, migrateLegacyHelp, migrateLegacyOptions } from './migrate-legacy.js';
 import { rewrap, rewrapHelp, rewrapOptions } from './rewrap.js';
@@ -70,25 +70,25 @@ async function dispatch(argv: string[], env: Record<string, string | undefined>,
       const args = parseCommandArgs(command, rest, rewrapOptions);
       if (args.help) return out(rewrapHelp), 0;
       const flags = { dryRun: args.values['dry-run'] === true, concurrency: concurrency(args.values.concurrency), verbose: args.values.verbose === true, quiet: args.values.quiet === true };
-      return rewrap(cliContextFrom(env), flags, out, io.signal);
+      return withCliContext(env, (context) => rewrap(context, flags, out, io.signal));
     }
     case 'migrate-legacy': {
       const args = parseCommandArgs(command, rest, migrateLegacyOptions);
       if (args.help) return out(migrateLegacyHelp), 0;
       const flags = { dryRun: args.values['dry-run'] === true, concurrency: concurrency(args.values.concurrency), verbose: args.values.verbose === true, quiet: args.values.quiet === true };
-      return migrateLegacy(cliContextFrom(env), env, flags, out, io.signal);
+      return withCliContext(env, (context) => migrateLegacy(context, env, flags, out, io.signal));
     }
     case 'stats': {
       const args = parseCommandArgs(command, rest, statsOptions);
       if (args.help) return out(statsHelp), 0;
-      return stats(cliContextFrom(env), { json: args.values.json === true, quiet: args.values.quiet === true }, out);
+      return withCliContext(env, (context) => stats(context, { json: args.values.json === true, quiet: args.values.quiet === true }, out));
     }
     case 'set-tier': {
       const args = parseCommandArgs(command, rest, setTierOptions, ['username|user id', 'tier']);
       if (args.help) return out(setTierHelp), 0;
       const [who, tier] = args.positionals as [string, string];
       if (!isTier(tier)) throw new UsageError(`unknown tier "${tier}"; one of ${TIERS.join(', ')}`, command);
-      return setTier(cliContextFrom(env), who, tier, out);
+      return withCliContext(env, (context) => setTier(context, who, tier, out));
     }
     default:
       throw new UsageError(`unknown command "${command}"`);

@@ -12,6 +12,9 @@ import { clientToken, masterAdmin } from '../support/keycloak.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 import { keyedUser, resolver } from '../support/resolve.js';
 import { testApiKey } from '../support/secrets.js';
+import { runByok } from '../support/scratch-realm.js';
+import { serviceEnv } from '../support/env.js';
+import { Redis } from 'ioredis';
 
 let redis: TestRedis;
 const services: TestService[] = [];
@@ -181,5 +184,28 @@ describe('two instances sharing Redis', () => {
     expect(served.every((id, i) => i === 0 || id !== served[i - 1])).toBe(true);
     const ready = await request(a.app).get('/readyz');
     expect(ready.body.checks).toContainEqual(expect.objectContaining({ name: 'redis', ok: true }));
+  });
+
+  test('the byok command takes the same shared owner lock: set-tier waits for a write in progress elsewhere, then goes through', async () => {
+    const a = instance();
+    await connected(a);
+    const user = await keyedUser(a.app, 'free');
+    const prefix = `t${process.pid}:`;
+    const env = serviceEnv({ REDIS_URL: redis.url, REDIS_KEY_PREFIX: prefix, LOCK_WAIT_SECONDS: '1' });
+    const other = new Redis(redis.url);
+    try {
+      // Another instance's writer holds the user's lock.
+      expect(await other.set(`${prefix}lock:user:${user.id}`, 'someone-else', 'PX', 10_000, 'NX')).toBe('OK');
+      const refused = await runByok(['set-tier', user.id, 'starter'], env);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/in progress|OWNER_BUSY|retry/i);
+      expect((await (await masterAdmin()).users.findOne({ id: user.id }))?.attributes?.subscription_tier).toEqual(['free']);
+      await other.del(`${prefix}lock:user:${user.id}`);
+      const done = await runByok(['set-tier', user.id, 'starter'], env);
+      expect(done.code).toBe(0);
+      expect((await (await masterAdmin()).users.findOne({ id: user.id }))?.attributes?.subscription_tier).toEqual(['starter']);
+    } finally {
+      other.disconnect();
+    }
   });
 });

@@ -158,7 +158,7 @@ export async function start(env: Record<string, string | undefined>): Promise<{ 
         // The last usage batch is written after the last request has been answered.
         service.usage
           .stop()
-          .catch((error: unknown) => logger.warn({ msg: (error as Error).message }, 'final usage flush failed'))
+          .catch((error: unknown) => logger.warn({ reason: (error as Error).message }, 'final usage flush failed'))
           .finally(() => {
             logger.info('stopped');
             service.audit.flush();

@@ -19,7 +19,7 @@ export function createKeycloakAccess(config: Config, logger: Logger, metrics?: M
     clientSecret: config.keycloak.clientSecret,
     timeoutMs: config.keycloak.timeoutMs,
     refreshSkewSeconds: config.keycloak.tokenRefreshSkewSeconds,
-    onBackgroundError: (error) => logger.warn({ msg: (error as Error).message }, 'service token refresh failed'),
+    onBackgroundError: (error) => logger.warn({ reason: (error as Error).message }, 'service token refresh failed'),
     onRequest: (outcome) => metrics?.tokenRequests.inc({ outcome }),
   });
   const admin = createKeycloakAdmin({

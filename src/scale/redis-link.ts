@@ -58,7 +58,7 @@ export function createRedisLink(options: RedisLinkOptions) {
         for (const handler of rejoinHandlers) {
           Promise.resolve()
             .then(handler)
-            .catch((error: unknown) => logger.warn({ msg: (error as Error).message }, 'rejoin step failed'));
+            .catch((error: unknown) => logger.warn({ reason: (error as Error).message }, 'rejoin step failed'));
         }
       }
     } else {
@@ -80,11 +80,11 @@ export function createRedisLink(options: RedisLinkOptions) {
     const type = space < 0 ? message : message.slice(0, space);
     messageHandlers.get(type)?.(space < 0 ? '' : message.slice(space + 1));
   });
-  subscriber.subscribe(channel).catch((error: unknown) => logger.warn({ msg: (error as Error).message }, 'redis subscribe failed; will retry on reconnect'));
+  subscriber.subscribe(channel).catch((error: unknown) => logger.warn({ reason: (error as Error).message }, 'redis subscribe failed; will retry on reconnect'));
 
   /** Called when a command failed: local state for a short while, without waiting for timeouts. */
   const failed = (error: unknown): void => {
-    if (Date.now() >= backoffUntil) logger.warn({ msg: (error as Error)?.message }, 'redis command failed; using local state for a moment');
+    if (Date.now() >= backoffUntil) logger.warn({ reason: (error as Error)?.message }, 'redis command failed; using local state for a moment');
     backoffUntil = Date.now() + BACKOFF_AFTER_FAILURE_MS;
   };
 

@@ -50,7 +50,7 @@ export function createUsageTracker(deps: UsageTrackerDeps) {
       } catch (error) {
         failed += 1;
         for (const [provider, byKey] of usage) for (const [keyId, used] of byKey) merge(pending, owner, provider, keyId, used);
-        deps.log.warn({ ownerKind: owner.kind, ownerId: owner.id, msg: (error as Error).message }, 'usage not written; kept for the next flush');
+        deps.log.warn({ ownerKind: owner.kind, ownerId: owner.id, reason: (error as Error).message }, 'usage not written; kept for the next flush');
       }
     }
     return { owners: batch.size, failed };

@@ -57,7 +57,7 @@ export function createErrorResponder(logger: Logger): ErrorResponder {
       return;
     }
     if (isAppError(error)) {
-      if (error.status >= 500) log.warn({ code: error.code, msg: error.message, cause: describeCause(error.cause) }, 'request failed');
+      if (error.status >= 500) log.warn({ code: error.code, reason: error.message, cause: describeCause(error.cause) }, 'request failed');
       sendError(res, error, requestId);
       return;
     }

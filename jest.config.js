@@ -32,6 +32,15 @@ export default {
       globalSetup: '<rootDir>/tests/support/global-setup.ts',
       slowTestThreshold: 60,
     },
+    // Fault injection: three service processes, a Redis and the "faults" Keycloak, both stopped and
+    // restarted for real. scripts/test-faults.sh (npm run test:faults) starts that Keycloak first.
+    {
+      ...common,
+      displayName: 'faults',
+      testMatch: ['<rootDir>/tests/faults/**/*.test.ts'],
+      globalSetup: '<rootDir>/tests/support/global-setup.ts',
+      slowTestThreshold: 120,
+    },
     // Reads what the other suites logged; run it after them (scripts/test.sh does: npm run test:logscan).
     { ...common, displayName: 'logscan', testMatch: ['<rootDir>/tests/logscan/**/*.test.ts'] },
   ],

@@ -5,11 +5,16 @@
 #   scripts/keycloak.sh start <instance>      start an instance in the background and wait until ready
 #   scripts/keycloak.sh stop <instance>       stop it (SIGTERM, then SIGKILL after 30 s)
 #   scripts/keycloak.sh status <instance>     exit 0 when it runs and is ready
+#   scripts/keycloak.sh reset <instance>      stop it and delete its data (not for "dev")
 #
-# Instances: "dev" (ports 8080/9000, H2 file data under .data/keycloak/dev, kept) and "test"
-# (ports 18080/19000, in-memory H2: a fresh realm each start). Ports can be overridden with
-# KC_HTTP_PORT / KC_MGMT_PORT. Each instance has its own copy of the distribution under
-# .data/keycloak/<instance>, because Keycloak writes its build and data into its home.
+# Instances: "dev" (ports 8080/9000, H2 file data under .data/keycloak/dev, kept), "test"
+# (ports 18080/19000, in-memory H2: a fresh realm each start) and "faults" (ports 38080/39000, H2
+# file data, so that the fault-injection suite can stop Keycloak for real and start it again with
+# its realm intact; scripts/test-faults.sh resets it before each run). Ports can be overridden with
+# KC_HTTP_PORT / KC_MGMT_PORT, for "faults" with KC_FAULTS_HTTP_PORT / KC_FAULTS_MGMT_PORT (its own
+# variables, so that a run which moves the test instance does not move it onto the same ports).
+# Each instance has its own copy of the distribution under .data/keycloak/<instance>, because
+# Keycloak writes its build and data into its home.
 #
 # The download is cached outside the repo in ${BYOK_CACHE_DIR:-~/.cache/byok-vault}/keycloak/<version>/,
 # verified by Maven against Central's checksums (strict), and checked again (sha256) before each install.
@@ -40,7 +45,8 @@ instance_settings() {
   case "$INSTANCE" in
     dev)  HTTP_PORT="${KC_HTTP_PORT:-8080}";  MGMT_PORT="${KC_MGMT_PORT:-9000}";  DB_MODE=dev-file ;;
     test) HTTP_PORT="${KC_HTTP_PORT:-18080}"; MGMT_PORT="${KC_MGMT_PORT:-19000}"; DB_MODE=dev-mem ;;
-    *) die "unknown instance '$INSTANCE' (dev or test)" ;;
+    faults) HTTP_PORT="${KC_FAULTS_HTTP_PORT:-38080}"; MGMT_PORT="${KC_FAULTS_MGMT_PORT:-39000}"; DB_MODE=dev-file ;;
+    *) die "unknown instance '$INSTANCE' (dev, test or faults)" ;;
   esac
   HOME_DIR="$ROOT/.data/keycloak/$INSTANCE"
   PID_FILE="$HOME_DIR/keycloak.pid"
@@ -171,11 +177,22 @@ stop() {
   log "$INSTANCE instance stopped"
 }
 
+# A fresh start for a disposable instance: its H2 files (realms, users) go, the installed
+# distribution stays (so the next start skips the unpacking).
+reset() {
+  instance_settings "$1"
+  [ "$INSTANCE" != dev ] || die "refusing to reset the dev instance: its data is the developer's"
+  stop "$1"
+  rm -rf "$HOME_DIR/data"
+  log "$INSTANCE instance data removed"
+}
+
 case "${1:-}" in
   fetch) require_tools; fetch ;;
   start) start "${2:?instance}" ;;
   stop) stop "${2:?instance}" ;;
+  reset) reset "${2:?instance}" ;;
   status) instance_settings "${2:?instance}"; is_running && is_ready ;;
   url) instance_settings "${2:?instance}"; echo "$URL" ;;
-  *) die "usage: keycloak.sh fetch | start <dev|test> | stop <dev|test> | status <dev|test> | url <dev|test>" ;;
+  *) die "usage: keycloak.sh fetch | start <instance> | stop <instance> | reset <instance> | status <instance> | url <instance> (instance: dev, test or faults)" ;;
 esac

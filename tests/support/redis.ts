@@ -9,11 +9,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export interface TestRedis {
   url: string;
   port: number;
+  /** Kills the server (SIGKILL: as a crash or a lost host, nothing is saved). */
   stop(): Promise<void>;
+  /** Starts it again on the same port, empty (no persistence), and waits until it answers. */
   start(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+/** A loopback port nobody listens on right now (also used for the service processes of tests/faults). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -9,17 +9,22 @@
 //                  directly; for comparison, no target)
 //   resolve cold   node dist/main.js with OWNER_CACHE_TTL_SECONDS=0 (every resolve reads Keycloak)
 //   burst          a fresh node dist/main.js; 500 concurrent resolves for a user it has never seen
+//   scale-out      BENCH_INSTANCES (3) node dist/main.js sharing a redis-server of the benchmark's own
+//                  (SPEC §7: shared cursors, locks, invalidation); the warm resolve against the first
+//                  1, 2, ... of them, one load generator spreading its connections over the instances
 // Prints a table and the targets (PASS/MISS) and writes the same as JSON to .data/bench/latest.json.
 //
 // Environment: BENCH_DURATION (s, 10), BENCH_CONNECTIONS (50), BENCH_WARMUP (s, 2), BENCH_BURST (500),
 // BENCH_ROUNDS (3: baseline and warm resolve alternate, the median round counts),
-// BENCH_KEYCLOAK_URL (http://127.0.0.1:18080), BENCH_STRICT=1 (exit 1 when a target is missed),
+// BENCH_INSTANCES (3: the largest scale-out step), BENCH_ONLY=scale-out (only that scenario),
+// BENCH_KEYCLOAK_URL (http://127.0.0.1:18080), BENCH_KEYCLOAK_INSTANCE (test: whose pid file names
+// the Keycloak process group for the CPU figures), BENCH_STRICT=1 (exit 1 when a target is missed),
 // BENCH_CPU_PROF=1 (every server child runs with --cpu-prof; profiles in .data/bench/profiles,
 // open them in Chrome DevTools; profiling slows the servers, so figures are then not comparable).
 import { spawn, execFileSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -34,6 +39,8 @@ const SETTINGS = {
   warmup: positiveInt('BENCH_WARMUP', 2),
   burst: positiveInt('BENCH_BURST', 500),
   rounds: positiveInt('BENCH_ROUNDS', 3),
+  instances: positiveInt('BENCH_INSTANCES', 3),
+  only: process.env.BENCH_ONLY || undefined,
   pipelining: 1,
 };
 const TARGETS = { throughputRatio: 0.85, p99Ratio: 2 };
@@ -115,6 +122,34 @@ async function startChild(name, args, env, readyPath) {
   return handle;
 }
 
+/** A redis-server of the benchmark's own on a free loopback port (no persistence), tracked like the servers. */
+async function startRedis() {
+  if (interrupted) throw new Error('interrupted');
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  child.once('error', () => {});
+  const handle = { name: 'redis', child, port, url: `redis://127.0.0.1:${port}`, exited, stopped: false };
+  children.add(handle);
+  child.once('exit', () => (handle.stopped = true));
+  const answers = () =>
+    new Promise((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => socket.write('PING\r\n'));
+      socket.once('data', (data) => {
+        socket.destroy();
+        resolve(data.toString().startsWith('+PONG'));
+      });
+      socket.once('error', () => resolve(false));
+    });
+  for (let attempt = 0; !(await answers()); attempt += 1) {
+    if (handle.stopped || attempt > 100) throw new Error(`redis-server did not start on port ${port} (is it installed? Debian: apt-get install redis-server)`);
+    await sleep(50);
+  }
+  log(`redis ready at ${handle.url} (pid ${child.pid})`);
+  return handle;
+}
+
 async function stopChild(handle) {
   if (!children.has(handle)) return;
   if (!handle.stopped) {
@@ -176,7 +211,7 @@ function procTicks(pid) {
 function keycloakTicks() {
   let leader;
   try {
-    leader = Number(readFileSync(join(ROOT, '.data/keycloak/test/keycloak.pid'), 'utf8').trim());
+    leader = Number(readFileSync(join(ROOT, `.data/keycloak/${process.env.BENCH_KEYCLOAK_INSTANCE || 'test'}/keycloak.pid`), 'utf8').trim());
   } catch {
     return undefined;
   }
@@ -189,12 +224,23 @@ function keycloakTicks() {
   return total;
 }
 
-function cpuMeter(pid) {
-  const start = { at: process.hrtime.bigint(), self: process.cpuUsage(), server: procTicks(pid)?.ticks, keycloak: keycloakTicks() };
+/** CPU ticks of all `pids` (undefined when one cannot be read). */
+function ticksOf(pids) {
+  let total = 0;
+  for (const pid of pids) {
+    const ticks = procTicks(pid)?.ticks;
+    if (ticks === undefined) return undefined;
+    total += ticks;
+  }
+  return total;
+}
+
+function cpuMeter(pids) {
+  const start = { at: process.hrtime.bigint(), self: process.cpuUsage(), server: ticksOf(pids), keycloak: keycloakTicks() };
   return () => {
     const seconds = Number(process.hrtime.bigint() - start.at) / 1e9;
     const self = process.cpuUsage(start.self);
-    const server = procTicks(pid)?.ticks;
+    const server = ticksOf(pids);
     const keycloak = keycloakTicks();
     const cores = (ticks) => (ticks === undefined ? null : round(ticks / CLK_TCK / seconds, 2));
     return {
@@ -320,6 +366,12 @@ function keycloakCalls(text) {
   return calls;
 }
 
+function sumCalls(all) {
+  const out = {};
+  for (const calls of all) for (const [operation, count] of Object.entries(calls)) out[operation] = (out[operation] ?? 0) + count;
+  return out;
+}
+
 function diffCalls(after, before) {
   const out = {};
   for (const [operation, count] of Object.entries(after)) {
@@ -346,26 +398,33 @@ function cannon(options) {
   });
 }
 
+/** One autocannon run against `server`, or against several at once (its connections spread over them). */
 async function measure(name, server, path, token, userId) {
+  const servers = Array.isArray(server) ? server : [server];
+  // autocannon hands connection i to url i mod n: a multiple of n loads every instance alike.
+  const connections = Math.ceil(SETTINGS.connections / servers.length) * servers.length;
   const options = {
-    url: `${server.url}${path}`,
+    url: servers.length === 1 ? `${servers[0].url}${path}` : servers.map((s) => `${s.url}${path}`),
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ userId, model: 'gpt-4o' }),
-    connections: SETTINGS.connections,
+    connections,
     pipelining: SETTINGS.pipelining,
     timeout: 10,
   };
   log(`${name}: warm-up ${SETTINGS.warmup} s`);
   await cannon({ ...options, duration: SETTINGS.warmup });
-  log(`${name}: measuring ${SETTINGS.duration} s, ${SETTINGS.connections} connections`);
-  const before = server.metrics ? keycloakCalls(await scrape(server)) : undefined;
-  const cpu = cpuMeter(server.child.pid);
+  log(`${name}: measuring ${SETTINGS.duration} s, ${connections} connections`);
+  const calls = async () => (servers.every((s) => s.metrics) ? sumCalls(await Promise.all(servers.map(async (s) => keycloakCalls(await scrape(s))))) : undefined);
+  const before = await calls();
+  const cpu = cpuMeter(servers.map((s) => s.child.pid));
   const result = await cannon({ ...options, duration: SETTINGS.duration });
   const cpuUsed = cpu();
-  const after = server.metrics ? keycloakCalls(await scrape(server)) : undefined;
+  const after = await calls();
   return {
     scenario: name,
+    instances: servers.length,
+    connections,
     requestsPerSecond: round(result.requests.mean, 1),
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
@@ -456,6 +515,46 @@ function report(results) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Scale-out (SPEC §7): the warm resolve against 1, 2, ... instances sharing one Redis.
+
+async function scaleOut(service) {
+  const redis = await startRedis();
+  const prefix = `bench-${randomBytes(3).toString('hex')}:`;
+  const instances = [];
+  for (let i = 1; i <= SETTINGS.instances; i += 1) instances.push(await service(`service-scale-${i}`, { REDIS_URL: redis.url, REDIS_KEY_PREFIX: prefix }));
+  const user = await createUser('starter');
+  await addKeys(instances[0], user, 3);
+  const token = await internalToken();
+  // Every instance has the user cached (a warm resolve), as behind a load balancer after a while.
+  for (const instance of instances) {
+    const probe = await resolveOnce(instance, token, user.id);
+    if (probe.status !== 200) throw new Error(`resolve probe on ${instance.name}: ${probe.status} ${probe.body?.error?.code ?? ''}`);
+  }
+  const steps = [];
+  for (let n = 1; n <= instances.length; n += 1) {
+    steps.push(await measure(`scale-out ${n}`, instances.slice(0, n), '/api/v1/internal/resolve', token, user.id));
+  }
+  for (const step of steps) step.growth = round(step.requestsPerSecond / steps[0].requestsPerSecond, 3);
+  for (const instance of instances) await stopChild(instance);
+  await stopChild(redis);
+  return { instances: instances.length, steps };
+}
+
+function scaleOutReport(results) {
+  const { steps } = results.scaleOut;
+  const rows = [['instances (one Redis)', 'connections', 'requests/s (mean)', 'p50 ms', 'p99 ms', 'non-2xx', 'vs 1 instance', 'CPU: servers', 'load generator', 'keycloak']];
+  for (const s of steps) {
+    const bad = s.non2xx + s.errors + s.timeouts;
+    rows.push([s.instances, s.connections, s.requestsPerSecond.toFixed(1), s.p50Ms, s.p99Ms, bad, `${(s.growth * 100).toFixed(0)}%`, s.cpuCores.server ?? '?', s.cpuCores.loadGenerator ?? '?', s.cpuCores.keycloak ?? '?']);
+  }
+  return [
+    `scale-out: the warm resolve against 1..${steps.length} instances sharing one redis-server; one autocannon in this process spreads its connections over them (${results.machine.cpus} CPUs for all of it)`,
+    '',
+    table(rows),
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
 
 async function main() {
   const serviceEnv = {
@@ -473,6 +572,17 @@ async function main() {
     scenarios: [],
     tokenCounts: {},
   };
+
+  if (SETTINGS.only === 'scale-out') {
+    results.scaleOut = await scaleOut(service);
+    const text = scaleOutReport(results);
+    results.finishedAt = new Date().toISOString();
+    mkdirSync(OUT_DIR, { recursive: true });
+    writeFileSync(join(OUT_DIR, 'scale-out.json'), `${JSON.stringify(results, null, 2)}\n`);
+    process.stdout.write(`${text}\n\nwritten: .data/bench/scale-out.json\n`);
+    return true;
+  }
+  if (SETTINGS.only !== undefined) throw new Error(`BENCH_ONLY must be scale-out or unset, got ${SETTINGS.only}`);
 
   // 1 and 2. Baseline and warm resolves, measured in alternating rounds (both servers up, one
   // loaded at a time) so that drift of this shared 2-core machine hits both alike; each figure is
@@ -544,7 +654,10 @@ async function main() {
   results.tokenCounts['burst'] = results.burst.tokenRequestsLifetime;
   await stopChild(fresh);
 
-  const text = report(results);
+  // 5. Scale-out over Redis.
+  results.scaleOut = await scaleOut(service);
+
+  const text = `${report(results)}\n\n${scaleOutReport(results)}`;
   results.finishedAt = new Date().toISOString();
   mkdirSync(OUT_DIR, { recursive: true });
   writeFileSync(join(OUT_DIR, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);

@@ -2,7 +2,7 @@
 # Benchmark of the internal resolve path (npm run bench): installs what is missing, builds, uses the
 # test Keycloak (ports 18080/19000; started here when not running, and then stopped at the end),
 # bootstraps realm byok with development data and runs scripts/bench.mjs. Results: a table on
-# stdout and .data/bench/latest.json. BENCH_DURATION, BENCH_CONNECTIONS, BENCH_WARMUP, BENCH_BURST
+# stdout and .data/bench/latest.json. BENCH_DURATION, BENCH_CONNECTIONS, BENCH_WARMUP, BENCH_BURST,
 # BENCH_INSTANCES, BENCH_ONLY=scale-out and BENCH_STRICT=1 are read by bench.mjs (see its header). The
 # scale-out scenario needs redis-server (Debian: apt-get install redis-server).
 set -euo pipefail

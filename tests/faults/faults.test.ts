@@ -166,6 +166,8 @@ describe('three instances sharing Redis and Keycloak', () => {
       let restartSeconds = 0;
       try {
         await keycloakFaults('stop');
+        // Really gone: nothing listens on its port.
+        await expect(fetch(`${KEYCLOAK_URL}/realms/byok`, { signal: AbortSignal.timeout(2000) })).rejects.toThrow();
         // Keycloak is down (its JVM has exited): every kind of write, on every instance, is refused.
         for (let i = 0; i < INSTANCES; i += 1) {
           refused.push(await cluster.call(i, 'POST', '/byok/keys/add', writer.token, { provider: 'openai', apiKey: testApiKey('openai') }));

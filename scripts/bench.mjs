@@ -235,15 +235,17 @@ function ticksOf(pids) {
   return total;
 }
 
-function cpuMeter(pids) {
-  const start = { at: process.hrtime.bigint(), self: process.cpuUsage(), server: ticksOf(pids), keycloak: keycloakTicks() };
+function cpuMeter(pids, redisPid) {
+  const start = { at: process.hrtime.bigint(), self: process.cpuUsage(), server: ticksOf(pids), keycloak: keycloakTicks(), redis: redisPid && procTicks(redisPid)?.ticks };
   return () => {
     const seconds = Number(process.hrtime.bigint() - start.at) / 1e9;
     const self = process.cpuUsage(start.self);
     const server = ticksOf(pids);
     const keycloak = keycloakTicks();
+    const redis = redisPid && procTicks(redisPid)?.ticks;
     const cores = (ticks) => (ticks === undefined ? null : round(ticks / CLK_TCK / seconds, 2));
     return {
+      ...(redisPid ? { redis: redis === undefined || start.redis === undefined ? null : cores(redis - start.redis) } : {}),
       loadGenerator: round((self.user + self.system) / 1e6 / seconds, 2),
       server: server === undefined || start.server === undefined ? null : cores(server - start.server),
       keycloak: keycloak === undefined || start.keycloak === undefined ? null : cores(keycloak - start.keycloak),
@@ -399,7 +401,7 @@ function cannon(options) {
 }
 
 /** One autocannon run against `server`, or against several at once (its connections spread over them). */
-async function measure(name, server, path, token, userId) {
+async function measure(name, server, path, token, userId, redis) {
   const servers = Array.isArray(server) ? server : [server];
   // autocannon hands connection i to url i mod n: a multiple of n loads every instance alike.
   const connections = Math.ceil(SETTINGS.connections / servers.length) * servers.length;
@@ -417,7 +419,7 @@ async function measure(name, server, path, token, userId) {
   log(`${name}: measuring ${SETTINGS.duration} s, ${connections} connections`);
   const calls = async () => (servers.every((s) => s.metrics) ? sumCalls(await Promise.all(servers.map(async (s) => keycloakCalls(await scrape(s))))) : undefined);
   const before = await calls();
-  const cpu = cpuMeter(servers.map((s) => s.child.pid));
+  const cpu = cpuMeter(servers.map((s) => s.child.pid), redis?.child.pid);
   const result = await cannon({ ...options, duration: SETTINGS.duration });
   const cpuUsed = cpu();
   const after = await calls();
@@ -532,7 +534,7 @@ async function scaleOut(service) {
   }
   const steps = [];
   for (let n = 1; n <= instances.length; n += 1) {
-    steps.push(await measure(`scale-out ${n}`, instances.slice(0, n), '/api/v1/internal/resolve', token, user.id));
+    steps.push(await measure(`scale-out ${n}`, instances.slice(0, n), '/api/v1/internal/resolve', token, user.id, redis));
   }
   for (const step of steps) step.growth = round(step.requestsPerSecond / steps[0].requestsPerSecond, 3);
   for (const instance of instances) await stopChild(instance);
@@ -542,10 +544,10 @@ async function scaleOut(service) {
 
 function scaleOutReport(results) {
   const { steps } = results.scaleOut;
-  const rows = [['instances (one Redis)', 'connections', 'requests/s (mean)', 'p50 ms', 'p99 ms', 'non-2xx', 'vs 1 instance', 'CPU: servers', 'load generator', 'keycloak']];
+  const rows = [['instances (one Redis)', 'connections', 'requests/s (mean)', 'p50 ms', 'p99 ms', 'non-2xx', 'vs 1 instance', 'CPU: servers', 'redis', 'load generator', 'keycloak']];
   for (const s of steps) {
     const bad = s.non2xx + s.errors + s.timeouts;
-    rows.push([s.instances, s.connections, s.requestsPerSecond.toFixed(1), s.p50Ms, s.p99Ms, bad, `${(s.growth * 100).toFixed(0)}%`, s.cpuCores.server ?? '?', s.cpuCores.loadGenerator ?? '?', s.cpuCores.keycloak ?? '?']);
+    rows.push([s.instances, s.connections, s.requestsPerSecond.toFixed(1), s.p50Ms, s.p99Ms, bad, `${(s.growth * 100).toFixed(0)}%`, s.cpuCores.server ?? '?', s.cpuCores.redis ?? '?', s.cpuCores.loadGenerator ?? '?', s.cpuCores.keycloak ?? '?']);
   }
   return [
     `scale-out: the warm resolve against 1..${steps.length} instances sharing one redis-server; one autocannon in this process spreads its connections over them (${results.machine.cpus} CPUs for all of it)`,

@@ -12,6 +12,7 @@
 //   scale-out      BENCH_INSTANCES (3) node dist/main.js sharing a redis-server of the benchmark's own
 //                  (SPEC §7: shared cursors, locks, invalidation); the warm resolve against the first
 //                  1, 2, ... of them, one load generator spreading its connections over the instances
+//                  (BENCH_ROUNDS alternating rounds, the median round of each step counts)
 // Prints a table and the targets (PASS/MISS) and writes the same as JSON to .data/bench/latest.json.
 //
 // Environment: BENCH_DURATION (s, 10), BENCH_CONNECTIONS (50), BENCH_WARMUP (s, 2), BENCH_BURST (500),
@@ -532,10 +533,16 @@ async function scaleOut(service) {
     const probe = await resolveOnce(instance, token, user.id);
     if (probe.status !== 200) throw new Error(`resolve probe on ${instance.name}: ${probe.status} ${probe.body?.error?.code ?? ''}`);
   }
-  const steps = [];
-  for (let n = 1; n <= instances.length; n += 1) {
-    steps.push(await measure(`scale-out ${n}`, instances.slice(0, n), '/api/v1/internal/resolve', token, user.id, redis));
+  // Rounds of 1, 2, ... instances, alternating (drift of this shared machine hits every step alike);
+  // each step's figure is its median round.
+  const runs = instances.map(() => []);
+  for (let round = 1; round <= SETTINGS.rounds; round += 1) {
+    log(`scale-out round ${round} of ${SETTINGS.rounds}`);
+    for (let n = 1; n <= instances.length; n += 1) {
+      runs[n - 1].push(await measure(`scale-out ${n}`, instances.slice(0, n), '/api/v1/internal/resolve', token, user.id, redis));
+    }
   }
+  const steps = runs.map((stepRuns) => ({ ...medianRun(stepRuns), rounds: stepRuns.map((r) => r.requestsPerSecond) }));
   for (const step of steps) step.growth = round(step.requestsPerSecond / steps[0].requestsPerSecond, 3);
   for (const instance of instances) await stopChild(instance);
   await stopChild(redis);
@@ -550,7 +557,7 @@ function scaleOutReport(results) {
     rows.push([s.instances, s.connections, s.requestsPerSecond.toFixed(1), s.p50Ms, s.p99Ms, bad, `${(s.growth * 100).toFixed(0)}%`, s.cpuCores.server ?? '?', s.cpuCores.redis ?? '?', s.cpuCores.loadGenerator ?? '?', s.cpuCores.keycloak ?? '?']);
   }
   return [
-    `scale-out: the warm resolve against 1..${steps.length} instances sharing one redis-server; one autocannon in this process spreads its connections over them (${results.machine.cpus} CPUs for all of it)`,
+    `scale-out: the warm resolve against 1..${steps.length} instances sharing one redis-server; one autocannon in this process spreads its connections over them (${results.machine.cpus} CPUs for all of it); median of ${SETTINGS.rounds} alternating rounds (all rounds: ${steps.map((s) => s.rounds.map((r) => Math.round(r)).join('/')).join(', ')} req/s)`,
     '',
     table(rows),
   ].join('\n');

@@ -71,6 +71,19 @@ async function keysFor(user: { token: string }, count: number, provider = 'opena
 
 const tally = (ids: readonly string[], served: readonly (string | undefined)[]) => ids.map((id) => served.filter((s) => s === id).length);
 
+/**
+ * Resolves one after the other, in turn over the instances: with one shared cursor each serves the
+ * key after the one before (in creation order). Counts alone cannot show that: with a cursor per
+ * instance and requests spread evenly, every key is still served about equally often.
+ */
+async function turnOrder(ids: readonly string[], token: string, userId: string, count: number): Promise<{ replies: Reply[]; inTurn: boolean }> {
+  const replies: Reply[] = [];
+  for (let i = 0; i < count; i += 1) replies.push(await resolveOn(i, token, userId));
+  const served = replies.map((r) => r.body.keyId as string);
+  const inTurn = served.every((id, i) => ids.includes(id) && (i === 0 || id === ids[(ids.indexOf(served[i - 1] as string) + 1) % ids.length]));
+  return { replies, inTurn };
+}
+
 describe('three instances sharing Redis and Keycloak', () => {
   test('the per-owner lock holds across instances: 60 concurrent adds for one user, limit 10 → exactly 10 stored, none lost', async () => {
     const user = await starterUser();
@@ -108,11 +121,22 @@ describe('three instances sharing Redis and Keycloak', () => {
     const replies = await pooled(3000, 24, (i) => resolveOn(i, token, user.id));
     const failures = replies.filter((r) => r.status !== 200).map((r) => r.outcome);
     const counts = tally(ids, replies.map((r) => r.body.keyId as string | undefined));
+    const turns = await turnOrder(ids, token, user.id, 30);
     const lost = await lostKeys(user.id, ids.map((id) => ({ provider: 'openai', id })));
-    const pass = failures.length === 0 && counts.every((n) => Math.abs(n - 1000) <= 3) && lost.length === 0;
-    record({ scenario: '3,000 resolves, 3 keys', requests: replies.length, failures: failures.length, keysLost: lost.length, notes: `served ${counts.join(' / ')}` }, pass);
+    const pass = failures.length === 0 && counts.every((n) => Math.abs(n - 1000) <= 3) && turns.inTurn && lost.length === 0;
+    record(
+      {
+        scenario: '3,000 resolves, 3 keys',
+        requests: replies.length + turns.replies.length,
+        failures: failures.length + (turns.inTurn ? 0 : 1),
+        keysLost: lost.length,
+        notes: `served ${counts.join(' / ')}; 30 more one by one over the instances ${turns.inTurn ? 'in one turn order' : 'NOT in one turn order'}`,
+      },
+      pass,
+    );
     expect(failures).toEqual([]);
     for (const n of counts) expect(Math.abs(n - 1000)).toBeLessThanOrEqual(3);
+    expect(turns.inTurn).toBe(true);
     expect(lost).toEqual([]);
   });
 
@@ -261,6 +285,7 @@ describe('three instances sharing Redis and Keycloak', () => {
       const after = await pooled(300, 12, (i) => resolveOn(i, token, user.id));
       const afterFailures = after.filter((r) => r.status !== 200).map((r) => r.outcome);
       const counts = tally(ids, after.map((r) => r.body.keyId as string | undefined));
+      const turns = await turnOrder(ids, token, user.id, 30);
       // Locks: 30 concurrent adds over the three instances for a fresh user, limit 10.
       const adder = await starterUser();
       const adds = await Promise.all(Array.from({ length: 30 }, () => add('groq', adder.token)));
@@ -270,15 +295,15 @@ describe('three instances sharing Redis and Keycloak', () => {
       const lost = [...(await lostKeys(adder.id, created)), ...(await lostKeys(user.id, ids.map((id) => ({ provider: 'openai', id }))))];
 
       const failures = resolve5xx.length + resolveOther.length + badRefusals.length + afterFailures.length + addFailures.length + (untouched ? 0 : 1);
-      const exact = counts.every((n) => n === 100);
+      const exact = counts.every((n) => n === 100) && turns.inTurn;
       const pass = failures === 0 && exact && created.length === 10 && stored.length === 10 && lost.length === 0;
       record(
         {
           scenario: 'Redis stopped and restarted',
-          requests: resolves.length + refused.length + after.length + adds.length,
+          requests: resolves.length + refused.length + after.length + turns.replies.length + adds.length,
           failures,
           keysLost: lost.length,
-          notes: `${resolves.length} resolves across the outage, ${refused.length} writes refused with 503; after: served ${counts.join(' / ')}, ${created.length}/30 adds stored (limit 10)`,
+          notes: `${resolves.length} resolves across the outage, ${refused.length} writes refused with 503; after: served ${counts.join(' / ')}${turns.inTurn ? ' and in one turn order' : ', NOT in one turn order'}, ${created.length}/30 adds stored (limit 10)`,
         },
         pass,
       );
@@ -288,6 +313,7 @@ describe('three instances sharing Redis and Keycloak', () => {
       expect(untouched).toBe(true);
       expect(afterFailures).toEqual([]);
       expect(counts).toEqual([100, 100, 100]);
+      expect(turns.inTurn).toBe(true);
       expect(addFailures).toEqual([]);
       expect(created).toHaveLength(10);
       expect(stored.sort()).toEqual(created.map((c) => c.id).sort());

@@ -157,6 +157,9 @@ const envSchema = z.object({
   ),
 });
 
+/** Every variable the service reads (the provider families included), for .env.example's test. */
+export const CONFIG_VARIABLES: readonly string[] = Object.freeze(Object.keys(envSchema.shape));
+
 export interface Config {
   readonly host: string;
   readonly port: number;

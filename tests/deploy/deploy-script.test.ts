@@ -14,7 +14,8 @@ import { envFile, freePort, linesNaming, ROOT, runDeploy, tempDir } from '../sup
 import { createTestUser, userToken } from '../support/keycloak.js';
 import { LOG_DIR, testApiKey } from '../support/secrets.js';
 
-jest.setTimeout(300_000);
+/** Builds, starts and waits for Keycloak checks: minutes on a busy 2-core machine. */
+const SLOW = 300_000;
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -94,7 +95,7 @@ describe('deploy.sh --dry-run', () => {
     expect(linesNaming(report, 'KEYCLOAK_CLIENT_SECRET')[0]).toMatch(/required/);
     expect(run.stderr).toContain('dry run: the checks above failed');
     expect(existsSync(d.deployDir)).toBe(false);
-  });
+  }, SLOW);
 
   test('names a malformed ENCRYPTION_KEYS and a bad KEYCLOAK_REALM with what each expects', async () => {
     const d = await deployment({ ENCRYPTION_KEYS: '1:c2hvcnQ=', KEYCLOAK_REALM: 'byok realm', DEPLOY_KEEP_RELEASES: '1' });
@@ -103,7 +104,7 @@ describe('deploy.sh --dry-run', () => {
     expect(linesNaming(run.stdout, 'ENCRYPTION_KEYS')).toEqual([expect.stringMatching(/^FAIL .*needs exactly 32/)]);
     expect(linesNaming(run.stdout, 'KEYCLOAK_REALM')).toEqual([expect.stringMatching(/^FAIL .*realm name/)]);
     expect(linesNaming(run.stdout, 'DEPLOY_KEEP_RELEASES')).toEqual([expect.stringMatching(/^FAIL /)]);
-  });
+  }, SLOW);
 
   test('with a wrong client secret the configuration passes but the service token check fails, without the secret', async () => {
     const wrong = 'wrong-secret-0b6f1e2d';
@@ -113,7 +114,7 @@ describe('deploy.sh --dry-run', () => {
     expect(run.stdout).toMatch(/^ok {4}config/m);
     expect(run.stdout).toMatch(/^FAIL {2}service_token/m);
     expect(`${run.stdout}${run.stderr}`).not.toContain(wrong);
-  });
+  }, SLOW);
 
   test('with a good environment every check passes and nothing is built or started', async () => {
     const d = await deployment();
@@ -124,7 +125,7 @@ describe('deploy.sh --dry-run', () => {
     expect(run.stdout).toMatch(/^ok {4}read_users/m);
     expect(existsSync(d.deployDir)).toBe(false);
     expect(await readyStatus(d.url)).toBe('unreachable');
-  });
+  }, SLOW);
 });
 
 describe('deploy.sh in plain-process mode', () => {
@@ -201,7 +202,7 @@ describe('deploy.sh in plain-process mode', () => {
     } finally {
       await d.run(['stop']);
     }
-  });
+  }, SLOW);
 
   test('a failing build changes nothing and exits 1', async () => {
     const d = await deployment();
@@ -210,11 +211,11 @@ describe('deploy.sh in plain-process mode', () => {
     expect(run.stderr).toContain('the build failed; nothing was stopped or changed');
     expect(existsSync(join(d.deployDir, 'current'))).toBe(false);
     expect(releases(d.deployDir)).toEqual([]);
-  });
+  }, SLOW);
 
   test('usage errors exit 64', async () => {
     const run = await runDeploy(['--bogus']);
     expect(run.code).toBe(64);
     expect(run.stderr).toContain('unknown argument --bogus');
-  });
+  }, SLOW);
 });

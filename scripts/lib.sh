@@ -104,13 +104,12 @@ bootstrap_dev_realm() {
 
 # Prints the command that can validate docker-compose.keycloak.yml without a Docker engine:
 # "docker compose" (the v2 plugin) or "docker-compose" (Debian's 1.29, installed with apt-get when
-# missing and we are root). Fails when neither can be had.
+# missing). Fails when neither can be had.
 ensure_compose_validator() {
   if command -v docker >/dev/null 2>&1 && docker compose version >/dev/null 2>&1; then echo "docker compose"; return 0; fi
-  if command -v docker-compose >/dev/null 2>&1; then echo "docker-compose"; return 0; fi
-  command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ] || return 1
-  say "installing docker-compose (Debian package) to validate docker-compose.keycloak.yml"
-  { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null 2>&1 \
-    || { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null 2>&1; }; } || return 1
+  if ! command -v docker-compose >/dev/null 2>&1; then
+    say "installing docker-compose (Debian package) to validate docker-compose.keycloak.yml"
+    apt_install docker-compose || return 1
+  fi
   command -v docker-compose >/dev/null 2>&1 && echo "docker-compose"
 }

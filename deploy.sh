@@ -1,59 +1,96 @@
 #!/usr/bin/env bash
-# Deploys byok-vault (SPEC §9). This is the first cut: validate, build, start, wait for /readyz.
-# The operations issue adds rollback to the previous build.
+# Deploys byok-vault (SPEC §9): checks the environment, builds, starts, waits for /readyz, and goes
+# back to the previous build when the new one does not get ready.
 #
-#   ./deploy.sh [--dry-run] [--env-file FILE]
+#   ./deploy.sh [--env-file FILE] [--dry-run]   check; then build, start and wait for /readyz
+#   ./deploy.sh [--env-file FILE] status        which release runs, and whether it is ready
+#   ./deploy.sh [--env-file FILE] rollback      start the previous release again (current <-> previous)
+#   ./deploy.sh [--env-file FILE] stop          stop the running instance
 #
-# --dry-run   check only: the environment (every variable, ENCRYPTION_KEYS well formed), Keycloak
-#             reachable, the service token, the service account reading users, the realm policy.
-# Starts with Docker Compose (docker-compose.keycloak.yml) when a Docker engine answers, otherwise as
-# a plain background process (pid file and log under .data/deploy/).
+# --dry-run     checks only, one line per problem: every variable (missing or malformed, the
+#               service's and DEPLOY_*'s), ENCRYPTION_KEYS well formed, Keycloak reachable under the
+#               pinned issuer, the service token, the service account reading users, the realm's user
+#               profile policy (byok doctor). Nothing is built or started.
+# --env-file    KEY=VALUE file (default .env when present); variables already set in the environment win.
+#
+# Mode: Docker Compose (docker-compose.keycloak.yml, service byok-vault) when a Docker engine answers,
+# else a plain background process; DEPLOY_MODE=process|compose forces one. In process mode every deploy
+# builds a new release under DEPLOY_DIR (.data/deploy)/releases/, with `current` and `previous` links,
+# a pid file and a log file (DEPLOY_LOG_FILE). DEPLOY_READY_TIMEOUT (60 s) bounds the wait for /readyz.
+#
+# Exit codes: 0 done; 1 checks or build failed (nothing changed); 2 the new release did not get ready
+# and the previous one serves again; 3 not ready and nothing could be brought back (down); 64 usage.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/scripts/lib.sh"
+source "$ROOT/scripts/deploy-lib.sh"
 cd "$ROOT"
 
+usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; }
+
 DRY_RUN=0
-ENV_FILE=".env"
+COMMAND=deploy
+ENV_FILE=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --dry-run) DRY_RUN=1 ;;
-    --env-file) ENV_FILE="${2:?--env-file needs a file}"; shift ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
-    *) fail "unknown option $1 (see --help)" ;;
+    --env-file) [ $# -ge 2 ] || { echo "deploy.sh: --env-file needs a file" >&2; exit "$EXIT_USAGE"; }; ENV_FILE="$2"; shift ;;
+    --env-file=*) ENV_FILE="${1#--env-file=}" ;;
+    -h|--help) usage; exit 0 ;;
+    status|stop|rollback) COMMAND="$1" ;;
+    *) echo "deploy.sh: unknown argument $1 (see --help)" >&2; exit "$EXIT_USAGE" ;;
   esac
   shift
 done
-if [ -f "$ENV_FILE" ]; then set -a; source "$ENV_FILE"; set +a; fi
+if [ -n "$ENV_FILE" ]; then
+  [ -f "$ENV_FILE" ] || { echo "deploy.sh: env file $ENV_FILE not found" >&2; exit "$EXIT_USAGE"; }
+  load_env_file "$ENV_FILE"
+elif [ -f "$ROOT/.env" ]; then
+  ENV_FILE="$ROOT/.env"
+  load_env_file "$ENV_FILE"
+fi
 
-ensure_node_modules
-build
-say "checking the environment and Keycloak (byok doctor)"
-node dist/cli/main.js doctor || fail "the checks above failed; nothing was deployed"
-[ "$DRY_RUN" = 1 ] && { say "dry run: all checks passed, nothing started"; exit 0; }
+deploy_settings
 
-if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
-  say "starting with Docker Compose"
-  docker compose -f docker-compose.keycloak.yml up -d --build byok-vault
+compose_engine() { command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; }
+case "$DEPLOY_MODE" in
+  process) MODE=process ;;
+  compose) MODE=compose ;;
+  *) if compose_engine; then MODE=compose; else MODE=process; fi ;;
+esac
+
+if [ "$MODE" = compose ]; then
+  source "$ROOT/scripts/deploy-compose.sh"
+  compose_main
+  exit $?
+fi
+
+case "$COMMAND" in
+  status) process_status; exit $? ;;
+  stop) stop_running; say "stopped"; exit 0 ;;
+  rollback) process_rollback ;;
+esac
+
+# Checks that need no build: deploy.sh's own variables. The service's are byok doctor's.
+PROBLEMS="$(deploy_variable_problems)"
+if [ "$DRY_RUN" = 1 ]; then
+  ensure_node_modules
+  [ -f "$ROOT/dist/cli/main.js" ] || build
+  say "checking the environment and Keycloak (byok doctor${ENV_FILE:+, $ENV_FILE})"
+  set +e
+  node "$ROOT/dist/cli/main.js" doctor
+  DOCTOR=$?
+  set -e
+  [ -n "$PROBLEMS" ] && echo "$PROBLEMS"
+  if [ "$DOCTOR" -ne 0 ] || [ -n "$PROBLEMS" ]; then
+    echo "error: dry run: the checks above failed" >&2
+    exit "$EXIT_CHECKS_FAILED"
+  fi
+  say "dry run: all checks passed; nothing was built or started"
   exit 0
 fi
-
-DEPLOY_DIR="$ROOT/.data/deploy"
-mkdir -p "$DEPLOY_DIR"
-PID_FILE="$DEPLOY_DIR/byok-vault.pid"
-LOG_FILE="$DEPLOY_DIR/byok-vault.log"
-if [ -f "$PID_FILE" ] && kill -0 "$(cat "$PID_FILE")" 2>/dev/null; then
-  say "stopping the running instance (pid $(cat "$PID_FILE"))"
-  kill -TERM "$(cat "$PID_FILE")"
-  for _ in $(seq 1 30); do kill -0 "$(cat "$PID_FILE")" 2>/dev/null || break; sleep 1; done
+if [ -n "$PROBLEMS" ]; then
+  echo "$PROBLEMS"
+  echo "error: the checks above failed; nothing was stopped or changed" >&2
+  exit "$EXIT_CHECKS_FAILED"
 fi
-say "starting as a plain process (log: $LOG_FILE)"
-nohup node dist/main.js >>"$LOG_FILE" 2>&1 < /dev/null &
-echo $! > "$PID_FILE"
-READY_URL="http://${HOST:-127.0.0.1}:${PORT:-8787}/readyz"
-for _ in $(seq 1 60); do
-  if curl -fsS -m 2 "$READY_URL" >/dev/null 2>&1; then say "ready at ${READY_URL%/readyz} (pid $(cat "$PID_FILE"))"; exit 0; fi
-  kill -0 "$(cat "$PID_FILE")" 2>/dev/null || { tail -n 20 "$LOG_FILE" >&2; fail "the service exited during start-up"; }
-  sleep 1
-done
-tail -n 20 "$LOG_FILE" >&2
-fail "the service did not become ready within 60 s"
+process_deploy

@@ -41,6 +41,15 @@ export default {
       globalSetup: '<rootDir>/tests/support/global-setup.ts',
       slowTestThreshold: 120,
     },
+    // deploy.sh in plain-process mode against the test Keycloak, the realm import and the Compose file:
+    // builds and starts the service as a process, so it runs as a pass of its own (scripts/test.sh).
+    {
+      ...common,
+      displayName: 'deploy',
+      testMatch: ['<rootDir>/tests/deploy/**/*.test.ts'],
+      globalSetup: '<rootDir>/tests/support/global-setup.ts',
+      slowTestThreshold: 120,
+    },
     // Reads what the other suites logged; run it after them (scripts/test.sh does: npm run test:logscan).
     { ...common, displayName: 'logscan', testMatch: ['<rootDir>/tests/logscan/**/*.test.ts'] },
   ],

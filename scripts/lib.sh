@@ -27,18 +27,26 @@ ensure_node_modules() {
   fi
 }
 
+# Installs Debian packages (as root, or through sudo). Waits for another apt-get/dpkg holding the
+# lock (up to 10 minutes) instead of failing, and refreshes the package lists only when needed.
+apt_install() {
+  command -v apt-get >/dev/null 2>&1 || { echo "apt-get is not available" >&2; return 1; }
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null 2>&1 || { echo "not root and no sudo" >&2; return 1; }
+    sudo="sudo"
+  fi
+  local apt=($sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -y -qq)
+  "${apt[@]}" install "$@" >/dev/null 2>&1 || { "${apt[@]}" update >/dev/null && "${apt[@]}" install "$@" >/dev/null; }
+}
+
 # The legacy-migration tests make Fernet tokens with real Python `cryptography` (as the old ops
 # center did). Debian's package, for the system Python: a pyenv or venv python3 on PATH lacks it.
 PYTHON_FOR_TESTS="${BYOK_TEST_PYTHON:-/usr/bin/python3}"
 ensure_python_cryptography() {
   if "$PYTHON_FOR_TESTS" -c 'import cryptography.fernet' >/dev/null 2>&1; then return; fi
-  command -v apt-get >/dev/null 2>&1 || fail "$PYTHON_FOR_TESTS with the cryptography package is needed for the legacy-migration tests (Debian: apt-get install python3-cryptography)"
   say "installing python3-cryptography (Debian package) for the legacy-migration tests"
-  local sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get install -y -q python3-cryptography >/dev/null 2>&1 \
-    || { $sudo apt-get update -q >/dev/null 2>&1 && $sudo apt-get install -y -q python3-cryptography >/dev/null; } \
-    || fail "could not install python3-cryptography"
+  apt_install python3-cryptography || fail "$PYTHON_FOR_TESTS with the cryptography package is needed for the legacy-migration tests (Debian: apt-get install python3-cryptography)"
   "$PYTHON_FOR_TESTS" -c 'import cryptography.fernet' >/dev/null 2>&1 || fail "$PYTHON_FOR_TESTS still cannot import cryptography.fernet"
 }
 
@@ -49,14 +57,12 @@ build() {
 }
 
 # Debian's Chromium for the browser tests (tests/e2e drive it with playwright-core; Playwright's own
-# browser downloads cannot be used here). Installed with apt-get when missing and we are root.
+# browser downloads cannot be used here). Installed with apt-get when missing (as root or via sudo).
 CHROMIUM="${BYOK_CHROMIUM:-/usr/bin/chromium}"
 ensure_chromium() {
   [ -x "$CHROMIUM" ] && return 0
-  command -v apt-get >/dev/null 2>&1 || fail "Chromium is needed for the browser tests: install it and set BYOK_CHROMIUM to its path."
-  [ "$(id -u)" = 0 ] || fail "Chromium is needed for the browser tests: run 'sudo apt-get install -y chromium' (or set BYOK_CHROMIUM)."
   say "installing Chromium (apt-get install chromium) for the browser tests"
-  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || fail "apt-get install chromium failed"
+  apt_install chromium || fail "Chromium is needed for the browser tests: install it (Debian: apt-get install chromium) or set BYOK_CHROMIUM to its path"
   [ -x "$CHROMIUM" ] || fail "Chromium was installed but $CHROMIUM is missing; set BYOK_CHROMIUM to its path"
 }
 
@@ -94,4 +100,16 @@ bootstrap_dev_realm() {
   say "bootstrapping realm byok (development data, idempotent)"
   KEYCLOAK_URL="$1" KEYCLOAK_ADMIN_USERNAME=admin KEYCLOAK_ADMIN_PASSWORD=admin \
     node "$ROOT/dist/cli/main.js" bootstrap-realm --dev --quiet
+}
+
+# Prints the command that can validate docker-compose.keycloak.yml without a Docker engine:
+# "docker compose" (the v2 plugin) or "docker-compose" (Debian's 1.29, installed with apt-get when
+# missing). Fails when neither can be had.
+ensure_compose_validator() {
+  if command -v docker >/dev/null 2>&1 && docker compose version >/dev/null 2>&1; then echo "docker compose"; return 0; fi
+  if ! command -v docker-compose >/dev/null 2>&1; then
+    say "installing docker-compose (Debian package) to validate docker-compose.keycloak.yml"
+    apt_install docker-compose || return 1
+  fi
+  command -v docker-compose >/dev/null 2>&1 && echo "docker-compose"
 }

@@ -26,6 +26,9 @@ const schema = z.object({
   UI_EXTRA_ORIGINS: z.string().optional(),
 });
 
+/** Every variable `byok bootstrap-realm` reads. */
+export const BOOTSTRAP_VARIABLES: readonly string[] = Object.freeze(Object.keys(schema.shape));
+
 export interface BootstrapConfig {
   readonly keycloakUrl: string;
   readonly realm: string;

@@ -152,8 +152,13 @@ const envSchema = z.object({
   /** The public Keycloak client the web UI signs in with (authorization code + PKCE). */
   UI_CLIENT_ID: z.string().trim().min(1, 'UI_CLIENT_ID must not be empty').default('ops-center'),
   ...Object.fromEntries(OVERRIDABLE_PROVIDERS.map((provider) => [systemKeyVariable(provider), z.string().optional()])),
-  ...Object.fromEntries(OVERRIDABLE_PROVIDERS.map((provider) => [baseUrlOverrideVariable(provider), httpUrl(baseUrlOverrideVariable(provider)).optional()])),
+  ...Object.fromEntries(
+    OVERRIDABLE_PROVIDERS.map((provider) => [baseUrlOverrideVariable(provider), z.preprocess(emptyIsUnset, httpUrl(baseUrlOverrideVariable(provider)).optional())]),
+  ),
 });
+
+/** Every variable the service reads (the provider families included), for .env.example's test. */
+export const CONFIG_VARIABLES: readonly string[] = Object.freeze(Object.keys(envSchema.shape));
 
 export interface Config {
   readonly host: string;

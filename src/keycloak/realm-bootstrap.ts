@@ -103,6 +103,47 @@ export function realmPlan(options: PlanOptions): RealmPlan {
   };
 }
 
+/**
+ * The confidential client of a service account, as created by `applyRealmPlan` and written into the
+ * realm import (src/keycloak/realm-import.ts): one definition, so the two cannot drift apart.
+ */
+export function serviceClientRepresentation(spec: RealmPlan['serviceClients'][number]): ClientRepresentation {
+  return {
+    clientId: spec.clientId,
+    description: spec.description,
+    enabled: true,
+    protocol: 'openid-connect',
+    publicClient: false,
+    clientAuthenticatorType: 'client-secret',
+    ...(spec.secret ? { secret: spec.secret } : {}),
+    serviceAccountsEnabled: true,
+    standardFlowEnabled: false,
+    implicitFlowEnabled: false,
+    directAccessGrantsEnabled: false,
+  };
+}
+
+/** The UI's public client: authorization code with PKCE S256 only. */
+export function uiClientRepresentation(ui: RealmPlan['uiClient']): ClientRepresentation {
+  return {
+    clientId: ui.clientId,
+    name: 'byok-vault ops center',
+    enabled: true,
+    protocol: 'openid-connect',
+    publicClient: true,
+    standardFlowEnabled: true,
+    implicitFlowEnabled: false,
+    directAccessGrantsEnabled: ui.directAccessGrants,
+    serviceAccountsEnabled: false,
+    redirectUris: ui.redirectUris,
+    webOrigins: ui.webOrigins,
+    attributes: {
+      'pkce.code.challenge.method': 'S256',
+      'post.logout.redirect.uris': ui.redirectUris.join('##'),
+    },
+  };
+}
+
 export interface BootstrapReport {
   created: string[];
   existing: string[];
@@ -150,19 +191,7 @@ export async function applyRealmPlan(kc: KcAdminClient, plan: RealmPlan): Promis
   for (const spec of plan.serviceClients) {
     let client = await findClient(kc, spec.clientId);
     if (!client) {
-      await kc.clients.create({
-        clientId: spec.clientId,
-        description: spec.description,
-        enabled: true,
-        protocol: 'openid-connect',
-        publicClient: false,
-        clientAuthenticatorType: 'client-secret',
-        ...(spec.secret ? { secret: spec.secret } : {}),
-        serviceAccountsEnabled: true,
-        standardFlowEnabled: false,
-        implicitFlowEnabled: false,
-        directAccessGrantsEnabled: false,
-      });
+      await kc.clients.create(serviceClientRepresentation(spec));
       client = await findClient(kc, spec.clientId);
       if (!client?.id) throw new Error(`client ${spec.clientId} was created but cannot be found`);
       if (!spec.secret) {
@@ -207,23 +236,7 @@ export async function applyRealmPlan(kc: KcAdminClient, plan: RealmPlan): Promis
   const ui = plan.uiClient;
   const existingUi = await findClient(kc, ui.clientId);
   if (!existingUi) {
-    await kc.clients.create({
-      clientId: ui.clientId,
-      name: 'byok-vault ops center',
-      enabled: true,
-      protocol: 'openid-connect',
-      publicClient: true,
-      standardFlowEnabled: true,
-      implicitFlowEnabled: false,
-      directAccessGrantsEnabled: ui.directAccessGrants,
-      serviceAccountsEnabled: false,
-      redirectUris: ui.redirectUris,
-      webOrigins: ui.webOrigins,
-      attributes: {
-        'pkce.code.challenge.method': 'S256',
-        'post.logout.redirect.uris': ui.redirectUris.join('##'),
-      },
-    });
+    await kc.clients.create(uiClientRepresentation(ui));
   }
   note(!existingUi, `client ${ui.clientId}`);
 

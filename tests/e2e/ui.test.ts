@@ -1,7 +1,8 @@
 /**
  * The web UI (SPEC §8) in a real browser (Debian's Chromium) against the real stack: the service,
  * the test Keycloak's own login page, and a local fake provider. Every page is watched for CSP
- * violations and uncaught errors; screenshots of the main screens go to docs/screenshots/.
+ * violations and uncaught errors; screenshots of the main screens go to .data/screenshots/ (to docs/screenshots/, the README's, with
+ * BYOK_UPDATE_SCREENSHOTS=1).
  */
 import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
@@ -10,7 +11,7 @@ import { testApiKey } from '../support/secrets.js';
 import { inPage, launchBrowser, openPage, signIn, type WatchedPage } from './support/browser.js';
 import { apiAs, ORIGIN, startStack, type Stack } from './support/stack.js';
 
-const SCREENSHOTS = new URL('../../docs/screenshots/', import.meta.url).pathname;
+const SCREENSHOTS = new URL(process.env.BYOK_UPDATE_SCREENSHOTS === '1' ? '../../docs/screenshots/' : '../../.data/screenshots/', import.meta.url).pathname;
 const ALICE = { username: 'alice', password: 'alice' };
 const BOB = { username: 'bob', password: 'bob' };
 const E2E_TIMEOUT = 120_000;

@@ -1,0 +1,277 @@
+# The plain-process deployment of byok-vault (SPEC §9), sourced by deploy.sh after scripts/lib.sh.
+# shellcheck shell=bash
+#
+# Layout under DEPLOY_DIR (default .data/deploy):
+#   releases/<id>/        one build: dist/ (tsc + vite), package.json, node_modules (hard-linked
+#                         snapshot of the project's, so a later npm ci cannot change an old release)
+#   current -> releases/<id>    the release that serves (or last served)
+#   previous -> releases/<id>   the one before it: where a failed deploy and `rollback` go back to
+#   byok-vault.pid, byok-vault.log (DEPLOY_LOG_FILE), running (the id of the release the pid runs)
+#
+# A release is never modified after its build; switching is moving two symlinks.
+
+EXIT_CHECKS_FAILED=1   # validation or build failed; nothing was stopped or changed
+EXIT_ROLLED_BACK=2     # the new release did not get ready; the previous one serves again
+EXIT_DOWN=3            # not ready and nothing could be brought back: the service is down
+EXIT_USAGE=64
+
+deploy_settings() {
+  DEPLOY_DIR="${DEPLOY_DIR:-$ROOT/.data/deploy}"
+  case "$DEPLOY_DIR" in /*) ;; *) DEPLOY_DIR="$ROOT/$DEPLOY_DIR" ;; esac
+  RELEASES_DIR="$DEPLOY_DIR/releases"
+  PID_FILE="$DEPLOY_DIR/byok-vault.pid"
+  RUNNING_FILE="$DEPLOY_DIR/running"
+  LOG_FILE="${DEPLOY_LOG_FILE:-$DEPLOY_DIR/byok-vault.log}"
+  case "$LOG_FILE" in /*) ;; *) LOG_FILE="$ROOT/$LOG_FILE" ;; esac
+  READY_TIMEOUT="${DEPLOY_READY_TIMEOUT:-60}"
+  STOP_TIMEOUT="${DEPLOY_STOP_TIMEOUT:-30}"
+  KEEP_RELEASES="${DEPLOY_KEEP_RELEASES:-5}"
+  DEPLOY_MODE="${DEPLOY_MODE:-auto}"
+  # The service binds HOST; readiness is asked on loopback when it binds every interface.
+  local host="${HOST:-127.0.0.1}"
+  case "$host" in 0.0.0.0|::|'[::]') host=127.0.0.1 ;; esac
+  case "$host" in *:*) host="[$host]" ;; esac
+  SERVICE_URL="http://$host:${PORT:-8787}"
+}
+
+# Problems with deploy.sh's own variables, one line each on stdout (the service's are byok doctor's).
+deploy_variable_problems() {
+  local name value
+  for name in DEPLOY_READY_TIMEOUT DEPLOY_STOP_TIMEOUT; do
+    value="${!name:-}"
+    [ -z "$value" ] && continue
+    [[ "$value" =~ ^[0-9]+$ ]] && [ "$value" -ge 1 ] && [ "$value" -le 3600 ] \
+      || echo "FAIL  deploy         $name must be a whole number of seconds from 1 to 3600"
+  done
+  value="${DEPLOY_KEEP_RELEASES:-}"
+  if [ -n "$value" ] && ! { [[ "$value" =~ ^[0-9]+$ ]] && [ "$value" -ge 2 ] && [ "$value" -le 100 ]; }; then
+    echo "FAIL  deploy         DEPLOY_KEEP_RELEASES must be a whole number from 2 to 100 (the current and the previous release are always kept)"
+  fi
+  case "${DEPLOY_MODE:-auto}" in
+    auto|process|compose) ;;
+    *) echo "FAIL  deploy         DEPLOY_MODE must be auto, process or compose" ;;
+  esac
+  # PORT is checked by byok doctor too; deploy.sh needs it to find /readyz, and 0 (any free port) cannot be found.
+  if [ "${PORT:-}" = 0 ]; then echo "FAIL  deploy         PORT must be a fixed port for a deployment (0 picks a random one)"; fi
+  return 0
+}
+
+# Reads KEY=VALUE lines (Compose's .env format: no shell evaluation, optional quotes, # comments).
+# A variable already set in the environment wins, as with Compose; an empty value means "the default".
+load_env_file() {
+  local file="$1" line key value
+  while IFS= read -r line || [ -n "$line" ]; do
+    line="${line#"${line%%[![:space:]]*}"}"
+    [[ -z "$line" || "$line" == \#* ]] && continue
+    line="${line#export }"
+    [[ "$line" =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || fail "$file: not a KEY=VALUE line: ${line%%=*}"
+    key="${line%%=*}"
+    value="${line#*=}"
+    if [[ "$value" =~ ^\"(.*)\"$ || "$value" =~ ^\'(.*)\'$ ]]; then value="${BASH_REMATCH[1]}"; fi
+    [ -z "$value" ] && continue
+    [ -n "${!key+x}" ] && continue
+    export "$key=$value"
+  done < "$file"
+}
+
+release_path() { readlink -f "$DEPLOY_DIR/$1" 2>/dev/null || true; }
+release_id() { local path; path="$(release_path "$1")"; [ -n "$path" ] && basename "$path"; }
+
+running_pid() {
+  [ -f "$PID_FILE" ] || return 1
+  local pid
+  pid="$(cat "$PID_FILE")"
+  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+}
+
+is_ready() { curl -fsS -m 3 -o /dev/null "$SERVICE_URL/readyz" 2>/dev/null; }
+port_answers() { curl -sS -m 2 -o /dev/null "$SERVICE_URL/healthz" 2>/dev/null; }
+
+# A new, empty release directory named after the time and the commit.
+new_release_dir() {
+  local sha id dir n=0
+  sha="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo nogit)"
+  git -C "$ROOT" diff --quiet HEAD -- 2>/dev/null || sha="$sha-dirty"
+  id="$(date -u +%Y%m%dT%H%M%SZ)-$sha"
+  dir="$RELEASES_DIR/$id"
+  while [ -e "$dir" ]; do n=$((n + 1)); dir="$RELEASES_DIR/$id.$n"; done
+  mkdir -p "$dir"
+  echo "$dir"
+}
+
+# Builds into release directory $1: dist/ (tsc and vite), package.json, node_modules.
+# DEPLOY_BUILD_CMD replaces the tsc + vite step (run by bash in the project directory, with
+# DEPLOY_RELEASE_DIR set; it must leave DEPLOY_RELEASE_DIR/dist/main.js).
+build_release() {
+  local dir="$1"
+  ensure_node_modules
+  if [ -n "${DEPLOY_BUILD_CMD:-}" ]; then
+    say "building into $dir (DEPLOY_BUILD_CMD)"
+    (cd "$ROOT" && DEPLOY_RELEASE_DIR="$dir" bash -c "$DEPLOY_BUILD_CMD") || return 1
+  else
+    say "building into $dir (tsc, and vite for the web UI)"
+    (cd "$ROOT" && npx --no-install tsc -p tsconfig.build.json --outDir "$dir/dist") || return 1
+    (cd "$ROOT" && npx --no-install vite build --config ui/vite.config.ts --logLevel warn --outDir "$dir/dist/ui" --emptyOutDir) || return 1
+  fi
+  [ -f "$dir/dist/main.js" ] || { echo "the build left no dist/main.js" >&2; return 1; }
+  cp "$ROOT/package.json" "$ROOT/package-lock.json" "$dir/"
+  # Hard links: a snapshot that costs no copy; npm ci replaces files rather than writing into them.
+  cp -al "$ROOT/node_modules" "$dir/node_modules" 2>/dev/null || cp -a "$ROOT/node_modules" "$dir/node_modules" || return 1
+}
+
+# Starts release directory $1 in the background (own process group, pid file, log file).
+start_release() {
+  local dir="$1" pid
+  mkdir -p "$(dirname "$LOG_FILE")"
+  printf '%s deploy.sh: starting release %s\n' "$(date -u +%FT%TZ)" "$(basename "$dir")" >>"$LOG_FILE"
+  # Relative paths of the environment (AUDIT_LOG_FILE, UI_DIR) are taken from the project directory.
+  (cd "$ROOT" && exec setsid node "$dir/dist/main.js" >>"$LOG_FILE" 2>&1 </dev/null) &
+  pid=$!
+  echo "$pid" > "$PID_FILE"
+  basename "$dir" > "$RUNNING_FILE"
+  say "started release $(basename "$dir") (pid $pid, log $LOG_FILE)"
+}
+
+# Stops the running instance: SIGTERM (graceful: the service finishes requests and flushes usage),
+# SIGKILL after DEPLOY_STOP_TIMEOUT seconds.
+stop_running() {
+  local pid
+  pid="$(running_pid)" || { rm -f "$PID_FILE" "$RUNNING_FILE"; return 0; }
+  say "stopping release $(cat "$RUNNING_FILE" 2>/dev/null || echo '?') (pid $pid)"
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  local waited=0
+  while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt "$STOP_TIMEOUT" ]; do sleep 1; waited=$((waited + 1)); done
+  if kill -0 "$pid" 2>/dev/null; then
+    say "pid $pid did not stop in ${STOP_TIMEOUT}s; killing it"
+    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+    sleep 1
+  fi
+  rm -f "$PID_FILE" "$RUNNING_FILE"
+}
+
+# Waits until the started instance answers /readyz with 200; fails early when it exits.
+wait_ready() {
+  local started=$SECONDS pid
+  pid="$(cat "$PID_FILE")"
+  while :; do
+    if is_ready; then say "ready at $SERVICE_URL after $((SECONDS - started))s"; return 0; fi
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "the service exited during start-up; the end of its log ($LOG_FILE):" >&2
+      tail -n 15 "$LOG_FILE" >&2 || true
+      return 1
+    fi
+    if (( SECONDS - started >= READY_TIMEOUT )); then
+      echo "not ready within ${READY_TIMEOUT}s (DEPLOY_READY_TIMEOUT); /readyz answered: $(curl -sS -m 3 "$SERVICE_URL/readyz" 2>&1 | head -c 300)" >&2
+      return 1
+    fi
+    sleep 1
+  done
+}
+
+set_link() { ln -sfn "releases/$(basename "$2")" "$DEPLOY_DIR/$1.tmp" && mv -Tf "$DEPLOY_DIR/$1.tmp" "$DEPLOY_DIR/$1"; }
+
+# Removes releases beyond DEPLOY_KEEP_RELEASES, oldest first, never current or previous.
+prune_releases() {
+  local current previous release
+  current="$(release_id current)"
+  previous="$(release_id previous)"
+  # Release ids start with a UTC timestamp: name order is age order.
+  local all=()
+  mapfile -t all < <(ls -1 "$RELEASES_DIR" 2>/dev/null | sort)
+  local excess=$(( ${#all[@]} - KEEP_RELEASES ))
+  for release in "${all[@]}"; do
+    [ "$excess" -le 0 ] && break
+    [ "$release" = "$current" ] || [ "$release" = "$previous" ] && continue
+    rm -rf "${RELEASES_DIR:?}/$release"
+    excess=$((excess - 1))
+  done
+}
+
+# Brings release directory $1 back after a failed start; returns non-zero when it does not get ready.
+restore_release() {
+  local dir="$1"
+  [ -n "$dir" ] && [ -f "$dir/dist/main.js" ] || return 1
+  say "rolling back: starting release $(basename "$dir") again"
+  start_release "$dir"
+  wait_ready
+}
+
+process_deploy() {
+  mkdir -p "$RELEASES_DIR"
+  if ! running_pid >/dev/null && port_answers; then
+    fail "something that is not this deployment answers at $SERVICE_URL; stop it or set PORT (nothing was changed)"
+  fi
+  local new old
+  new="$(new_release_dir)"
+  if ! build_release "$new"; then
+    rm -rf "$new"
+    echo "error: the build failed; nothing was stopped or changed" >&2
+    exit "$EXIT_CHECKS_FAILED"
+  fi
+  say "checking the environment and Keycloak with the new release (byok doctor)"
+  if ! node "$new/dist/cli/main.js" doctor; then
+    rm -rf "$new"
+    echo "error: the checks above failed; nothing was stopped or changed" >&2
+    exit "$EXIT_CHECKS_FAILED"
+  fi
+  # What served until now: the running release, else the last one that did.
+  old="$(release_path current)"
+  if [ -f "$RUNNING_FILE" ] && running_pid >/dev/null; then old="$RELEASES_DIR/$(cat "$RUNNING_FILE")"; fi
+  stop_running
+  start_release "$new"
+  if wait_ready; then
+    [ -n "$old" ] && [ "$old" != "$new" ] && set_link previous "$old"
+    set_link current "$new"
+    prune_releases
+    say "deployed release $(basename "$new")"
+    exit 0
+  fi
+  echo "error: release $(basename "$new") did not get ready" >&2
+  stop_running
+  mv "$new" "$new.failed" 2>/dev/null || true
+  if [ -n "$old" ] && restore_release "$old"; then
+    echo "error: rolled back: release $(basename "$old") serves again at $SERVICE_URL; the failed build is kept in $new.failed" >&2
+    exit "$EXIT_ROLLED_BACK"
+  fi
+  stop_running
+  echo "error: no previous release could be brought back; the service is DOWN" >&2
+  exit "$EXIT_DOWN"
+}
+
+# `deploy.sh rollback`: back to the previous release; current and previous swap.
+process_rollback() {
+  local current previous
+  current="$(release_path current)"
+  previous="$(release_path previous)"
+  [ -n "$previous" ] && [ -d "$previous" ] || fail "there is no previous release to roll back to"
+  stop_running
+  if restore_release "$previous"; then
+    set_link current "$previous"
+    [ -n "$current" ] && set_link previous "$current"
+    say "rolled back to release $(basename "$previous")"
+    exit 0
+  fi
+  stop_running
+  if [ -n "$current" ] && restore_release "$current"; then
+    echo "error: release $(basename "$previous") did not get ready; release $(basename "$current") serves again" >&2
+    exit "$EXIT_ROLLED_BACK"
+  fi
+  stop_running
+  echo "error: neither release got ready; the service is DOWN" >&2
+  exit "$EXIT_DOWN"
+}
+
+process_status() {
+  local pid code=0
+  echo "deploy dir:  $DEPLOY_DIR"
+  echo "current:     $(release_id current || true)"
+  echo "previous:    $(release_id previous || true)"
+  if pid="$(running_pid)"; then
+    echo "running:     release $(cat "$RUNNING_FILE" 2>/dev/null || echo '?'), pid $pid, log $LOG_FILE"
+    if is_ready; then echo "ready:       yes ($SERVICE_URL/readyz)"; else echo "ready:       NO ($SERVICE_URL/readyz)"; code=1; fi
+  else
+    echo "running:     no"
+    code=1
+  fi
+  return "$code"
+}

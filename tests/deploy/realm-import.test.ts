@@ -1,0 +1,75 @@
+/**
+ * deploy/keycloak/byok-realm.json, the realm docker-compose.keycloak.yml imports: it is exactly what
+ * the bootstrap-realm plan generates (so the two cannot drift), it holds no secret, and the real
+ * Keycloak imports it into a realm the service is ready against (byok doctor passes: service token,
+ * reading users, unmanaged attributes ADMIN_EDIT).
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { composeRealmImportJson } from '../../src/keycloak/realm-import.js';
+import { KEYCLOAK_URL } from '../support/env.js';
+import { ROOT } from '../support/deploy-script.js';
+import { masterAdmin } from '../support/keycloak.js';
+import { runByok } from '../support/scratch-realm.js';
+
+const committed = readFileSync(`${ROOT}/deploy/keycloak/byok-realm.json`, 'utf8');
+
+describe('the realm import', () => {
+  test('the committed file is what the realm plan generates (node scripts/realm-json.mjs)', () => {
+    expect(committed).toBe(composeRealmImportJson());
+  });
+
+  test('holds no secret: the client secret and the public URL are placeholders Keycloak fills in', () => {
+    const realm = JSON.parse(committed) as { clients: { clientId: string; secret?: string }[]; users: unknown[] };
+    expect(realm.clients.find((client) => client.clientId === 'byok-service')?.secret).toBe('${KEYCLOAK_CLIENT_SECRET}');
+    expect(committed).not.toContain('dev-service-secret');
+    expect(committed).not.toContain('dev-internal-secret');
+    expect(committed).not.toMatch(/"credentials"|"password"/);
+  });
+
+  test('the real Keycloak imports it into a realm byok-vault is ready against', async () => {
+    const realm = `import-${randomBytes(4).toString('hex')}`;
+    const secret = randomBytes(18).toString('base64url');
+    // What Keycloak's --import-realm does with ${...} placeholders from its environment.
+    const json = committed
+      .replaceAll('"realm": "byok"', `"realm": "${realm}"`)
+      .replaceAll('${KEYCLOAK_CLIENT_SECRET}', secret)
+      .replaceAll('${PUBLIC_URL}', 'http://127.0.0.1:8787');
+    const kc = await masterAdmin('master');
+    const created = await fetch(`${KEYCLOAK_URL}/admin/realms`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${kc.accessToken}`, 'content-type': 'application/json' },
+      body: json,
+    });
+    expect(created.status).toBe(201);
+    try {
+      kc.setConfig({ realmName: realm });
+      const profile = await kc.users.getProfile({ realm });
+      expect(profile.unmanagedAttributePolicy).toBe('ADMIN_EDIT');
+      // The attributes spelled out in the import are Keycloak's own defaults (realm byok got them from Keycloak).
+      const keycloakDefault = await kc.users.getProfile({ realm: 'byok' });
+      expect(profile.attributes?.map((attribute) => attribute.name)).toEqual(keycloakDefault.attributes?.map((attribute) => attribute.name));
+      expect(profile.attributes).toEqual(keycloakDefault.attributes);
+      const [ui] = await kc.clients.find({ clientId: 'ops-center' });
+      expect(ui?.publicClient).toBe(true);
+      expect(ui?.attributes?.['pkce.code.challenge.method']).toBe('S256');
+      expect(ui?.directAccessGrantsEnabled).toBe(false);
+      expect((await kc.roles.find()).map((role) => role.name)).toEqual(expect.arrayContaining(['byok-internal', 'byok-admin']));
+
+      const doctor = await runByok(['doctor'], {
+        KEYCLOAK_URL,
+        KEYCLOAK_REALM: realm,
+        KEYCLOAK_CLIENT_ID: 'byok-service',
+        KEYCLOAK_CLIENT_SECRET: secret,
+        ENCRYPTION_KEYS: `1:${Buffer.alloc(32, 3).toString('base64')}`,
+      });
+      expect(doctor.stdout).toMatch(/^ok {4}service_token/m);
+      expect(doctor.stdout).toMatch(/^ok {4}read_users/m);
+      expect(doctor.stdout).toMatch(/^ok {4}user_profile/m);
+      expect(doctor.code).toBe(0);
+      expect(`${doctor.stdout}${doctor.stderr}`).not.toContain(secret);
+    } finally {
+      await (await masterAdmin('master')).realms.del({ realm });
+    }
+  });
+});

@@ -12,7 +12,13 @@
 # file data, so that the fault-injection suite can stop Keycloak for real and start it again with
 # its realm intact; scripts/test-faults.sh resets it before each run). Ports can be overridden with
 # KC_HTTP_PORT / KC_MGMT_PORT, for "faults" with KC_FAULTS_HTTP_PORT / KC_FAULTS_MGMT_PORT (its own
-# variables, so that a run which moves the test instance does not move it onto the same ports).
+# variables, so that a run which moves the test instance does not move it onto the same ports),
+# and "import" (ports 58080/59000, KC_IMPORT_HTTP_PORT / KC_IMPORT_MGMT_PORT): Keycloak as
+# docker-compose.keycloak.yml runs it, on PostgreSQL (the machine's 127.0.0.1:5432, database
+# KC_IMPORT_DB_NAME, default byok_keycloak_import, user KC_IMPORT_DB_USERNAME / _PASSWORD, default
+# postgres) with --import-realm of deploy/keycloak/byok-realm.json; `reset import` makes the database
+# anew (psql). The realm file's placeholders are filled from the caller's KEYCLOAK_CLIENT_SECRET and
+# PUBLIC_URL.
 # Each instance has its own copy of the distribution under .data/keycloak/<instance>, because
 # Keycloak writes its build and data into its home.
 #
@@ -46,13 +52,17 @@ instance_settings() {
     dev)  HTTP_PORT="${KC_HTTP_PORT:-8080}";  MGMT_PORT="${KC_MGMT_PORT:-9000}";  DB_MODE=dev-file ;;
     test) HTTP_PORT="${KC_HTTP_PORT:-18080}"; MGMT_PORT="${KC_MGMT_PORT:-19000}"; DB_MODE=dev-mem ;;
     faults) HTTP_PORT="${KC_FAULTS_HTTP_PORT:-38080}"; MGMT_PORT="${KC_FAULTS_MGMT_PORT:-39000}"; DB_MODE=dev-file ;;
-    *) die "unknown instance '$INSTANCE' (dev, test or faults)" ;;
+    import) HTTP_PORT="${KC_IMPORT_HTTP_PORT:-58080}"; MGMT_PORT="${KC_IMPORT_MGMT_PORT:-59000}"; DB_MODE=postgres ;;
+    *) die "unknown instance '$INSTANCE' (dev, test, faults or import)" ;;
   esac
   HOME_DIR="$ROOT/.data/keycloak/$INSTANCE"
   PID_FILE="$HOME_DIR/keycloak.pid"
   LOG_FILE="$HOME_DIR/keycloak.log"
   URL="http://127.0.0.1:$HTTP_PORT"
   READY_URL="http://127.0.0.1:$MGMT_PORT/health/ready"
+  IMPORT_DB="${KC_IMPORT_DB_NAME:-byok_keycloak_import}"
+  IMPORT_DB_USER="${KC_IMPORT_DB_USERNAME:-postgres}"
+  IMPORT_DB_PASSWORD="${KC_IMPORT_DB_PASSWORD:-postgres}"
 }
 
 fetch() {
@@ -125,6 +135,12 @@ start() {
     port_in_use "$port" && die "port $port is taken by another process; stop it or set KC_HTTP_PORT/KC_MGMT_PORT"
   done
   install_instance
+  local db_args=(--db="$DB_MODE")
+  if [ "$INSTANCE" = import ]; then
+    mkdir -p "$HOME_DIR/data/import"
+    cp "$ROOT/deploy/keycloak/byok-realm.json" "$HOME_DIR/data/import/"
+    db_args+=(--db-url="jdbc:postgresql://127.0.0.1:5432/$IMPORT_DB" --db-username="$IMPORT_DB_USER" --db-password="$IMPORT_DB_PASSWORD" --import-realm)
+  fi
   log "starting Keycloak $KEYCLOAK_VERSION ($INSTANCE) at $URL; the first start builds it and takes about 2 minutes"
   # setsid: its own process group, so a Ctrl-C in the caller's terminal reaches it only through us.
   KC_BOOTSTRAP_ADMIN_USERNAME="$ADMIN_USER" KC_BOOTSTRAP_ADMIN_PASSWORD="$ADMIN_PASSWORD" \
@@ -133,7 +149,7 @@ start() {
       --http-host=127.0.0.1 --http-port="$HTTP_PORT" \
       --hostname="$URL" \
       --health-enabled=true --http-management-port="$MGMT_PORT" \
-      --db="$DB_MODE" \
+      "${db_args[@]}" \
       >"$LOG_FILE" 2>&1 < /dev/null &
   echo $! > "$PID_FILE"
   wait_ready
@@ -184,6 +200,13 @@ reset() {
   [ "$INSTANCE" != dev ] || die "refusing to reset the dev instance: its data is the developer's"
   stop "$1"
   rm -rf "$HOME_DIR/data"
+  if [ "$INSTANCE" = import ]; then
+    command -v psql >/dev/null 2>&1 || die "psql is needed to make the import instance's database (Debian: apt-get install postgresql-client)"
+    [[ "$IMPORT_DB" =~ ^[a-z_][a-z0-9_]*$ ]] || die "KC_IMPORT_DB_NAME must be a plain lower-case name"
+    PGPASSWORD="$IMPORT_DB_PASSWORD" PGOPTIONS=--client-min-messages=warning psql -h 127.0.0.1 -U "$IMPORT_DB_USER" -d postgres -q -v ON_ERROR_STOP=1 \
+      -c "DROP DATABASE IF EXISTS $IMPORT_DB" -c "CREATE DATABASE $IMPORT_DB" >/dev/null \
+      || die "could not make database $IMPORT_DB on PostgreSQL at 127.0.0.1:5432"
+  fi
   log "$INSTANCE instance data removed"
 }
 
@@ -194,5 +217,5 @@ case "${1:-}" in
   reset) reset "${2:?instance}" ;;
   status) instance_settings "${2:?instance}"; is_running && is_ready ;;
   url) instance_settings "${2:?instance}"; echo "$URL" ;;
-  *) die "usage: keycloak.sh fetch | start <instance> | stop <instance> | reset <instance> | status <instance> | url <instance> (instance: dev, test or faults)" ;;
+  *) die "usage: keycloak.sh fetch | start <instance> | stop <instance> | reset <instance> | status <instance> | url <instance> (instance: dev, test, faults or import)" ;;
 esac

@@ -25,10 +25,11 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT_DIR = join(ROOT, '.data', 'bench');
@@ -133,16 +134,18 @@ async function startRedis() {
   const handle = { name: 'redis', child, port, url: `redis://127.0.0.1:${port}`, exited, stopped: false };
   children.add(handle);
   child.once('exit', () => (handle.stopped = true));
-  const answers = () =>
-    new Promise((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => socket.write('PING\r\n'));
-      socket.once('data', (data) => {
-        socket.destroy();
-        resolve(data.toString().startsWith('+PONG'));
-      });
-      socket.once('error', () => resolve(false));
-    });
+  const answers = async () => {
+    const probe = new Redis(handle.url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    probe.on('error', () => {});
+    try {
+      await probe.connect();
+      return (await probe.ping()) === 'PONG';
+    } catch {
+      return false;
+    } finally {
+      probe.disconnect();
+    }
+  };
   for (let attempt = 0; !(await answers()); attempt += 1) {
     if (handle.stopped || attempt > 100) throw new Error(`redis-server did not start on port ${port} (is it installed? Debian: apt-get install redis-server)`);
     await sleep(50);

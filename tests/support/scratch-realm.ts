@@ -55,6 +55,16 @@ export function runByok(args: string[], env: Record<string, string | undefined>,
   });
 }
 
+/** Runs `byok doctor` with `env` and expects its Keycloak checks to pass, with `secret` nowhere in its output. */
+export async function expectDoctorPasses(env: Record<string, string | undefined>, secret: string): Promise<void> {
+  const doctor = await runByok(['doctor'], { KEYCLOAK_CLIENT_ID: 'byok-service', KEYCLOAK_CLIENT_SECRET: secret, ...env });
+  expect(doctor.stdout).toMatch(/^ok {4}service_token/m);
+  expect(doctor.stdout).toMatch(/^ok {4}read_users/m);
+  expect(doctor.stdout).toMatch(/^ok {4}user_profile/m);
+  expect(doctor.code).toBe(0);
+  expect(`${doctor.stdout}${doctor.stderr}`).not.toContain(secret);
+}
+
 /** Runs `work` over `items` with at most `limit` at once (fixtures on a 2-core machine). */
 export async function inBatches<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);

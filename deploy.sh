@@ -70,27 +70,10 @@ case "$COMMAND" in
   rollback) process_rollback ;;
 esac
 
-# Checks that need no build: deploy.sh's own variables. The service's are byok doctor's.
-PROBLEMS="$(deploy_variable_problems)"
 if [ "$DRY_RUN" = 1 ]; then
-  ensure_node_modules
-  [ -f "$ROOT/dist/cli/main.js" ] || build
-  say "checking the environment and Keycloak (byok doctor${ENV_FILE:+, $ENV_FILE})"
-  set +e
-  node "$ROOT/dist/cli/main.js" doctor
-  DOCTOR=$?
-  set -e
-  [ -n "$PROBLEMS" ] && echo "$PROBLEMS"
-  if [ "$DOCTOR" -ne 0 ] || [ -n "$PROBLEMS" ]; then
-    echo "error: dry run: the checks above failed" >&2
-    exit "$EXIT_CHECKS_FAILED"
-  fi
-  say "dry run: all checks passed; nothing was built or started"
-  exit 0
+  STATUS=0
+  dry_run || STATUS=$?
+  exit "$STATUS"
 fi
-if [ -n "$PROBLEMS" ]; then
-  echo "$PROBLEMS"
-  echo "error: the checks above failed; nothing was stopped or changed" >&2
-  exit "$EXIT_CHECKS_FAILED"
-fi
+check_deploy_variables || exit $?
 process_deploy

@@ -54,19 +54,14 @@ compose_main() {
       return 0
       ;;
   esac
-  local problems
-  problems="$(deploy_variable_problems)"
-  [ -n "$problems" ] && { echo "$problems"; echo "error: the checks above failed" >&2; return "$EXIT_CHECKS_FAILED"; }
   say "checking the Compose file and its variables"
   compose config -q || { echo "error: docker-compose.keycloak.yml or its variables are not valid" >&2; return "$EXIT_CHECKS_FAILED"; }
   if [ "$DRY_RUN" = 1 ]; then
-    ensure_node_modules
-    [ -f "$ROOT/dist/cli/main.js" ] || build
-    say "checking the environment and Keycloak (byok doctor)"
-    node "$ROOT/dist/cli/main.js" doctor || { echo "error: dry run: the checks above failed" >&2; return "$EXIT_CHECKS_FAILED"; }
-    say "dry run: all checks passed; nothing was built or started"
-    return 0
+    local status=0
+    dry_run || status=$?
+    return "$status"
   fi
+  check_deploy_variables || return $?
   say "starting PostgreSQL, Keycloak (realm import) and Redis unless they run"
   compose up -d postgres keycloak redis
   local had_previous=0

@@ -56,6 +56,34 @@ deploy_variable_problems() {
   return 0
 }
 
+# Before a deploy: deploy.sh's own variables (the service's are checked by byok doctor of the new build).
+check_deploy_variables() {
+  local problems
+  problems="$(deploy_variable_problems)"
+  [ -z "$problems" ] && return 0
+  echo "$problems"
+  echo "error: the checks above failed; nothing was stopped or changed" >&2
+  return "$EXIT_CHECKS_FAILED"
+}
+
+# --dry-run, in either mode: every problem in one run, one line each: byok doctor of the checked-out
+# build (built first when missing: the service's variables, ENCRYPTION_KEYS, Keycloak, the service
+# token, reading users, the user profile policy), then deploy.sh's own variables. Starts nothing.
+dry_run() {
+  local problems status=0
+  problems="$(deploy_variable_problems)"
+  ensure_node_modules
+  [ -f "$ROOT/dist/cli/main.js" ] || build
+  say "checking the environment and Keycloak (byok doctor${ENV_FILE:+, $ENV_FILE})"
+  node "$ROOT/dist/cli/main.js" doctor || status=1
+  [ -z "$problems" ] || { echo "$problems"; status=1; }
+  if [ "$status" -ne 0 ]; then
+    echo "error: dry run: the checks above failed" >&2
+    return "$EXIT_CHECKS_FAILED"
+  fi
+  say "dry run: all checks passed; nothing was built or started"
+}
+
 # Reads KEY=VALUE lines (Compose's .env format: no shell evaluation, optional quotes, # comments).
 # A variable already set in the environment wins, as with Compose; an empty value means "the default".
 load_env_file() {
@@ -187,13 +215,23 @@ prune_releases() {
   done
 }
 
-# Brings release directory $1 back after a failed start; returns non-zero when it does not get ready.
-restore_release() {
-  local dir="$1"
-  [ -n "$dir" ] && [ -f "$dir/dist/main.js" ] || return 1
-  say "rolling back: starting release $(basename "$dir") again"
-  start_release "$dir"
-  wait_ready
+# Stops what runs and starts release directory $1; when it does not get ready, starts release
+# directory $2 (if given) again. Returns 0 (release $1 serves), EXIT_ROLLED_BACK (release $2 serves
+# again) or EXIT_DOWN (neither got ready; nothing runs).
+switch_release() {
+  local target="$1" fallback="$2"
+  stop_running
+  start_release "$target"
+  wait_ready && return 0
+  echo "error: release $(basename "$target") did not get ready" >&2
+  stop_running
+  if [ -n "$fallback" ] && [ -f "$fallback/dist/main.js" ]; then
+    say "rolling back: starting release $(basename "$fallback") again"
+    start_release "$fallback"
+    wait_ready && return "$EXIT_ROLLED_BACK"
+    stop_running
+  fi
+  return "$EXIT_DOWN"
 }
 
 process_deploy() {
@@ -217,25 +255,22 @@ process_deploy() {
   # What served until now: the running release, else the last one that did.
   old="$(release_path current)"
   if [ -f "$RUNNING_FILE" ] && running_pid >/dev/null; then old="$RELEASES_DIR/$(cat "$RUNNING_FILE")"; fi
-  stop_running
-  start_release "$new"
-  if wait_ready; then
-    [ -n "$old" ] && [ "$old" != "$new" ] && set_link previous "$old"
+  local outcome=0
+  switch_release "$new" "$old" || outcome=$?
+  if [ "$outcome" -eq 0 ]; then
+    [ -n "$old" ] && set_link previous "$old"
     set_link current "$new"
     prune_releases
     say "deployed release $(basename "$new")"
     exit 0
   fi
-  echo "error: release $(basename "$new") did not get ready" >&2
-  stop_running
   mv "$new" "$new.failed" 2>/dev/null || true
-  if [ -n "$old" ] && restore_release "$old"; then
+  if [ "$outcome" -eq "$EXIT_ROLLED_BACK" ]; then
     echo "error: rolled back: release $(basename "$old") serves again at $SERVICE_URL; the failed build is kept in $new.failed" >&2
-    exit "$EXIT_ROLLED_BACK"
+  else
+    echo "error: no previous release could be brought back; the service is DOWN" >&2
   fi
-  stop_running
-  echo "error: no previous release could be brought back; the service is DOWN" >&2
-  exit "$EXIT_DOWN"
+  exit "$outcome"
 }
 
 # `deploy.sh rollback`: back to the previous release; current and previous swap.
@@ -244,21 +279,18 @@ process_rollback() {
   current="$(release_path current)"
   previous="$(release_path previous)"
   [ -n "$previous" ] && [ -d "$previous" ] || fail "there is no previous release to roll back to"
-  stop_running
-  if restore_release "$previous"; then
-    set_link current "$previous"
-    [ -n "$current" ] && set_link previous "$current"
-    say "rolled back to release $(basename "$previous")"
-    exit 0
-  fi
-  stop_running
-  if [ -n "$current" ] && restore_release "$current"; then
-    echo "error: release $(basename "$previous") did not get ready; release $(basename "$current") serves again" >&2
-    exit "$EXIT_ROLLED_BACK"
-  fi
-  stop_running
-  echo "error: neither release got ready; the service is DOWN" >&2
-  exit "$EXIT_DOWN"
+  local outcome=0
+  switch_release "$previous" "$current" || outcome=$?
+  case "$outcome" in
+    0)
+      set_link current "$previous"
+      [ -n "$current" ] && set_link previous "$current"
+      say "rolled back to release $(basename "$previous")"
+      ;;
+    "$EXIT_ROLLED_BACK") echo "error: release $(basename "$previous") did not get ready; release $(basename "$current") serves again" >&2 ;;
+    *) echo "error: neither release got ready; the service is DOWN" >&2 ;;
+  esac
+  exit "$outcome"
 }
 
 process_status() {

@@ -7,20 +7,21 @@
 #   scripts/keycloak.sh status <instance>     exit 0 when it runs and is ready
 #   scripts/keycloak.sh reset <instance>      stop it and delete its data (not for "dev")
 #
-# Instances: "dev" (ports 8080/9000, H2 file data under .data/keycloak/dev, kept), "test"
-# (ports 18080/19000, in-memory H2: a fresh realm each start) and "faults" (ports 38080/39000, H2
-# file data, so that the fault-injection suite can stop Keycloak for real and start it again with
-# its realm intact; scripts/test-faults.sh resets it before each run). Ports can be overridden with
-# KC_HTTP_PORT / KC_MGMT_PORT, for "faults" with KC_FAULTS_HTTP_PORT / KC_FAULTS_MGMT_PORT (its own
-# variables, so that a run which moves the test instance does not move it onto the same ports),
-# and "import" (ports 58080/59000, KC_IMPORT_HTTP_PORT / KC_IMPORT_MGMT_PORT): Keycloak as
-# docker-compose.keycloak.yml runs it, on PostgreSQL (the machine's 127.0.0.1:5432, database
-# KC_IMPORT_DB_NAME, default byok_keycloak_import, user KC_IMPORT_DB_USERNAME / _PASSWORD, default
-# postgres) with --import-realm of deploy/keycloak/byok-realm.json; `reset import` makes the database
-# anew (psql). The realm file's placeholders are filled from the caller's KEYCLOAK_CLIENT_SECRET and
-# PUBLIC_URL.
-# Each instance has its own copy of the distribution under .data/keycloak/<instance>, because
-# Keycloak writes its build and data into its home.
+# Instances (each with its own copy of the distribution under .data/keycloak/<instance>, because
+# Keycloak writes its build and data into its home):
+#   dev     8080/9000    H2 files under .data/keycloak/dev, kept between runs
+#   test    18080/19000  in-memory H2: a fresh realm each start
+#   faults  38080/39000  H2 files, so that the fault-injection suite can stop Keycloak for real and
+#                        start it again with its realm intact (scripts/test-faults.sh resets it first)
+#   import  58080/59000  as docker-compose.keycloak.yml runs it: on PostgreSQL (the machine's
+#                        127.0.0.1:5432, database KC_IMPORT_DB_NAME, default byok_keycloak_import, user
+#                        KC_IMPORT_DB_USERNAME / KC_IMPORT_DB_PASSWORD, default postgres; `reset import`
+#                        makes the database anew) with --import-realm of deploy/keycloak/byok-realm.json,
+#                        whose placeholders Keycloak fills from the caller's KEYCLOAK_CLIENT_SECRET and
+#                        PUBLIC_URL
+# Ports: KC_HTTP_PORT / KC_MGMT_PORT for dev and test; KC_FAULTS_HTTP_PORT / KC_FAULTS_MGMT_PORT and
+# KC_IMPORT_HTTP_PORT / KC_IMPORT_MGMT_PORT for the others (their own variables, so that a run which
+# moves the test instance does not move them onto the same ports).
 #
 # The download is cached outside the repo in ${BYOK_CACHE_DIR:-~/.cache/byok-vault}/keycloak/<version>/,
 # verified by Maven against Central's checksums (strict), and checked again (sha256) before each install.
@@ -49,10 +50,15 @@ require_tools() {
 instance_settings() {
   INSTANCE="$1"
   case "$INSTANCE" in
-    dev)  HTTP_PORT="${KC_HTTP_PORT:-8080}";  MGMT_PORT="${KC_MGMT_PORT:-9000}";  DB_MODE=dev-file ;;
-    test) HTTP_PORT="${KC_HTTP_PORT:-18080}"; MGMT_PORT="${KC_MGMT_PORT:-19000}"; DB_MODE=dev-mem ;;
-    faults) HTTP_PORT="${KC_FAULTS_HTTP_PORT:-38080}"; MGMT_PORT="${KC_FAULTS_MGMT_PORT:-39000}"; DB_MODE=dev-file ;;
-    import) HTTP_PORT="${KC_IMPORT_HTTP_PORT:-58080}"; MGMT_PORT="${KC_IMPORT_MGMT_PORT:-59000}"; DB_MODE=postgres ;;
+    dev)    PORT_VARS=KC; HTTP_PORT="${KC_HTTP_PORT:-8080}";         MGMT_PORT="${KC_MGMT_PORT:-9000}";         DB_MODE=dev-file ;;
+    test)   PORT_VARS=KC; HTTP_PORT="${KC_HTTP_PORT:-18080}";        MGMT_PORT="${KC_MGMT_PORT:-19000}";        DB_MODE=dev-mem ;;
+    faults) PORT_VARS=KC_FAULTS; HTTP_PORT="${KC_FAULTS_HTTP_PORT:-38080}"; MGMT_PORT="${KC_FAULTS_MGMT_PORT:-39000}"; DB_MODE=dev-file ;;
+    import)
+      PORT_VARS=KC_IMPORT; HTTP_PORT="${KC_IMPORT_HTTP_PORT:-58080}"; MGMT_PORT="${KC_IMPORT_MGMT_PORT:-59000}"; DB_MODE=postgres
+      IMPORT_DB="${KC_IMPORT_DB_NAME:-byok_keycloak_import}"
+      IMPORT_DB_USER="${KC_IMPORT_DB_USERNAME:-postgres}"
+      IMPORT_DB_PASSWORD="${KC_IMPORT_DB_PASSWORD:-postgres}"
+      ;;
     *) die "unknown instance '$INSTANCE' (dev, test, faults or import)" ;;
   esac
   HOME_DIR="$ROOT/.data/keycloak/$INSTANCE"
@@ -60,9 +66,6 @@ instance_settings() {
   LOG_FILE="$HOME_DIR/keycloak.log"
   URL="http://127.0.0.1:$HTTP_PORT"
   READY_URL="http://127.0.0.1:$MGMT_PORT/health/ready"
-  IMPORT_DB="${KC_IMPORT_DB_NAME:-byok_keycloak_import}"
-  IMPORT_DB_USER="${KC_IMPORT_DB_USERNAME:-postgres}"
-  IMPORT_DB_PASSWORD="${KC_IMPORT_DB_PASSWORD:-postgres}"
 }
 
 fetch() {
@@ -132,7 +135,7 @@ start() {
     return 0
   fi
   for port in "$HTTP_PORT" "$MGMT_PORT"; do
-    port_in_use "$port" && die "port $port is taken by another process; stop it or set KC_HTTP_PORT/KC_MGMT_PORT"
+    port_in_use "$port" && die "port $port is taken by another process; stop it or set ${PORT_VARS}_HTTP_PORT/${PORT_VARS}_MGMT_PORT"
   done
   install_instance
   local db_args=(--db="$DB_MODE")

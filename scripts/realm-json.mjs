@@ -1,10 +1,8 @@
 #!/usr/bin/env node
 // Writes deploy/keycloak/byok-realm.json (the realm docker-compose.keycloak.yml imports) from the
 // realm plan of `byok bootstrap-realm` (src/keycloak/realm-import.ts), so the two cannot drift.
-// Needs the build (npm run build).
-//   node scripts/realm-json.mjs           write the file
-//   node scripts/realm-json.mjs --check   exit 1 when the committed file differs
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// Needs the build (npm run build). tests/deploy/realm-import.test.ts fails when the committed file differs.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,15 +15,6 @@ if (!existsSync(module)) {
 }
 const { composeRealmImportJson } = await import(module);
 const json = composeRealmImportJson();
-if (process.argv.includes('--check')) {
-  const committed = existsSync(target) ? readFileSync(target, 'utf8') : '';
-  if (committed !== json) {
-    console.error(`realm-json: ${target} differs from the realm plan; run node scripts/realm-json.mjs`);
-    process.exit(1);
-  }
-  console.log(`realm-json: ${target} is up to date`);
-} else {
-  mkdirSync(dirname(target), { recursive: true });
-  writeFileSync(target, json);
-  console.log(`realm-json: wrote ${target}`);
-}
+mkdirSync(dirname(target), { recursive: true });
+writeFileSync(target, json);
+console.log(`realm-json: wrote ${target}`);

@@ -10,7 +10,8 @@
 import { existsSync, readFileSync, readlinkSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KEYCLOAK_URL, REALM, SERVICE_CLIENT, TEST_ENCRYPTION_KEYS } from '../support/env.js';
-import { envFile, freePort, linesNaming, ROOT, runDeploy, tempDir } from '../support/deploy-script.js';
+import { envFile, linesNaming, ROOT, runDeploy, tempDir } from '../support/deploy-script.js';
+import { freePort } from '../support/wait.js';
 import { createTestUser, userToken } from '../support/keycloak.js';
 import { LOG_DIR, testApiKey } from '../support/secrets.js';
 

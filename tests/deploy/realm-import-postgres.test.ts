@@ -6,9 +6,9 @@
  * fills the file's placeholders (the service gets a token with the secret it was given), that the
  * realm lives in PostgreSQL, and that byok-vault is ready against it (byok doctor passes).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { ROOT } from '../support/deploy-script.js';
+import { keycloakScript } from '../support/keycloak-process.js';
 import { expectDoctorPasses } from '../support/scratch-realm.js';
 
 const HTTP_PORT = process.env.KC_IMPORT_HTTP_PORT ?? '58080';
@@ -16,14 +16,6 @@ const URL_ = `http://127.0.0.1:${HTTP_PORT}`;
 const DATABASE = process.env.KC_IMPORT_DB_NAME ?? 'byok_keycloak_import';
 const SECRET = randomBytes(18).toString('base64url');
 const PUBLIC_URL = 'http://127.0.0.1:8799';
-
-function keycloakSh(command: string, env: Record<string, string> = {}): Promise<number | null> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', [`${ROOT}/scripts/keycloak.sh`, command, 'import'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: 'inherit' });
-    child.once('error', reject);
-    child.once('close', resolve);
-  });
-}
 
 function sql(query: string): string {
   const run = spawnSync('psql', ['-h', '127.0.0.1', '-U', process.env.KC_IMPORT_DB_USERNAME ?? 'postgres', '-d', DATABASE, '-Atc', query], { encoding: 'utf8' });
@@ -42,12 +34,12 @@ async function adminToken(): Promise<string> {
 
 beforeAll(async () => {
   // reset: a new, empty database and no import done yet; start: the file is copied into data/import.
-  expect(await keycloakSh('reset')).toBe(0);
-  expect(await keycloakSh('start', { KEYCLOAK_CLIENT_SECRET: SECRET, PUBLIC_URL })).toBe(0);
+  await keycloakScript('reset', 'import');
+  await keycloakScript('start', 'import', { KEYCLOAK_CLIENT_SECRET: SECRET, PUBLIC_URL });
 }, 420_000);
 
 afterAll(async () => {
-  await keycloakSh('stop');
+  await keycloakScript('stop', 'import');
 }, 60_000);
 
 describe('Keycloak on PostgreSQL with --import-realm', () => {

@@ -3,10 +3,8 @@
  * suite's own and the "faults" Keycloak, requests spread over them in turn, the truth read straight
  * from Keycloak's admin API, and the table of what each scenario showed.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { fromAttributeValues } from '../../src/keycloak/attribute-codec.js';
 import { masterAdmin } from '../support/keycloak.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
@@ -110,21 +108,6 @@ export async function lostKeys(userId: string, acknowledged: ReadonlyArray<{ pro
   return acknowledged.filter(({ provider, id }) => !byProvider.get(provider)?.has(id)).map(({ id }) => id);
 }
 
-/** Runs `work(i)` for i < count with at most `concurrency` at once. */
-export async function pooled<R>(count: number, concurrency: number, work: (index: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(count);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, count) }, async () => {
-      while (next < count) {
-        const index = next++;
-        results[index] = await work(index);
-      }
-    }),
-  );
-  return results;
-}
-
 /**
  * `work` over and over, `concurrency` at a time with `pauseMs` between one worker's calls, until the
  * returned stop() is awaited. The pause keeps the load steady without starving a Keycloak that is
@@ -148,20 +131,6 @@ export function loop<R>(concurrency: number, pauseMs: number, work: (index: numb
       return results;
     },
   };
-}
-
-/** scripts/keycloak.sh stop|start faults: a real stop (SIGTERM, the JVM exits) and a real start. */
-export async function keycloakFaults(action: 'stop' | 'start'): Promise<void> {
-  await promisify(execFile)(`${ROOT}scripts/keycloak.sh`, [action, 'faults'], { cwd: ROOT, timeout: 300_000 });
-}
-
-export async function until(condition: () => Promise<boolean> | boolean, what: string, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  while (!(await condition())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return Date.now() - started;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,18 +9,18 @@
  */
 import { createTestUser, clientToken, userToken } from '../support/keycloak.js';
 import { INTERNAL_CLIENT, KEYCLOAK_URL } from '../support/env.js';
+import { keycloakScript } from '../support/keycloak-process.js';
+import { inBatches } from '../support/scratch-realm.js';
 import { testApiKey } from '../support/secrets.js';
+import { until } from '../support/wait.js';
 import {
-  keycloakFaults,
   lostKeys,
   loop,
-  pooled,
   redisUpEverywhere,
   renderTable,
   startCluster,
   storedByokAttributes,
   storedKeyIds,
-  until,
   writeReport,
   type Cluster,
   type Reply,
@@ -68,6 +68,9 @@ async function keysFor(user: { token: string }, count: number, provider = 'opena
   }
   return ids;
 }
+
+/** 0, 1, …, count - 1: request i goes to instance i mod 3. */
+const indices = (count: number) => Array.from({ length: count }, (_, i) => i);
 
 const tally = (ids: readonly string[], served: readonly (string | undefined)[]) => ids.map((id) => served.filter((s) => s === id).length);
 
@@ -118,7 +121,7 @@ describe('three instances sharing Redis and Keycloak', () => {
     const user = await starterUser();
     const ids = await keysFor(user, 3);
     const token = await clientToken(INTERNAL_CLIENT);
-    const replies = await pooled(3000, 24, (i) => resolveOn(i, token, user.id));
+    const replies = await inBatches(indices(3000), 24, (i) => resolveOn(i, token, user.id));
     const failures = replies.filter((r) => r.status !== 200).map((r) => r.outcome);
     const counts = tally(ids, replies.map((r) => r.body.keyId as string | undefined));
     const turns = await turnOrder(ids, token, user.id, 30);
@@ -145,7 +148,7 @@ describe('three instances sharing Redis and Keycloak', () => {
     const [gone, kept] = (await keysFor(user, 2)) as [string, string];
     const token = await clientToken(INTERNAL_CLIENT);
     // Every instance has the user cached with both keys, and serves both.
-    const warm = await pooled(12, 3, (i) => resolveOn(i, token, user.id));
+    const warm = await inBatches(indices(12), 3, (i) => resolveOn(i, token, user.id));
     expect(new Set(warm.map((r) => r.body.keyId))).toEqual(new Set([gone, kept]));
     let requests = warm.length + 1;
     const deleted = await cluster.call(0, 'DELETE', `/byok/keys/openai/${gone}`, user.token);
@@ -163,7 +166,7 @@ describe('three instances sharing Redis and Keycloak', () => {
       () => Date.now() - deletedAt,
     );
     // And afterwards it never comes back.
-    const after = await pooled(60, 6, (i) => resolveOn(i, token, user.id));
+    const after = await inBatches(indices(60), 6, (i) => resolveOn(i, token, user.id));
     requests += after.length;
     const servedAfter = after.filter((r) => r.body.keyId === gone).length;
     unexpected.push(...after.filter((r) => r.status !== 200).map((r) => r.outcome));
@@ -192,7 +195,7 @@ describe('three instances sharing Redis and Keycloak', () => {
       const refused: Reply[] = [];
       let restartSeconds = 0;
       try {
-        await keycloakFaults('stop');
+        await keycloakScript('stop', 'faults');
         // Really gone: nothing listens on its port.
         await expect(fetch(`${KEYCLOAK_URL}/realms/byok`, { signal: AbortSignal.timeout(2000) })).rejects.toThrow();
         // Keycloak is down (its JVM has exited): every kind of write, on every instance, is refused.
@@ -202,7 +205,7 @@ describe('three instances sharing Redis and Keycloak', () => {
           refused.push(await cluster.call(i, 'DELETE', `/byok/keys/openai/${writerKey}`, writer.token));
         }
         const started = Date.now();
-        await keycloakFaults('start');
+        await keycloakScript('start', 'faults');
         restartSeconds = Math.round((Date.now() - started) / 1000);
       } finally {
         await load.stop();
@@ -226,7 +229,7 @@ describe('three instances sharing Redis and Keycloak', () => {
           return reply.status === 201;
         }, `a write through instance ${i + 1} after the restart`, 30_000).catch(() => undefined);
       }
-      const writerResolves = await pooled(INSTANCES * 2, 3, (i) => resolveOn(i, token, writer.id));
+      const writerResolves = await inBatches(indices(INSTANCES * 2), 3, (i) => resolveOn(i, token, writer.id));
       const writerResolveFailures = writerResolves.filter((r) => r.status !== 200).map((r) => r.outcome);
       const lost = await lostKeys(writer.id, [{ provider: 'openai', id: writerKey }, ...recovered]);
       const lostCached = await lostKeys(cached.id, cachedIds.map((id) => ({ provider: 'openai', id })));
@@ -282,7 +285,7 @@ describe('three instances sharing Redis and Keycloak', () => {
       const untouched = (await storedKeyIds(user.id, 'openai')).sort().join() === [...ids].sort().join();
 
       // Cursors: one shared turn order again, exactly.
-      const after = await pooled(300, 12, (i) => resolveOn(i, token, user.id));
+      const after = await inBatches(indices(300), 12, (i) => resolveOn(i, token, user.id));
       const afterFailures = after.filter((r) => r.status !== 200).map((r) => r.outcome);
       const counts = tally(ids, after.map((r) => r.body.keyId as string | undefined));
       const turns = await turnOrder(ids, token, user.id, 30);

@@ -4,12 +4,12 @@
  * cooldowns, never break the per-owner limit between them, share rate-limit counters, and keep
  * resolving (but refuse writes) while Redis is away, rejoining when it returns.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { createTestService, type TestService } from '../support/app.js';
 import { INTERNAL_CLIENT } from '../support/env.js';
 import { clientToken, masterAdmin } from '../support/keycloak.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
+import { until } from '../support/wait.js';
 import { keyedUser, resolver } from '../support/resolve.js';
 import { testApiKey } from '../support/secrets.js';
 import { runByok } from '../support/scratch-realm.js';
@@ -23,14 +23,6 @@ function instance(overrides: Record<string, string> = {}): TestService {
   const service = createTestService({ REDIS_URL: redis.url, REDIS_KEY_PREFIX: `t${process.pid}:`, ...overrides });
   services.push(service);
   return service;
-}
-
-async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
 }
 
 const connected = (...all: TestService[]) => until(() => all.every((s) => s.redis?.available() === true), 'Redis connections');

@@ -3,8 +3,9 @@
  * test can stop it and start it again on the same port.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from './wait.js';
 
 export interface TestRedis {
   url: string;
@@ -13,18 +14,6 @@ export interface TestRedis {
   stop(): Promise<void>;
   /** Starts it again on the same port, empty (no persistence), and waits until it answers. */
   start(): Promise<void>;
-}
-
-/** A loopback port nobody listens on right now (also used for the service processes of tests/faults). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 async function answers(port: number): Promise<boolean> {

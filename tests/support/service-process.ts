@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { serviceEnv } from './env.js';
-import { freePort } from './redis.js';
+import { freePort } from './wait.js';
 import { LOG_DIR } from './secrets.js';
 
 const ENTRY = new URL('../../dist/main.js', import.meta.url).pathname;

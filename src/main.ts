@@ -161,17 +161,14 @@ export async function start(
   // Best effort: load the realm's signing keys now so the first requests do not wait for them.
   service.verifier.warm().catch(() => logger.warn('signing keys not loaded at start-up; will retry on first request'));
 
-  const server = await new Promise<Server>((resolve, reject) => {
-    const listening = createServer(service.app).listen(config.port, config.host, () => resolve(listening));
-    listening.once('error', reject);
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  logger.info({ url: `http://${config.host}:${port}`, keycloak: config.keycloak.issuer }, 'byok-vault listening');
-  const metricsServer = service.metricsApp && (await listen(service.metricsApp, config.metrics.port ?? 0, config.metrics.host).catch(async (error: unknown) => {
-    await new Promise((resolve) => server.close(resolve));
-    throw error;
-  }));
+  const server = await listen(service.app, config.port, config.host);
+  logger.info({ url: `http://${config.host}:${portOf(server) ?? config.port}`, keycloak: config.keycloak.issuer }, 'byok-vault listening');
+  const metricsServer =
+    service.metricsApp &&
+    (await listen(service.metricsApp, config.metrics.port ?? 0, config.metrics.host).catch(async (error: unknown) => {
+      await new Promise((resolve) => server.close(resolve));
+      throw error;
+    }));
   if (metricsServer) logger.info({ url: `http://${config.metrics.host}:${portOf(metricsServer)}/metrics` }, 'metrics listening');
   else if (config.metrics.token === undefined) logger.info('GET /metrics is off: set METRICS_TOKEN, or METRICS_PORT for a listener of its own');
 

@@ -6,7 +6,9 @@
 import { jest } from '@jest/globals';
 import request from 'supertest';
 import { createTestService } from '../support/app.js';
-import { TEST_METRICS_TOKEN } from '../support/env.js';
+import type { AddressInfo } from 'node:net';
+import { start } from '../../src/main.js';
+import { serviceEnv, TEST_METRICS_TOKEN } from '../support/env.js';
 import { startFakeProvider } from '../support/fake-provider.js';
 import { keyedUser } from '../support/resolve.js';
 
@@ -86,5 +88,21 @@ describe('/metrics', () => {
     expect((await request(tokened.app).get('/metrics').set('Authorization', `Bearer ${TEST_METRICS_TOKEN}`)).status).toBe(404);
     expect((await request(tokened.metricsApp!).get('/metrics')).status).toBe(401);
     expect((await request(tokened.metricsApp!).get('/metrics').set('Authorization', `Bearer ${TEST_METRICS_TOKEN}`)).status).toBe(200);
+  });
+
+  test('the service started with METRICS_PORT listens for /metrics on METRICS_HOST (loopback by default), and not on PORT', async () => {
+    const running = await start(serviceEnv({ PORT: '0', METRICS_PORT: '0', METRICS_TOKEN: undefined, LOG_LEVEL: 'silent' }));
+    try {
+      const main = running.server.address() as AddressInfo;
+      const metrics = running.metricsServer?.address() as AddressInfo;
+      expect(metrics.address).toBe('127.0.0.1');
+      expect(metrics.port).not.toBe(main.port);
+      expect((await fetch(`http://127.0.0.1:${main.port}/metrics`)).status).toBe(404);
+      const scraped = await fetch(`http://127.0.0.1:${metrics.port}/metrics`);
+      expect([scraped.status, (await scraped.text()).includes('byok_')]).toEqual([200, true]);
+    } finally {
+      await running.stop();
+    }
+    expect(running.metricsServer?.listening).toBe(false);
   });
 });

@@ -47,6 +47,8 @@ const SETTINGS = {
 };
 const TARGETS = { throughputRatio: 0.85, p99Ratio: 2 };
 const READY_TIMEOUT_MS = 60_000;
+/** The services' GET /metrics token (METRICS_TOKEN), made per run. */
+const METRICS_TOKEN = randomBytes(24).toString('base64url');
 const CLK_TCK = clockTicks();
 
 function positiveInt(name, fallback) {
@@ -344,7 +346,7 @@ async function resolveOnce(service, token, userId) {
 }
 
 async function scrape(service) {
-  const response = await fetch(`${service.url}/metrics`, { signal: AbortSignal.timeout(10_000) });
+  const response = await fetch(`${service.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` }, signal: AbortSignal.timeout(10_000) });
   if (!response.ok) throw new Error(`GET /metrics on ${service.name}: ${response.status}`);
   return response.text();
 }
@@ -575,6 +577,7 @@ async function main() {
     KEYCLOAK_CLIENT_SECRET: 'dev-service-secret',
     ENCRYPTION_KEYS: `1:${randomBytes(32).toString('base64')}`,
     LOG_LEVEL: 'warn',
+    METRICS_TOKEN,
   };
   const service = (name, extra = {}) => startChild(name, [join(ROOT, 'dist/main.js')], { ...serviceEnv, ...extra }, '/readyz').then((h) => Object.assign(h, { metrics: true }));
   const results = {

@@ -30,6 +30,8 @@ bootstrap_dev_realm "$KEYCLOAK_URL"
 # Development settings; a .env file (see .env.example) overrides them.
 export KEYCLOAK_REALM=byok KEYCLOAK_CLIENT_ID=byok-service KEYCLOAK_CLIENT_SECRET=dev-service-secret
 export HOST=127.0.0.1 PORT=8787 LOG_LEVEL="${LOG_LEVEL:-info}"
+# GET /metrics on a loopback listener of its own (it is not served on PORT without METRICS_TOKEN).
+export METRICS_PORT="${METRICS_PORT:-8788}"
 ENCRYPTION_KEYS="$(dev_encryption_keys)"
 export ENCRYPTION_KEYS
 if [ -f .env ]; then set -a; source .env; set +a; fi
@@ -48,7 +50,8 @@ cat >&2 <<INFO
   byok-vault development stack is ready (took $(( SECONDS - STARTED_AT ))s)
 
   web UI         http://127.0.0.1:8787/       (sign in as alice / alice)
-  service        http://127.0.0.1:8787        (API /api/v1, health /healthz, readiness /readyz, metrics /metrics)
+  service        http://127.0.0.1:8787        (API /api/v1, health /healthz, readiness /readyz)
+  metrics        http://127.0.0.1:${METRICS_PORT}/metrics
   Keycloak       http://127.0.0.1:8080        admin console: admin / admin
   Keycloak mgmt  http://127.0.0.1:9000/health/ready
   realm          byok

@@ -2,7 +2,7 @@
  * Composition root: config → adapters → services → app; start, and stop gracefully on SIGTERM/SIGINT.
  * The only module that reads process.env (through loadConfig).
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { createApp } from './http/app.js';
 import { createRateLimits } from './http/rate-limit.js';
@@ -16,7 +16,10 @@ import { createAuditLog, type AuditLog } from './observability/audit.js';
 import { createMetrics } from './observability/metrics.js';
 import { createProviderRegistry } from './providers/registry.js';
 import { createKeyTester } from './providers/tester.js';
-import { checkBaseUrl } from './providers/url-policy.js';
+import { checkBaseUrl, type UrlPolicyDeps } from './providers/url-policy.js';
+import { createPinnedFetch, type HostLookup } from './providers/outbound.js';
+import { createBaseUrlRecheck } from './providers/base-url-recheck.js';
+import { metricsListener } from './http/routes/metrics.js';
 import { createAdoptionStats } from './vault/adoption-stats.js';
 import { createInProcessLocks } from './vault/in-process-locks.js';
 import { createInProcessCooldowns, createInProcessCursors } from './vault/in-process-state.js';
@@ -27,7 +30,15 @@ import { createRecordOpener } from './vault/record-opener.js';
 import { createResolver, toResolvable, type ResolvableOwner } from './vault/resolver.js';
 import { createUsageTracker } from './vault/usage-tracker.js';
 
-export function createService(config: Config, logger: Logger, audit: AuditLog = createAuditLog({ destination: config.auditLogFile })) {
+/** How long resolution trusts a custom base URL's last policy check (it may cost a DNS lookup). */
+const BASE_URL_RECHECK_TTL_MS = 30_000;
+
+/** Outbound dependencies: `lookup` resolves host names for the URL policy and the pinned connections. */
+export interface OutboundDeps {
+  lookup?: HostLookup;
+}
+
+export function createService(config: Config, logger: Logger, audit: AuditLog = createAuditLog({ destination: config.auditLogFile }), outbound: OutboundDeps = {}) {
   const metrics = createMetrics();
   // Scale-out (SPEC §7): with REDIS_URL the instances share state through Redis.
   const redis = config.scale.redisUrl
@@ -43,6 +54,15 @@ export function createService(config: Config, logger: Logger, audit: AuditLog = 
   const keycloak = createKeycloakAccess(config, logger, metrics, redis ? () => [{ name: 'redis', ...redis.status() }] : undefined);
   const registry = createProviderRegistry({ baseUrlOverrides: config.providers.baseUrlOverrides });
   const urlPolicy = config.providers.urlPolicy;
+  // One resolver for the save-time check, the re-checks and the connections themselves.
+  const lookupDeps: UrlPolicyDeps = outbound.lookup ? { lookup: outbound.lookup } : {};
+  const policyCheck = (raw: string) => checkBaseUrl(raw, urlPolicy, lookupDeps);
+  const pinnedFetch = createPinnedFetch({
+    policy: urlPolicy,
+    lookup: outbound.lookup,
+    connectTimeoutMs: config.providers.testTimeoutMs,
+    onRefused: (refusal) => logger.warn({ host: refusal.hostname, kind: refusal.kind }, 'outbound connection refused: the address is not allowed by the URL policy'),
+  });
   const codec = createEnvelopeCodec(config.keyring);
   const store = createKeycloakOwnerStore(keycloak.admin);
   const opener = createRecordOpener(codec, logger);
@@ -78,8 +98,8 @@ export function createService(config: Config, logger: Logger, audit: AuditLog = 
     locks: redis ? createRedisLocks(redis, localLocks, { ttlMs: config.scale.lockTtlMs, waitMs: config.scale.lockWaitMs }) : localLocks,
     codec,
     registry,
-    tester: createKeyTester({ registry, timeoutMs: config.providers.testTimeoutMs, urlPolicy }),
-    checkBaseUrl: (raw) => checkBaseUrl(raw, urlPolicy),
+    tester: createKeyTester({ registry, timeoutMs: config.providers.testTimeoutMs, urlPolicy, pinnedFetch, ...lookupDeps }),
+    checkBaseUrl: policyCheck,
     limits: config.vault,
     now: () => new Date(),
     log: logger,
@@ -101,6 +121,7 @@ export function createService(config: Config, logger: Logger, audit: AuditLog = 
     defaultCooldownSeconds: resolution.defaultCooldownSeconds,
     usage,
     markUnhealthy: (owner, provider, keyId, issue) => keys.markUnhealthy(owner, provider, keyId, issue),
+    checkBaseUrl: createBaseUrlRecheck({ check: policyCheck, ttlMs: BASE_URL_RECHECK_TTL_MS }),
     now: Date.now,
     log: logger,
     onResolved: (source, stepIndex) => {
@@ -125,10 +146,14 @@ export function createService(config: Config, logger: Logger, audit: AuditLog = 
     onLimited: (scope) => metrics.rateLimited.inc({ scope }),
   });
   const app = createApp({ config, logger, verifier: keycloak.verifier, readiness: keycloak.readiness, keys, registry, resolver, adoption, metrics, audit, rateLimits });
-  return { app, audit, redis, keys, registry, resolver, owners, memberships, usage, store, metrics, ...keycloak };
+  // GET /metrics on a port of its own (METRICS_PORT); otherwise the app serves it behind METRICS_TOKEN.
+  const metricsApp = config.metrics.port === undefined ? undefined : metricsListener(metrics, config.metrics.token);
+  return { app, metricsApp, audit, redis, keys, registry, resolver, owners, memberships, usage, store, metrics, ...keycloak };
 }
 
-export async function start(env: Record<string, string | undefined>): Promise<{ server: Server; stop: () => Promise<void>; reopenAuditLog: () => void }> {
+export async function start(
+  env: Record<string, string | undefined>,
+): Promise<{ server: Server; metricsServer: Server | undefined; stop: () => Promise<void>; reopenAuditLog: () => void }> {
   const config = loadConfig(env);
   const logger = createLogger({ level: config.logLevel });
   const service = createService(config, logger);
@@ -136,13 +161,16 @@ export async function start(env: Record<string, string | undefined>): Promise<{ 
   // Best effort: load the realm's signing keys now so the first requests do not wait for them.
   service.verifier.warm().catch(() => logger.warn('signing keys not loaded at start-up; will retry on first request'));
 
-  const server = await new Promise<Server>((resolve, reject) => {
-    const listening = createServer(service.app).listen(config.port, config.host, () => resolve(listening));
-    listening.once('error', reject);
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  logger.info({ url: `http://${config.host}:${port}`, keycloak: config.keycloak.issuer }, 'byok-vault listening');
+  const server = await listen(service.app, config.port, config.host);
+  logger.info({ url: `http://${config.host}:${portOf(server) ?? config.port}`, keycloak: config.keycloak.issuer }, 'byok-vault listening');
+  const metricsServer =
+    service.metricsApp &&
+    (await listen(service.metricsApp, config.metrics.port ?? 0, config.metrics.host).catch(async (error: unknown) => {
+      await new Promise((resolve) => server.close(resolve));
+      throw error;
+    }));
+  if (metricsServer) logger.info({ url: `http://${config.metrics.host}:${portOf(metricsServer)}/metrics` }, 'metrics listening');
+  else if (config.metrics.token === undefined) logger.info('GET /metrics is off: set METRICS_TOKEN, or METRICS_PORT for a listener of its own');
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -153,6 +181,8 @@ export async function start(env: Record<string, string | undefined>): Promise<{ 
         server.closeAllConnections();
       }, config.http.shutdownTimeoutMs);
       force.unref();
+      metricsServer?.close();
+      metricsServer?.closeAllConnections();
       server.close(() => {
         clearTimeout(force);
         // The last usage batch is written after the last request has been answered.
@@ -171,7 +201,19 @@ export async function start(env: Record<string, string | undefined>): Promise<{ 
     });
     return stopping;
   };
-  return { server, stop, reopenAuditLog: () => service.audit.reopen() };
+  return { server, metricsServer, stop, reopenAuditLog: () => service.audit.reopen() };
+}
+
+function listen(listener: RequestListener, port: number, host: string): Promise<Server> {
+  return new Promise<Server>((resolve, reject) => {
+    const listening = createServer(listener).listen(port, host, () => resolve(listening));
+    listening.once('error', reject);
+  });
+}
+
+function portOf(server: Server): number | undefined {
+  const address = server.address();
+  return typeof address === 'object' && address ? address.port : undefined;
 }
 
 const isEntryPoint = import.meta.url === `file://${process.argv[1]}`;

@@ -145,6 +145,15 @@ const envSchema = z.object({
   RATE_LIMIT_USER_PER_MINUTE: int('RATE_LIMIT_USER_PER_MINUTE', 0, 1_000_000, 600),
   /** Requests per second per internal client (token azp) on /internal; 0: no limit. */
   RATE_LIMIT_INTERNAL_PER_SECOND: int('RATE_LIMIT_INTERNAL_PER_SECOND', 0, 1_000_000, 0),
+  /** Key tests (each one a request to the provider per key: up to 10) per minute per user; 0: no limit. */
+  RATE_LIMIT_KEY_TESTS_PER_MINUTE: int('RATE_LIMIT_KEY_TESTS_PER_MINUTE', 0, 100_000, 10),
+  /** How long a /readyz answer is reused (each check calls Keycloak; /readyz is anonymous); 0: no reuse. */
+  READINESS_CACHE_SECONDS: int('READINESS_CACHE_SECONDS', 0, 300, 5),
+  /** Serve GET /metrics on this port of its own (bound to METRICS_HOST), not on PORT. Unset: not. */
+  METRICS_PORT: int('METRICS_PORT', 0, 65535, -1),
+  METRICS_HOST: z.string().trim().min(1).default('127.0.0.1'),
+  /** Bearer token GET /metrics requires; without METRICS_PORT, /metrics on PORT is served only with one. */
+  METRICS_TOKEN: z.preprocess(emptyIsUnset, z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').regex(/^[\x21-\x7e]+$/, 'METRICS_TOKEN must be printable ASCII without spaces').optional()),
   /** Where audit events go as JSON lines (SPEC §9): a file path (directories are made), or "stdout". */
   AUDIT_LOG_FILE: z.string().trim().min(1, 'AUDIT_LOG_FILE must be a file path or "stdout"').default('.data/audit.jsonl'),
   /** Folder of the built web UI (`vite build`); unset or empty: dist/ui of this installation. */
@@ -206,13 +215,17 @@ export interface Config {
     readonly lockWaitMs: number;
   };
   /** 0 means no limit. */
-  readonly rateLimits: { readonly userPerMinute: number; readonly internalPerSecond: number };
+  readonly rateLimits: { readonly userPerMinute: number; readonly internalPerSecond: number; readonly keyTestsPerMinute: number };
+  /** GET /metrics: on a port of its own, and/or behind a bearer token (neither: not served). */
+  readonly metrics: { readonly port: number | undefined; readonly host: string; readonly token: string | undefined };
   /** Audit events' destination: a file path, or "stdout". */
   readonly auditLogFile: string;
   readonly http: {
     readonly bodyLimitBytes: number;
     readonly trustProxyHops: number;
     readonly shutdownTimeoutMs: number;
+    /** How long a readiness report is reused by /readyz. */
+    readonly readinessCacheMs: number;
   };
   readonly ui: {
     /** Absolute path of the built web UI. */
@@ -295,12 +308,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       lockTtlMs: e.LOCK_TTL_SECONDS * 1000,
       lockWaitMs: e.LOCK_WAIT_SECONDS * 1000,
     },
-    rateLimits: { userPerMinute: e.RATE_LIMIT_USER_PER_MINUTE, internalPerSecond: e.RATE_LIMIT_INTERNAL_PER_SECOND },
+    rateLimits: { userPerMinute: e.RATE_LIMIT_USER_PER_MINUTE, internalPerSecond: e.RATE_LIMIT_INTERNAL_PER_SECOND, keyTestsPerMinute: e.RATE_LIMIT_KEY_TESTS_PER_MINUTE },
+    metrics: { port: e.METRICS_PORT < 0 ? undefined : e.METRICS_PORT, host: e.METRICS_HOST, token: e.METRICS_TOKEN },
     auditLogFile: e.AUDIT_LOG_FILE,
     http: {
       bodyLimitBytes: e.BODY_LIMIT_BYTES,
       trustProxyHops: e.TRUST_PROXY_HOPS,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      readinessCacheMs: e.READINESS_CACHE_SECONDS * 1000,
     },
     ui: { dir: e.UI_DIR ? resolve(e.UI_DIR) : DEFAULT_UI_DIR, clientId: e.UI_CLIENT_ID },
   });

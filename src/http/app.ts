@@ -5,8 +5,10 @@
  * The hot path: a POST to exactly `/api/v1/internal/resolve` or `/report` is served by its endpoint
  * straight from the Node request, with the same request tracking, authentication, body parser and
  * error responder as the Express routes, but without Express's per-request set-up and routing (the
- * benchmark showed them costing more than the resolve itself). Every other request, including other
- * spellings of those paths, goes to the Express application, where the same endpoints are routes too.
+ * benchmark showed them costing more than the resolve itself). Every other request goes to the Express
+ * application, where the same endpoints are routes too. Routing is exact everywhere (routing.ts): case,
+ * trailing slashes and encodings count, so another spelling of a path is a 404, never the same
+ * endpoint under other rules.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express, { type Request, type RequestHandler, type Response } from 'express';
@@ -31,9 +33,12 @@ import { internalEndpoints, internalGate, type JsonReader } from './routes/inter
 import { meRoutes } from './routes/me.js';
 import { uiRoutes } from './routes/ui.js';
 import { docsRoutes } from './routes/docs.js';
+import { metricsEndpoint } from './routes/metrics.js';
+import { jsonBody } from './middleware/json-body.js';
+import { ROUTING_OPTIONS, exactRouter } from './routing.js';
 
 export interface AppDeps {
-  config: Pick<Config, 'http' | 'keycloak' | 'ui'>;
+  config: Pick<Config, 'http' | 'keycloak' | 'ui' | 'metrics'>;
   logger: Logger;
   verifier: Pick<TokenVerifier, 'verify'>;
   readiness: Pick<Readiness, 'check'>;
@@ -59,6 +64,9 @@ export type App = RequestListener & { routes(): ServedRoute[] };
 
 export function createApp(deps: AppDeps): App {
   const app = express();
+  // Before the first route: Express builds its router from these settings when first used.
+  app.set('case sensitive routing', ROUTING_OPTIONS.caseSensitive);
+  app.set('strict routing', ROUTING_OPTIONS.strict);
   app.disable('x-powered-by');
   // Every API answer is no-store; hashing each body for an ETag would be work for nothing.
   app.set('etag', false);
@@ -68,11 +76,11 @@ export function createApp(deps: AppDeps): App {
   // Authenticate before reading a body: an anonymous caller gets its 401 without us parsing anything.
   const authenticator = createAuthenticator(deps.verifier, deps.config.keycloak.realm);
   const auth = authenticate(authenticator);
-  const json = express.json({ limit: deps.config.http.bodyLimitBytes, strict: true });
+  const json = jsonBody({ limitBytes: deps.config.http.bodyLimitBytes });
   const hot = internalEndpoints('/api/v1', deps, authenticator, jsonReader(json));
   for (const endpoint of hot) app.post(endpoint.path, (req, res) => endpoint.serve(req, res));
 
-  const api = express.Router();
+  const api = exactRouter();
   api.use(auth);
   if (deps.rateLimits) {
     const { user } = deps.rateLimits;
@@ -89,17 +97,15 @@ export function createApp(deps: AppDeps): App {
   api.use(adminRoutes(deps));
   app.use('/api/v1', api);
 
-  if (deps.metrics) {
-    const { registry } = deps.metrics;
-    app.get('/metrics', async (_req, res) => {
-      res.setHeader('Content-Type', registry.contentType);
-      res.setHeader('Cache-Control', 'no-store');
-      res.send(await registry.metrics());
-    });
+  // On this port only behind its token; with METRICS_PORT it has a listener of its own (main.ts).
+  const { metrics: metricsConfig } = deps.config;
+  if (deps.metrics && metricsConfig.port === undefined && metricsConfig.token !== undefined) {
+    const serveMetrics = metricsEndpoint(deps.metrics, metricsConfig.token);
+    app.get('/metrics', (req, res) => serveMetrics(req, res));
   }
   app.use(docsRoutes());
   app.use(uiRoutes(deps));
-  app.use(healthRoutes(deps));
+  app.use(healthRoutes({ ...deps, readinessCacheMs: deps.config.http.readinessCacheMs }));
 
   app.use(notFoundHandler);
   app.use(createErrorHandler(deps.logger));

@@ -158,7 +158,7 @@ export const OPERATIONS: readonly Operation[] = [
     summary: "Test the caller's keys of a provider against the provider (or one, with keyId)",
     query: { keyId: { description: 'Only this key', schema: z.string() } },
     ok: { status: 200, description: 'One result per key tested', schema: testResults },
-    errors: keyErrors,
+    errors: [...keyErrors, 'RATE_LIMITED'],
   },
   { method: 'get', path: `${A}/byok/stats`, tag: 'user', access: 'user', summary: "Usage and status counts of the caller's keys", ok: { status: 200, description: 'Stats', schema: anyObject }, errors: ['KEYCLOAK_UNAVAILABLE'] },
   { method: 'get', path: `${A}/byok/preferences`, tag: 'user', access: 'user', summary: "The caller's resolution preferences", ok: { status: 200, description: 'Preferences', schema: preferences } },
@@ -186,7 +186,15 @@ export const OPERATIONS: readonly Operation[] = [
   // §5.4 operations
   { method: 'get', path: '/healthz', tag: 'operations', access: 'public', summary: 'Liveness: the process answers', ok: { status: 200, description: 'Alive', schema: z.object({ status: z.literal('ok') }) } },
   { method: 'get', path: '/readyz', tag: 'operations', access: 'public', summary: 'Readiness: Keycloak, the service account and the realm policy (503 with the reason otherwise)', ok: { status: 200, description: 'Ready', schema: readiness }, errors: ['NOT_READY'] },
-  { method: 'get', path: '/metrics', tag: 'operations', access: 'public', summary: 'Prometheus metrics', ok: { status: 200, description: 'Prometheus text format', contentType: 'text/plain' } },
+  {
+    method: 'get',
+    path: '/metrics',
+    tag: 'operations',
+    access: 'public',
+    summary: 'Prometheus metrics: on this port only with `Authorization: Bearer <METRICS_TOKEN>` (or on METRICS_PORT instead)',
+    ok: { status: 200, description: 'Prometheus text format', contentType: 'text/plain' },
+    errors: ['UNAUTHENTICATED'],
+  },
   { method: 'get', path: '/openapi.json', tag: 'operations', access: 'public', summary: 'This document', ok: { status: 200, description: 'OpenAPI 3.1', schema: anyObject } },
   { method: 'get', path: '/docs', tag: 'operations', access: 'public', summary: 'This document, rendered (Swagger UI)', ok: { status: 200, description: 'HTML page', contentType: 'text/html' } },
   { method: 'get', path: '/docs/init.js', tag: 'operations', access: 'public', summary: "The /docs page's script", ok: { status: 200, description: 'JavaScript', contentType: 'text/javascript' } },
@@ -245,7 +253,7 @@ export function openApiDocument(options: { version: string; serverUrl?: string }
     const errorCodes = new Set<ErrorCode>(op.errors ?? []);
     if (op.access !== 'public') errorCodes.add('UNAUTHENTICATED');
     if (op.access === 'internal' || op.access === 'admin') errorCodes.add('FORBIDDEN');
-    if (op.body) errorCodes.add('MALFORMED_JSON').add('PAYLOAD_TOO_LARGE');
+    if (op.body) errorCodes.add('MALFORMED_JSON').add('PAYLOAD_TOO_LARGE').add('UNSUPPORTED_MEDIA_TYPE');
     const byStatus = new Map<number, ErrorCode[]>();
     for (const code of errorCodes) byStatus.set(ERROR_CODES[code].status, [...(byStatus.get(ERROR_CODES[code].status) ?? []), code]);
     for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) {

@@ -1,6 +1,8 @@
 /**
  * Rate limits (issue 7): per user (token subject) on the user and admin API, per internal client
- * (token azp) on /internal. Counters come from rate-limiter-flexible: in Redis when scale-out is on
+ * (token azp) on /internal, and per user for key tests (each sends one request per key to the
+ * provider, up to 10, so the general limit alone would let one user make the service send ten times
+ * its own rate to any provider). Counters come from rate-limiter-flexible: in Redis when scale-out is on
  * (so the limit holds for the whole deployment, not per instance), with an in-memory limiter as
  * insurance while Redis is away; in memory otherwise. Past the limit: 429 RATE_LIMITED with
  * Retry-After. A limit of 0 turns that limiter off.
@@ -13,15 +15,19 @@ import type { Principal } from '../keycloak/token-verifier.js';
 export interface RateLimitOptions {
   userPerMinute: number;
   internalPerSecond: number;
+  /** Key tests per minute per user; absent or 0: no limit of their own. */
+  keyTestsPerMinute?: number | undefined;
   redis?: { client: Redis; prefix: string } | undefined;
   /** Told of every refused request (metrics). */
-  onLimited?: (scope: 'user' | 'internal') => void;
+  onLimited?: (scope: Scope) => void;
 }
+
+type Scope = 'user' | 'internal' | 'key_test';
 
 export type RateLimits = ReturnType<typeof createRateLimits>;
 
 export function createRateLimits(options: RateLimitOptions) {
-  const limiter = (scope: 'user' | 'internal', points: number, durationSeconds: number): RateLimiterAbstract | undefined => {
+  const limiter = (scope: Scope, points: number, durationSeconds: number): RateLimiterAbstract | undefined => {
     if (points === 0) return undefined;
     const memory = new RateLimiterMemory({ points, duration: durationSeconds, keyPrefix: `rl-${scope}` });
     if (!options.redis) return memory;
@@ -36,8 +42,9 @@ export function createRateLimits(options: RateLimitOptions) {
   };
   const user = limiter('user', options.userPerMinute, 60);
   const internal = limiter('internal', options.internalPerSecond, 1);
+  const keyTest = limiter('key_test', options.keyTestsPerMinute ?? 0, 60);
 
-  async function take(scope: 'user' | 'internal', which: RateLimiterAbstract | undefined, key: string): Promise<void> {
+  async function take(scope: Scope, which: RateLimiterAbstract | undefined, key: string): Promise<void> {
     if (!which) return;
     try {
       await which.consume(key);
@@ -53,5 +60,7 @@ export function createRateLimits(options: RateLimitOptions) {
     user: (principal: Principal) => take('user', user, principal.subject),
     /** Counts one request of an internal client (by client id, or subject when there is none). */
     internal: (principal: Principal) => take('internal', internal, principal.clientId ?? principal.subject),
+    /** Counts one key test of a user (user or team keys alike); throws 429 RATE_LIMITED past the limit. */
+    keyTest: (principal: Principal) => take('key_test', keyTest, principal.subject),
   };
 }

@@ -8,18 +8,19 @@ import { AppError } from '../errors.js';
 import { MAX_KEY_LENGTH } from '../providers/key-format.js';
 import { isProviderId, type ProviderId } from '../providers/registry.js';
 import { MAX_BASE_URL_LENGTH } from '../providers/url-policy.js';
-import type { NewKeyInput } from '../vault/key-service.js';
+import { LABEL_TEXT, type NewKeyInput } from '../vault/key-service.js';
 import { TIERS } from '../vault/tiers.js';
 
 export const LABEL_MAX_LENGTH = 64;
 
-// Printable text without control characters; labels are shown in the UI and written to audit logs.
+// Printable, well-formed text: labels are shown in the UI and passed on in resolve answers, where a
+// lone surrogate ("\ud800", which JSON.parse lets through) breaks strict JSON parsers downstream.
 const label = z
   .string()
   .trim()
   .min(1, 'must not be empty')
   .max(LABEL_MAX_LENGTH, `at most ${LABEL_MAX_LENGTH} characters`)
-  .regex(/^[^\p{Cc}\p{Cf}]*$/u, 'must not contain control characters');
+  .regex(LABEL_TEXT, 'must be well-formed Unicode without control characters');
 
 // The key itself: the format check proper (per provider) happens in the vault.
 const apiKey = z.string().min(1, 'must not be empty').max(MAX_KEY_LENGTH, `at most ${MAX_KEY_LENGTH} characters`);

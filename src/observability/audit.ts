@@ -5,8 +5,14 @@
  * outcome (with the error code when refused or failed), the source address and the request id; never
  * key material, labels or other free text a user typed. Plain JSON lines (no log levels: every event
  * is kept) through pino's sonic-boom destination: appends, and `reopen()` after log rotation is wired
- * to SIGHUP in main.ts.
+ * to SIGHUP in main.ts. The file is created mode 0600 (owner read/write only), at start and at every
+ * reopen after rotation: it names users, keys and source addresses.
+ *
+ * Besides key management, two reads and one internal call are events: an admin reading a user's or a
+ * group's keys (`keys.read`), and an internal service's report that takes a key out of rotation
+ * (`key.report` with `reportedOutcome`: rate_limited, unauthorized or quota_exceeded).
  */
+import { chmodSync } from 'node:fs';
 import { pino, type DestinationStream } from 'pino';
 import type { ProviderId } from '../providers/registry.js';
 import type { OwnerRef } from '../vault/ports.js';
@@ -20,6 +26,8 @@ export const AUDIT_ACTIONS = [
   'key.test',
   'preferences.update',
   'tier.set',
+  'keys.read',
+  'key.report',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -33,11 +41,16 @@ export interface AuditEvent {
   owner?: OwnerRef | undefined;
   provider?: ProviderId | undefined;
   keyId?: string | undefined;
+  /** The outcome an internal service reported (`key.report`). */
+  reportedOutcome?: 'rate_limited' | 'unauthorized' | 'quota_exceeded' | undefined;
   /** Names of the fields an update changed (never their values). */
   fields?: string[] | undefined;
   sourceAddress?: string | undefined;
   requestId?: string | undefined;
 }
+
+/** Owner read and write only; applies when the file is created (at start and after rotation). */
+export const AUDIT_FILE_MODE = 0o600;
 
 export interface AuditLog {
   record(event: AuditEvent): void;
@@ -47,11 +60,12 @@ export interface AuditLog {
 }
 
 export function createAuditLog(options: { destination: string | DestinationStream }): AuditLog {
+  if (typeof options.destination === 'string' && options.destination !== 'stdout') tightenExisting(options.destination);
   const stream =
     typeof options.destination === 'string'
       ? options.destination === 'stdout'
         ? pino.destination({ dest: 1, sync: false })
-        : pino.destination({ dest: options.destination, mkdir: true, sync: false })
+        : pino.destination({ dest: options.destination, mkdir: true, sync: false, mode: AUDIT_FILE_MODE })
       : options.destination;
   return {
     record(event) {
@@ -70,4 +84,13 @@ export function createAuditLog(options: { destination: string | DestinationStrea
       }
     },
   };
+}
+
+/** A file left by an older version (or made by hand) may be world-readable: narrow it too. */
+function tightenExisting(path: string): void {
+  try {
+    chmodSync(path, AUDIT_FILE_MODE);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
 }

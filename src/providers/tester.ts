@@ -13,6 +13,7 @@
  * header value in its message, which would be the key.
  */
 import type { KeyTransport, ProviderId, ProviderRegistry } from './registry.js';
+import type { HostLookup } from './outbound.js';
 import { checkBaseUrl, type UrlPolicy } from './url-policy.js';
 
 export type KeyTestStatus = 'valid' | 'invalid' | 'rate_limited' | 'unreachable';
@@ -38,6 +39,14 @@ export interface KeyTesterDeps {
    * re-checked (tests and egress proxies legitimately point them at private addresses).
    */
   urlPolicy?: UrlPolicy;
+  /**
+   * The fetch for a key's own base URL: one whose connections go only to addresses the URL policy
+   * allows, judged at connect time (outbound.ts `createPinnedFetch`), so DNS cannot send the key
+   * elsewhere after the check above. Registry endpoints use `fetch`.
+   */
+  pinnedFetch?: typeof fetch;
+  /** The resolver of the check above (the one the pinned fetch uses too); the system's by default. */
+  lookup?: HostLookup;
 }
 
 /** What an HTTP header value can carry; a key with anything else cannot be sent, so it cannot be valid. */
@@ -76,14 +85,15 @@ export function createKeyTester(deps: KeyTesterDeps) {
     }
     if (!SENDABLE_KEY.test(apiKey)) return { status: 'invalid', testedAt };
     if (baseUrl !== undefined && deps.urlPolicy !== undefined) {
-      const check = await checkBaseUrl(baseUrl, deps.urlPolicy);
+      const check = await checkBaseUrl(baseUrl, deps.urlPolicy, deps.lookup ? { lookup: deps.lookup } : {});
       if (!check.ok) return { status: 'unreachable', testedAt };
     }
 
     const { test: request } = descriptor;
     let response: Response;
+    const send = baseUrl !== undefined && deps.pinnedFetch !== undefined ? deps.pinnedFetch : doFetch;
     try {
-      response = await doFetch(`${base.replace(/\/+$/, '')}${request.path}`, {
+      response = await send(`${base.replace(/\/+$/, '')}${request.path}`, {
         method: request.method,
         headers: { accept: 'application/json', ...request.headers, ...keyHeader(request.auth, apiKey) },
         redirect: 'manual',

@@ -13,11 +13,16 @@
  * octal, hex and short spellings (`2130706433`, `0x7f.1`, `0177.0.0.1`, `127.1`) into dotted quads
  * and IPv6 into its compressed form, so one table of ranges covers every spelling.
  *
- * Residual risk: this check resolves the name once; the HTTP client resolves it again when it
- * connects. A hostile DNS server can answer a public address here and a private one there (DNS
- * rebinding). Re-checking right before each request (the key tester does) narrows the window but
- * does not close it; closing it needs connecting to the checked address itself, which global fetch
- * does not offer.
+ * IPv6 forms that carry an IPv4 address are judged by that address: IPv4-mapped (`::ffff:a.b.c.d`),
+ * IPv4-translated (`::ffff:0:a.b.c.d`, RFC 2765), NAT64 (`64:ff9b::/96`) and 6to4 (`2002::/16`);
+ * IPv4-compatible (`::a.b.c.d`, deprecated) and local-use NAT64 (`64:ff9b:1::/48`) are refused
+ * whole, and so is Teredo (`2001::/32`: a tunnel to any IPv4 host through a relay, with its client
+ * address obfuscated; no provider API is served on one). ISATAP interface ids are not recognised:
+ * the prefix in front of them is what routes.
+ *
+ * This check resolves the name once; the HTTP client would resolve it again when it connects (DNS
+ * rebinding). Requests to user-supplied URLs therefore go through outbound.ts, whose connections
+ * judge every address they resolve against the same table at connect time.
  */
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
@@ -66,6 +71,7 @@ const IPV6_FORBIDDEN: readonly Range[] = [
   { cidr: '::/96', kind: 'unspecified, loopback or IPv4-compatible' },
   { cidr: '64:ff9b:1::/48', kind: 'local-use NAT64' },
   { cidr: '100::/64', kind: 'discard-only' },
+  { cidr: '2001::/32', kind: 'Teredo tunnel' },
   { cidr: 'fc00::/7', kind: 'unique local (private)' },
   { cidr: 'fe80::/10', kind: 'link-local' },
   { cidr: 'fec0::/10', kind: 'site-local' },
@@ -79,6 +85,7 @@ const IPV6_FORBIDDEN: readonly Range[] = [
  */
 const IPV6_EMBEDDING_IPV4: readonly { cidr: string; shift: bigint }[] = [
   { cidr: '::ffff:0:0/96', shift: 0n }, // IPv4-mapped
+  { cidr: '::ffff:0:0:0/96', shift: 0n }, // IPv4-translated (RFC 2765, SIIT)
   { cidr: '64:ff9b::/96', shift: 0n }, // NAT64 well-known prefix
   { cidr: '2002::/16', shift: 80n }, // 6to4
 ];

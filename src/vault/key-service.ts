@@ -75,6 +75,9 @@ export interface KeyTestOutcome {
 
 export type KeyService = ReturnType<typeof createKeyService>;
 
+/** Label text: no control (Cc), format (Cf) or unpaired surrogate (Cs) code points; with /u a pair is one code point. */
+export const LABEL_TEXT = /^[^\p{Cc}\p{Cf}\p{Cs}]*$/u;
+
 export function createKeyService(deps: KeyServiceDeps) {
   const { store, locks, codec, registry, limits, log } = deps;
 
@@ -118,6 +121,20 @@ export function createKeyService(deps: KeyServiceDeps) {
   function checkFormat(provider: ProviderId, apiKey: string): void {
     const result = checkKeyFormat(provider, apiKey);
     if (!result.ok) throw new AppError('INVALID_KEY_FORMAT', { message: result.reason, details: { provider } });
+  }
+
+  /**
+   * A label is shown in UIs and passed on in resolve answers: it must be well-formed Unicode (a lone
+   * surrogate, which JSON.parse accepts as `"\ud800"`, breaks strict JSON parsers and UTF-8
+   * encoders downstream) without control or format characters. The HTTP schemas check the same;
+   * this guards every other caller (CLI, migrations).
+   */
+  function checkLabel(label: string | undefined): void {
+    if (label === undefined || LABEL_TEXT.test(label)) return;
+    throw new AppError('VALIDATION_FAILED', {
+      message: 'The label must be well-formed Unicode text without control characters.',
+      details: [{ path: 'label', message: 'must be well-formed Unicode without control characters' }],
+    });
   }
 
   async function checkedBaseUrl(provider: ProviderId, raw: string | undefined): Promise<string | null> {
@@ -205,6 +222,7 @@ export function createKeyService(deps: KeyServiceDeps) {
 
     /** Adds a key (201). Tier and limit are checked inside the lock. */
     async add(owner: OwnerRef, input: NewKeyInput): Promise<KeyView> {
+      checkLabel(input.label);
       checkFormat(input.provider, input.apiKey);
       const baseUrl = await checkedBaseUrl(input.provider, input.baseUrl);
       const expiresAt = checkExpiry(input.expiresAt) ?? null;
@@ -239,6 +257,7 @@ export function createKeyService(deps: KeyServiceDeps) {
 
     /** Replaces a key's secret and the fields given (`POST /byok/keys/add` with keyId). */
     async replace(owner: OwnerRef, keyId: string, input: NewKeyInput): Promise<KeyView> {
+      checkLabel(input.label);
       checkFormat(input.provider, input.apiKey);
       const baseUrl = await checkedBaseUrl(input.provider, input.baseUrl);
       const expiresAt = checkExpiry(input.expiresAt);
@@ -263,6 +282,7 @@ export function createKeyService(deps: KeyServiceDeps) {
 
     /** `PATCH`: label, enabled, expiry, and (tier permitting) the secret. */
     async update(owner: OwnerRef, provider: ProviderId, keyId: string, patch: KeyPatch): Promise<KeyView> {
+      checkLabel(patch.label);
       if (patch.apiKey !== undefined) checkFormat(provider, patch.apiKey);
       const expiresAt = checkExpiry(patch.expiresAt);
       return mutate(owner, (stored) => {

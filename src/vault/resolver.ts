@@ -104,6 +104,11 @@ export interface ResolverDeps {
   markUnhealthy: (owner: OwnerRef, provider: ProviderId, keyId: string, issue: HealthIssue) => Promise<void>;
   now: () => number;
   log: VaultLog;
+  /**
+   * Re-checks a key's own base URL (custom providers) against the URL policy before it is handed out;
+   * a key whose URL fails is skipped (logged by id, with the policy's reason) as if unusable.
+   */
+  checkBaseUrl?: (raw: string) => Promise<{ ok: true } | { ok: false; reason: string }>;
   /** Told of every resolve: the source that served it (or none) and the chain step index. */
   onResolved?: (source: ResolveSource | 'none', stepIndex: number) => void;
   /** Told when a report takes a key out of rotation: a cooldown, or a stored health issue. */
@@ -145,13 +150,26 @@ export function createResolver(deps: ResolverDeps) {
     return usable[(await deps.cursors.next(cursor)) % usable.length];
   }
 
+  /** nextInTurn, skipping keys whose own base URL no longer passes the URL policy. */
+  async function nextAllowed(keys: readonly ResolvableKey[], owner: OwnerRef, provider: ProviderId): Promise<ResolvableKey | undefined> {
+    let candidates = keys;
+    for (;;) {
+      const key = await nextInTurn(candidates, `${ownerKey(owner)}:${provider}`);
+      if (!key || key.baseUrl === null || !deps.checkBaseUrl) return key;
+      const check = await deps.checkBaseUrl(key.baseUrl);
+      if (check.ok) return key;
+      deps.log.warn({ owner: ownerKey(owner), provider, keyId: key.keyId, reason: check.reason }, 'key skipped: its base URL no longer passes the URL policy');
+      candidates = candidates.filter((other) => other !== key);
+    }
+  }
+
   /** The next usable key of an owner for a provider, decrypted, or undefined. */
   async function serveFrom(owner: ResolvableOwner, provider: ProviderId) {
     const at = deps.now();
     const healthy = (owner.keys.get(provider) ?? []).filter(
       (key) => key.enabled && (key.expiresAtMs === null || key.expiresAtMs > at) && key.healthIssue === null && key.testStatus !== 'invalid',
     );
-    const key = await nextInTurn(healthy, `${ownerKey(owner.owner)}:${provider}`);
+    const key = await nextAllowed(healthy, owner.owner, provider);
     if (!key) return undefined;
     // The record was fully validated when the cache entry was built; here only its secret is needed.
     const secret = (JSON.parse(key.open().toString('utf8')) as { secret?: unknown }).secret;
@@ -228,19 +246,20 @@ export function createResolver(deps: ResolverDeps) {
     /**
      * SPEC §6.4 feedback. `rate_limited` cools the key down (default 60 s); `unauthorized` and
      * `quota_exceeded` take it out of rotation (stored on the key) until its secret is replaced or a
-     * test passes; `ok` ends a cooldown; `error` changes nothing.
+     * test passes; `ok` ends a cooldown; `error` changes nothing. Returns the key's holder (the
+     * caller's audit trail names it).
      */
-    async report(input: { userId: string; provider: ProviderId; keyId: string; outcome: ReportOutcome; retryAfterSeconds?: number | undefined }): Promise<void> {
+    async report(input: { userId: string; provider: ProviderId; keyId: string; outcome: ReportOutcome; retryAfterSeconds?: number | undefined }): Promise<OwnerRef | 'system'> {
       const owner = await findHolder(input.userId, input.provider, input.keyId);
       if (!owner) throw new AppError('KEY_NOT_FOUND');
       switch (input.outcome) {
         case 'rate_limited':
           await deps.cooldowns.coolDown(input.keyId, deps.now() + (input.retryAfterSeconds ?? deps.defaultCooldownSeconds) * 1000);
           deps.onKeyBenched?.(input.provider, 'rate_limited', owner === 'system' ? 'system' : 'owner');
-          return;
+          return owner;
         case 'ok':
           await deps.cooldowns.clear(input.keyId);
-          return;
+          return owner;
         case 'unauthorized':
         case 'quota_exceeded':
           if (owner === 'system') {
@@ -248,13 +267,13 @@ export function createResolver(deps: ResolverDeps) {
             await deps.cooldowns.coolDown(input.keyId, deps.now() + 3600 * 1000);
             deps.log.warn({ keyId: input.keyId, outcome: input.outcome }, 'platform key reported; cooling down for an hour');
             deps.onKeyBenched?.(input.provider, input.outcome, 'system');
-            return;
+            return owner;
           }
           await deps.markUnhealthy(owner, input.provider, input.keyId, input.outcome);
           deps.onKeyBenched?.(input.provider, input.outcome, 'owner');
-          return;
+          return owner;
         default:
-          return;
+          return owner;
       }
     },
   };

@@ -6,7 +6,7 @@
  */
 import request from 'supertest';
 import { createTestService } from '../support/app.js';
-import { INTERNAL_CLIENT } from '../support/env.js';
+import { INTERNAL_CLIENT, TEST_METRICS_TOKEN } from '../support/env.js';
 import { clientToken } from '../support/keycloak.js';
 import { keyedUser } from '../support/resolve.js';
 import { testApiKey } from '../support/secrets.js';
@@ -43,7 +43,7 @@ describe('/metrics', () => {
       .send({ userId: owner.id, provider: 'openai', keyId: served.body.keyId, outcome: 'rate_limited', retryAfterSeconds: 30 });
     expect(reported.status).toBe(204);
 
-    const scraped = await request(app).get('/metrics');
+    const scraped = await request(app).get('/metrics').set('Authorization', `Bearer ${TEST_METRICS_TOKEN}`);
     expect(scraped.status).toBe(200);
     expect(scraped.headers['content-type']).toMatch(/^text\/plain/);
     const text = scraped.text;
@@ -71,12 +71,12 @@ describe('/metrics', () => {
     const token = await clientToken(INTERNAL_CLIENT);
     const refused = await request(wrongSecret.app).post('/api/v1/internal/resolve').set('Authorization', `Bearer ${token}`).send({ userId: 'x', provider: 'openai' });
     expect(refused.status).toBe(503);
-    expect(sample((await request(wrongSecret.app).get('/metrics')).text, 'byok_service_token_requests_total', { outcome: 'rejected' })).toBeGreaterThan(0);
+    expect(sample((await request(wrongSecret.app).get('/metrics').set('Authorization', `Bearer ${TEST_METRICS_TOKEN}`)).text, 'byok_service_token_requests_total', { outcome: 'rejected' })).toBeGreaterThan(0);
 
     const service = createTestService();
     const unknown = await request(service.app).post('/api/v1/internal/resolve').set('Authorization', `Bearer ${token}`).send({ userId: '00000000-0000-0000-0000-000000000000', provider: 'openai' });
     expect(unknown.status).toBe(404);
-    const text = (await request(service.app).get('/metrics')).text;
+    const text = (await request(service.app).get('/metrics').set('Authorization', `Bearer ${TEST_METRICS_TOKEN}`)).text;
     // The admin client answers a missing user with null (outcome ok); unavailable Keycloak calls are counted in the outage suite.
     expect(sample(text, 'byok_keycloak_request_duration_seconds_count', { operation: 'users.findOne' })).toBe(1);
     expect(sample(text, 'byok_http_request_duration_seconds_count', { route: '/api/v1/internal/resolve', status: '404' })).toBe(1);

@@ -6,7 +6,7 @@
  */
 import request from 'supertest';
 import { createTestService, type TestService } from '../support/app.js';
-import { INTERNAL_CLIENT } from '../support/env.js';
+import { INTERNAL_CLIENT, TEST_METRICS_TOKEN } from '../support/env.js';
 import { clientToken, masterAdmin } from '../support/keycloak.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 import { until } from '../support/wait.js';
@@ -135,7 +135,7 @@ describe('two instances sharing Redis', () => {
     const limitedInternal = internal.filter((r) => r.status === 429);
     expect(limitedInternal.length).toBeGreaterThanOrEqual(4);
     expect(limitedInternal.every((r) => r.body.error.code === 'RATE_LIMITED' && Number(r.headers['retry-after']) >= 1)).toBe(true);
-    expect((await request(b.app).get('/metrics')).text).toMatch(/^byok_rate_limited_total\{scope="user"\} [1-9]/m);
+    expect((await request(b.app).get('/metrics').set('Authorization', `Bearer ${TEST_METRICS_TOKEN}`)).text).toMatch(/^byok_rate_limited_total\{scope="user"\} [1-9]/m);
   });
 
   test('Redis stopped: resolves go on with local state, writes get 503 REDIS_UNAVAILABLE and change nothing; /readyz says so; after a restart both recover', async () => {
@@ -161,7 +161,7 @@ describe('two instances sharing Redis', () => {
       const ready = await request(b.app).get('/readyz');
       expect(ready.status).toBe(200);
       expect(ready.body.checks).toContainEqual(expect.objectContaining({ name: 'redis', ok: false }));
-      expect((await request(b.app).get('/metrics')).text).toMatch(/^byok_redis_up 0$/m);
+      expect((await request(b.app).get('/metrics').set('Authorization', `Bearer ${TEST_METRICS_TOKEN}`)).text).toMatch(/^byok_redis_up 0$/m);
     } finally {
       await redis.start();
     }

@@ -4,6 +4,7 @@
  * KEYCLOAK_UNAVAILABLE with Retry-After, writes are refused without changing anything, and once
  * Keycloak is back everything recovers without restarting the service.
  */
+import { TEST_METRICS_TOKEN } from '../support/env.js';
 import request from 'supertest';
 import { createTestService } from '../support/app.js';
 import { masterAdmin } from '../support/keycloak.js';
@@ -44,7 +45,7 @@ test('Keycloak stopped: cached users served within the stale window, uncached 50
     expect(write.headers['retry-after']).toBeDefined();
     expect(service.owners.stats().staleServed).toBeGreaterThanOrEqual(5);
     // /metrics shows the failed Keycloak calls and the stale answers.
-    const metrics = (await request(service.app).get('/metrics')).text;
+    const metrics = (await request(service.app).get('/metrics').set('Authorization', `Bearer ${TEST_METRICS_TOKEN}`)).text;
     expect(metrics).toMatch(/^byok_keycloak_request_duration_seconds_count\{operation="users\.findOne",outcome="unavailable"\} [1-9]/m);
     expect(metrics).toMatch(/^byok_cache_stale_served_total\{cache="owners"\} ([5-9]|\d\d+)/m);
   } finally {

@@ -59,7 +59,7 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...valid, REDIS_URL: '', FALLBACK_PROVIDER: '' })).toMatchObject({ scale: { redisUrl: undefined }, resolution: { fallbackProvider: undefined } });
     const config = loadConfig({ ...valid, REDIS_URL: 'redis://127.0.0.1:6380/2' });
     expect(config.scale).toMatchObject({ redisUrl: 'redis://127.0.0.1:6380/2', keyPrefix: 'byok:', lockTtlMs: 30_000, lockWaitMs: 15_000 });
-    expect(config.rateLimits).toEqual({ userPerMinute: 600, internalPerSecond: 0 });
+    expect(config.rateLimits).toEqual({ userPerMinute: 600, internalPerSecond: 0, keyTestsPerMinute: 10 });
     expect(loadConfig(valid).scale.redisUrl).toBeUndefined();
   });
 

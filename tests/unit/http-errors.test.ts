@@ -50,7 +50,7 @@ const resolver = {
   resolve: async () => {
     throw new AppError('NO_KEY_AVAILABLE');
   },
-  report: async () => undefined,
+  report: async () => 'system' as const,
 };
 const adoption = createAdoptionStats({
   users: { async *scanUsers() {} },
@@ -117,11 +117,11 @@ describe('HTTP error contract', () => {
     expect(response.headers['cache-control']).toBe('no-store');
   });
 
-  // The internal endpoints are served outside Express when the path is exact (app.ts) and by Express
-  // for every other spelling: both must give the same answers.
+  // The internal endpoints are served outside Express when the URL is exactly the path (app.ts), and by
+  // Express otherwise (with a query string): both must give the same answers.
   describe.each([
     ['served directly', '/api/v1/internal/resolve'],
-    ['served by Express', '/api/v1/internal/resolve/?via=express'],
+    ['served by Express', '/api/v1/internal/resolve?via=express'],
   ])('POST /internal/resolve %s', (_how, path) => {
     const post = () => request(app).post(path).set('X-Request-Id', 'trace-7');
 
@@ -135,7 +135,7 @@ describe('HTTP error contract', () => {
       expect(user.body.error.code).toBe('FORBIDDEN');
     });
 
-    test('bad bodies: MALFORMED_JSON, PAYLOAD_TOO_LARGE, VALIDATION_FAILED with details', async () => {
+    test('bad bodies: MALFORMED_JSON, PAYLOAD_TOO_LARGE, VALIDATION_FAILED with details, UNSUPPORTED_MEDIA_TYPE', async () => {
       const authorised = () => post().set('Authorization', 'Bearer service').set('content-type', 'application/json');
       expect((await authorised().send('{"userId":')).body.error.code).toBe('MALFORMED_JSON');
       const big = await authorised().send(JSON.stringify({ userId: 'x'.repeat(4096) }));
@@ -145,7 +145,9 @@ describe('HTTP error contract', () => {
       expect(invalid.body.error.code).toBe('VALIDATION_FAILED');
       expect(invalid.body.error.details.length).toBeGreaterThan(0);
       const notJson = await post().set('Authorization', 'Bearer service').set('content-type', 'text/plain').send('userId=u-1');
-      expect([notJson.status, notJson.body.error.code]).toEqual([400, 'VALIDATION_FAILED']);
+      expect([notJson.status, notJson.body.error.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
+      const untyped = await post().set('Authorization', 'Bearer service').set('content-type', '').send(Buffer.from('{"userId":"u-1"}'));
+      expect([untyped.status, untyped.body.error.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
     });
 
     test("the resolver's error becomes the answer, with the API headers", async () => {

@@ -55,6 +55,21 @@ describe('forbiddenRangeOf (IP literal logic)', () => {
     ['64:ff9b::7f00:1', 'loopback'],
     ['2002:7f00:1::1', 'loopback'],
     ['::127.0.0.1', 'IPv4-compatible'],
+    // IPv4-translated (RFC 2765): ::ffff:0:a.b.c.d, every spelling.
+    ['::ffff:0:7f00:1', 'loopback'],
+    ['::ffff:0:127.0.0.1', 'loopback'],
+    ['0:0:0:0:ffff:0:a9fe:a9fe', 'link-local'],
+    ['[::ffff:0:a00:1]', 'private'],
+    ['::FFFF:0:C0A8:1', 'private'],
+    // NAT64 and 6to4 carrying non-public IPv4 addresses.
+    ['64:ff9b::a9fe:a9fe', 'link-local'],
+    ['64:ff9b::10.0.0.1', 'private'],
+    ['2002:a9fe:a9fe::', 'link-local'],
+    ['2002:c0a8:0101:1::1', 'private'],
+    ['64:ff9b:1::1', 'local-use NAT64'],
+    // Teredo: refused whole (the client address is obfuscated; no provider API is served on one).
+    ['2001:0:4136:e378:8000:63bf:3fff:fdd2', 'Teredo'],
+    ['2001::1', 'Teredo'],
   ])('%s is non-public (%s)', (address, kind) => {
     expect(forbiddenRangeOf(address)).toContain(kind);
   });
@@ -73,6 +88,9 @@ describe('forbiddenRangeOf (IP literal logic)', () => {
     '::ffff:8.8.8.8',
     '64:ff9b::808:808',
     '2002:0808:0808::1',
+    '::ffff:0:808:808', // IPv4-translated 8.8.8.8
+    '2001:db8::1', // documentation, not Teredo (2001::/32 ends at 2001:0:ffff:...)
+    '2001:1::1',
   ])('%s is public', (address) => {
     expect(forbiddenRangeOf(address)).toBeUndefined();
   });
@@ -101,6 +119,11 @@ describe('checkBaseUrl', () => {
     ['https://[::ffff:127.0.0.1]/', 'loopback'],
     ['https://[::ffff:a9fe:a9fe]/', 'link-local'],
     ['https://[::ffff:192.168.1.1]/', 'private'],
+    ['https://[::ffff:0:7f00:1]/', 'loopback'],
+    ['https://[::ffff:0:127.0.0.1]/', 'loopback'],
+    ['https://[64:ff9b::7f00:1]/', 'loopback'],
+    ['https://[2002:7f00:1::]/', 'loopback'],
+    ['https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/', 'Teredo'],
     // Numeric IPv4 spellings: the WHATWG URL parser normalises them to 127.0.0.1 and friends.
     ['https://2130706433/', 'loopback'],
     ['https://0x7f.1/', 'loopback'],

@@ -8,7 +8,9 @@
  * otherwise a fresh UUID is made; either way it is echoed back and is in every log line of the request
  * and in every error body. Access lines carry method, path (never the query string nor any header),
  * status and time; successful internal calls log at debug (their counts and latencies are in /metrics).
- * API answers are all `Cache-Control: no-store` (and /internal/resolve carries secrets).
+ * API answers are all `Cache-Control: no-store`. The one answer that carries a secret,
+ * /internal/resolve, also sets it itself (routes/internal.ts): a path-prefix rule is a second line,
+ * never the only one.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -2,6 +2,7 @@
  * SPEC §5.3: team keys on groups, users' keys (read-only) and tiers; realm role byok-admin.
  */
 import { Router } from 'express';
+import { exactRouter } from '../routing.js';
 import type { AuditLog } from '../../observability/audit.js';
 import type { createAdoptionStats } from '../../vault/adoption-stats.js';
 import type { KeyService } from '../../vault/key-service.js';
@@ -13,7 +14,7 @@ import { parseAddKey, parseBody, parseKeyId, parseOwnerId, parseProvider, patchK
 export const ADMIN_ROLE = 'byok-admin';
 
 export function adminRoutes(deps: { keys: KeyService; adoption: Pick<ReturnType<typeof createAdoptionStats>, 'get'>; audit?: AuditLog | undefined }): Router {
-  const router = Router();
+  const router = exactRouter();
   const { keys, audit } = deps;
   router.use('/admin', requireRealmRole(ADMIN_ROLE));
 
@@ -23,9 +24,14 @@ export function adminRoutes(deps: { keys: KeyService; adoption: Pick<ReturnType<
     res.json(await deps.adoption.get());
   });
 
-  router.get('/admin/users/:userId/keys', async (req, res) => {
-    res.json({ keys: await keys.listKeys({ kind: 'user', id: parseOwnerId(req.params.userId) }) });
-  });
+  // Reading another person's key list (labels, providers, health) is an audited act: `keys.read`.
+  router.get(
+    '/admin/users/:userId/keys',
+    audited(audit, 'keys.read', async (req, res, event) => {
+      const owner = (event.owner = { kind: 'user', id: parseOwnerId(req.params.userId) });
+      res.json({ keys: await keys.listKeys(owner) });
+    }),
+  );
 
   router.put(
     '/admin/users/:userId/tier',
@@ -37,9 +43,13 @@ export function adminRoutes(deps: { keys: KeyService; adoption: Pick<ReturnType<
     }),
   );
 
-  router.get('/admin/groups/:groupId/keys', async (req, res) => {
-    res.json({ keys: await keys.listKeys(group(req.params.groupId)) });
-  });
+  router.get(
+    '/admin/groups/:groupId/keys',
+    audited(audit, 'keys.read', async (req, res, event) => {
+      const owner = (event.owner = group(req.params.groupId));
+      res.json({ keys: await keys.listKeys(owner) });
+    }),
+  );
 
   router.post(
     '/admin/groups/:groupId/keys',

@@ -3,18 +3,25 @@
  * "not found", exactly like a missing one.
  */
 import { Router, type Response } from 'express';
+import { exactRouter } from '../routing.js';
 import type { AuditLog } from '../../observability/audit.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import type { KeyService } from '../../vault/key-service.js';
 import type { OwnerRef } from '../../vault/ports.js';
 import { audited } from '../audited.js';
+import type { RateLimits } from '../rate-limit.js';
 import { principalOf } from '../middleware/auth.js';
 import { parseAddKey, parseBody, parseKeyId, parseProvider, patchKeyBody, preferencesBody } from '../schemas.js';
 
 const ownerOf = (res: Response): OwnerRef => ({ kind: 'user', id: principalOf(res).subject });
 
-export function byokRoutes(deps: { keys: KeyService; registry: Pick<ProviderRegistry, 'list'>; audit?: AuditLog | undefined }): Router {
-  const router = Router();
+export function byokRoutes(deps: {
+  keys: KeyService;
+  registry: Pick<ProviderRegistry, 'list'>;
+  audit?: AuditLog | undefined;
+  rateLimits?: Pick<RateLimits, 'keyTest'> | undefined;
+}): Router {
+  const router = exactRouter();
   const { keys, audit } = deps;
 
   router.get('/byok/providers', (_req, res) => {
@@ -90,6 +97,8 @@ export function byokRoutes(deps: { keys: KeyService; registry: Pick<ProviderRegi
       event.owner = ownerOf(res);
       const provider = (event.provider = parseProvider(req.params.provider));
       const keyId = (event.keyId = req.query.keyId === undefined ? undefined : parseKeyId(req.query.keyId));
+      // Counted once the request is valid: a test sends a request per key to the provider.
+      await deps.rateLimits?.keyTest(principalOf(res));
       res.json({ provider, results: await keys.test(event.owner, provider, keyId) });
     }),
   );

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Router, type RequestHandler } from 'express';
+import { exactRouter } from '../routing.js';
 import { openApiDocument } from '../openapi.js';
 
 const require = createRequire(import.meta.url);
@@ -45,7 +46,7 @@ const PAGE = `<!doctype html>
 const INIT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true, tryItOutEnabled: false });\n`;
 
 export function docsRoutes(): Router {
-  const router = Router();
+  const router = exactRouter();
   const body = JSON.stringify(openApiDocument({ version: PACKAGE.version }));
   const secured: RequestHandler = (_req, res, next) => {
     res.setHeader('Content-Security-Policy', CSP);

@@ -1,16 +1,47 @@
-import { Router } from 'express';
-import type { Readiness } from '../../keycloak/readiness.js';
+import type { Router } from 'express';
+import type { Readiness, ReadinessReport } from '../../keycloak/readiness.js';
 import type { Logger } from '../../observability/logger.js';
+import { exactRouter } from '../routing.js';
+
+/**
+ * Readiness as the anonymous `/readyz` serves it: one check at a time, its report reused for
+ * `ttlMs` (READINESS_CACHE_SECONDS). Each check calls Keycloak, and `/readyz` needs no token, so
+ * without this every probe (or anyone) could make the service call Keycloak at will. Callers that
+ * arrive while a check runs share it; a report (ready or not) is reused until it is `ttlMs` old,
+ * counted from when the check finished. 0 checks on every request.
+ */
+export function cachedReadiness(readiness: Pick<Readiness, 'check'>, ttlMs: number, now: () => number = Date.now): Pick<Readiness, 'check'> {
+  let inFlight: Promise<ReadinessReport> | undefined;
+  let last: { report: ReadinessReport; at: number } | undefined;
+  return {
+    check() {
+      if (last !== undefined && now() - last.at < ttlMs) return Promise.resolve(last.report);
+      inFlight ??= readiness.check().then(
+        (report) => {
+          last = { report, at: now() };
+          inFlight = undefined;
+          return report;
+        },
+        (error: unknown) => {
+          inFlight = undefined;
+          throw error;
+        },
+      );
+      return inFlight;
+    },
+  };
+}
 
 /** `/healthz` (the process answers) and `/readyz` (SPEC §5.4; 503 with the reason otherwise). */
-export function healthRoutes(deps: { readiness: Pick<Readiness, 'check'>; logger: Logger }): Router {
-  const router = Router();
+export function healthRoutes(deps: { readiness: Pick<Readiness, 'check'>; logger: Logger; readinessCacheMs?: number | undefined }): Router {
+  const router = exactRouter();
+  const readiness = cachedReadiness(deps.readiness, deps.readinessCacheMs ?? 0);
   router.get('/healthz', (_req, res) => {
     res.setHeader('Cache-Control', 'no-store');
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (req, res) => {
-    const report = await deps.readiness.check();
+    const report = await readiness.check();
     res.setHeader('Cache-Control', 'no-store');
     if (report.ready) {
       res.json({ status: 'ready', checks: report.checks });

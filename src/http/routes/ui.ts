@@ -13,6 +13,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import express, { Router, type RequestHandler } from 'express';
+import { exactRouter } from '../routing.js';
 import type { Config } from '../../config/config.js';
 import type { Logger } from '../../observability/logger.js';
 
@@ -41,7 +42,7 @@ export interface UiConfig {
 
 export function uiRoutes(deps: { config: Pick<Config, 'keycloak' | 'ui'>; logger: Logger }): Router {
   const { keycloak, ui } = deps.config;
-  const router = Router();
+  const router = exactRouter();
   const csp = contentSecurityPolicy(keycloak.url);
   const secured: RequestHandler = (_req, res, next) => {
     res.setHeader('Content-Security-Policy', csp);

@@ -54,10 +54,10 @@ export function createService(config: Config, logger: Logger, audit: AuditLog = 
     : undefined;
   if (redis) metrics.redisUp.set(0);
   // Readiness reports these without deciding on them: the instance serves without Redis, and
-  // without admin events (it then reloads cached owners more often).
+  // without admin events (it then reloads cached owners more often). The follower runs from start().
   const advisory = (): ReadinessCheck[] => [
     ...(redis ? [{ name: 'redis' as const, ...redis.status() }] : []),
-    { name: 'admin_events', ok: adminEvents.status().ok, detail: adminEvents.status().detail },
+    ...(adminEvents.running() ? [{ name: 'admin_events' as const, ok: adminEvents.status().ok, detail: adminEvents.status().detail }] : []),
   ];
   const keycloak = createKeycloakAccess(config, logger, metrics, advisory);
   const registry = createProviderRegistry({ baseUrlOverrides: config.providers.baseUrlOverrides });

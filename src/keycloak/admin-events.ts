@@ -271,6 +271,8 @@ export function createAdminEventFollower(deps: AdminEventFollowerDeps) {
       if (timer) clearTimeout(timer);
       await running;
     },
+    /** Whether it polls (started and not stopped). */
+    running: (): boolean => !stopped,
     /** For readiness: ok only while the follower vouches for the caches; the detail says why not, and the fix. */
     status(): { ok: boolean; state: FollowerState; detail: string } {
       const late = state === 'following' && lastGoodPollAt !== undefined && deps.now() - lastGoodPollAt > boundMs + deps.pollMs;

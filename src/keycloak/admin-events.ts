@@ -184,7 +184,7 @@ export function createAdminEventFollower(deps: AdminEventFollowerDeps) {
   let detail = 'waiting for the first poll';
   let selfUserId: string | undefined;
   let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
+  let inProgress: Promise<void> | undefined;
   let stopped = true;
 
   const idOf = (event: AdminEvent) => event.id ?? `${event.time}|${event.operationType}|${event.resourceType}|${event.resourcePath}`;
@@ -249,8 +249,8 @@ export function createAdminEventFollower(deps: AdminEventFollowerDeps) {
   function schedule(delayMs: number): void {
     if (stopped) return;
     timer = setTimeout(() => {
-      running = pollOnce().finally(() => {
-        running = undefined;
+      inProgress = pollOnce().finally(() => {
+        inProgress = undefined;
         schedule(deps.pollMs);
       });
     }, delayMs);
@@ -269,7 +269,7 @@ export function createAdminEventFollower(deps: AdminEventFollowerDeps) {
     async stop(): Promise<void> {
       stopped = true;
       if (timer) clearTimeout(timer);
-      await running;
+      await inProgress;
     },
     /** Whether it polls (started and not stopped). */
     running: (): boolean => !stopped,

@@ -9,7 +9,9 @@ import { createRateLimits } from './http/rate-limit.js';
 import { createRedisLink } from './scale/redis-link.js';
 import { createInvalidationBus, createRedisCooldowns, createRedisCursors, createRedisLocks } from './scale/redis-state.js';
 import { createEnvelopeCodec } from './crypto/envelope.js';
+import { createAdminEventFollower, keycloakAdminEventSource } from './keycloak/admin-events.js';
 import { createKeycloakAccess } from './keycloak/keycloak-access.js';
+import type { ReadinessCheck } from './keycloak/readiness.js';
 import { createKeycloakMembership, createKeycloakOwnerStore } from './keycloak/owner-store.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createAuditLog, type AuditLog } from './observability/audit.js';
@@ -51,7 +53,13 @@ export function createService(config: Config, logger: Logger, audit: AuditLog = 
       })
     : undefined;
   if (redis) metrics.redisUp.set(0);
-  const keycloak = createKeycloakAccess(config, logger, metrics, redis ? () => [{ name: 'redis', ...redis.status() }] : undefined);
+  // Readiness reports these without deciding on them: the instance serves without Redis, and
+  // without admin events (it then reloads cached owners more often). The follower runs from start().
+  const advisory = (): ReadinessCheck[] => [
+    ...(redis ? [{ name: 'redis' as const, ...redis.status() }] : []),
+    ...(adminEvents.running() ? [{ name: 'admin_events' as const, ok: adminEvents.status().ok, detail: adminEvents.status().detail }] : []),
+  ];
+  const keycloak = createKeycloakAccess(config, logger, metrics, advisory);
   const registry = createProviderRegistry({ baseUrlOverrides: config.providers.baseUrlOverrides });
   const urlPolicy = config.providers.urlPolicy;
   // One resolver for the save-time check, the re-checks and the connections themselves.
@@ -84,6 +92,25 @@ export function createService(config: Config, logger: Logger, audit: AuditLog = 
     ttlMs: resolution.cacheTtlMs,
     staleIfErrorMs: resolution.staleIfErrorMs,
     max: resolution.cacheMaxEntries,
+  });
+
+  // Disables, membership changes and deletes made in Keycloak reach the caches through its admin
+  // events (one poll per instance), not through TTL expiry or a read per cached owner.
+  const adminEvents = createAdminEventFollower({
+    source: keycloakAdminEventSource(keycloak.admin, keycloak.tokens),
+    realm: config.keycloak.realm,
+    pollMs: resolution.adminEventsPollMs,
+    now: Date.now,
+    log: logger,
+    invalidate: (change) => {
+      for (const key of change.owners) owners.invalidate(key);
+      if (change.allMemberships) memberships.expireAll();
+      else for (const userId of change.memberships) memberships.invalidate(userId);
+    },
+    expire: (loadedBefore) => {
+      owners.expireAll(loadedBefore);
+      memberships.expireAll(loadedBefore);
+    },
   });
 
   const localLocks = createInProcessLocks();
@@ -148,7 +175,7 @@ export function createService(config: Config, logger: Logger, audit: AuditLog = 
   const app = createApp({ config, logger, verifier: keycloak.verifier, readiness: keycloak.readiness, keys, registry, resolver, adoption, metrics, audit, rateLimits });
   // GET /metrics on a port of its own (METRICS_PORT); otherwise the app serves it behind METRICS_TOKEN.
   const metricsApp = config.metrics.port === undefined ? undefined : metricsListener(metrics, config.metrics.token);
-  return { app, metricsApp, audit, redis, keys, registry, resolver, owners, memberships, usage, store, metrics, ...keycloak };
+  return { app, metricsApp, audit, redis, keys, registry, resolver, owners, memberships, usage, store, metrics, adminEvents, ...keycloak };
 }
 
 export async function start(
@@ -158,6 +185,7 @@ export async function start(
   const logger = createLogger({ level: config.logLevel });
   const service = createService(config, logger);
   service.usage.start(config.resolution.usageFlushIntervalMs);
+  service.adminEvents.start();
   // Best effort: load the realm's signing keys now so the first requests do not wait for them.
   service.verifier.warm().catch(() => logger.warn('signing keys not loaded at start-up; will retry on first request'));
 
@@ -186,8 +214,7 @@ export async function start(
       server.close(() => {
         clearTimeout(force);
         // The last usage batch is written after the last request has been answered.
-        service.usage
-          .stop()
+        Promise.all([service.adminEvents.stop(), service.usage.stop()])
           .catch((error: unknown) => logger.warn({ reason: (error as Error).message }, 'final usage flush failed'))
           .finally(() => {
             logger.info('stopped');

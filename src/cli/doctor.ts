@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from '../config/config.js';
+import { checkAdminEvents } from '../keycloak/admin-events.js';
 import { createKeycloakAccess } from '../keycloak/keycloak-access.js';
 import { createLogger } from '../observability/logger.js';
 
@@ -6,8 +7,9 @@ export const doctorHelp = `byok doctor
 
 Checks what the service needs before it can serve, one line per check, and exits non-zero when one
 fails: the configuration (every variable, ENCRYPTION_KEYS well formed), Keycloak reachable under the
-pinned issuer, the service token obtainable, the service account able to read users, and the realm's
-user profile policy (unmanaged attributes admin-only). Reads the same environment as the service.`;
+pinned issuer, the service token obtainable, the service account able to read users, the realm's
+user profile policy (unmanaged attributes admin-only), and admin events on and readable by the
+service account (how disables and membership changes reach its caches). Reads the same environment as the service.`;
 
 export async function doctor(env: Record<string, string | undefined>, out: (line: string) => void): Promise<number> {
   let config;
@@ -31,6 +33,10 @@ export async function doctor(env: Record<string, string | undefined>, out: (line
       failed = true;
       out(`FAIL  read_users     the service account cannot read users (${(error as Error).message}); grant it realm-management view-users and manage-users`);
     }
+    // Disables and membership changes reach the resolution caches through the realm's admin events.
+    const events = await checkAdminEvents(keycloak.admin, config.keycloak.realm);
+    if (!events.ok) failed = true;
+    out(`${events.ok ? 'ok  ' : 'FAIL'}  admin_events   ${events.detail}`);
   }
   return failed ? 1 : 0;
 }

@@ -8,7 +8,7 @@ export const setTierOptions = {} as const;
 export const setTierHelp = `byok set-tier <username|user id> <tier>
 
 Sets a user's subscription_tier (SPEC §4.4), through the same locked write as the admin API
-(lock, fresh read, full write: every other attribute is kept). The user is looked up by id, then
+(lock, fresh read, write of the attributes: everything else is kept). The user is looked up by id, then
 by exact username. Tiers: ${TIERS.join(', ')}.
 
 Exit code 0 when set, 1 when there is no such user or Keycloak fails, 2 for usage errors (an

@@ -130,6 +130,11 @@ const envSchema = z.object({
   STALE_IF_ERROR_SECONDS: int('STALE_IF_ERROR_SECONDS', 0, 86_400, 600),
   DEFAULT_COOLDOWN_SECONDS: int('DEFAULT_COOLDOWN_SECONDS', 1, 86_400, 60),
   USAGE_FLUSH_INTERVAL_SECONDS: int('USAGE_FLUSH_INTERVAL_SECONDS', 1, 86_400, 60),
+  /**
+   * How often each instance reads Keycloak's admin events to drop disabled users, removed
+   * memberships and deleted owners from its caches; such changes take effect within twice this.
+   */
+  ADMIN_EVENTS_POLL_SECONDS: int('ADMIN_EVENTS_POLL_SECONDS', 1, 30, 5),
   /** Scale-out (SPEC §7): shared cursors, locks, cooldowns, invalidation and rate limits. Unset: in process. */
   REDIS_URL: z.preprocess(
     emptyIsUnset,
@@ -205,6 +210,8 @@ export interface Config {
     readonly staleIfErrorMs: number;
     readonly defaultCooldownSeconds: number;
     readonly usageFlushIntervalMs: number;
+    /** Admin-event poll interval; disables and membership changes take effect within twice this. */
+    readonly adminEventsPollMs: number;
   };
   readonly scale: {
     /** Unset: everything in process (one instance). */
@@ -300,6 +307,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       staleIfErrorMs: e.STALE_IF_ERROR_SECONDS * 1000,
       defaultCooldownSeconds: e.DEFAULT_COOLDOWN_SECONDS,
       usageFlushIntervalMs: e.USAGE_FLUSH_INTERVAL_SECONDS * 1000,
+      adminEventsPollMs: e.ADMIN_EVENTS_POLL_SECONDS * 1000,
     },
     scale: {
       redisUrl: e.REDIS_URL,

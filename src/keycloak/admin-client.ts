@@ -9,10 +9,12 @@ import KcAdminClient from '@keycloak/keycloak-admin-client';
 import type GroupRepresentation from '@keycloak/keycloak-admin-client/lib/defs/groupRepresentation.js';
 import type UserRepresentation from '@keycloak/keycloak-admin-client/lib/defs/userRepresentation.js';
 import type { UserProfileConfig } from '@keycloak/keycloak-admin-client/lib/defs/userProfileMetadata.js';
+import type AdminEventRepresentation from '@keycloak/keycloak-admin-client/lib/defs/adminEventRepresentation.js';
+import type { RealmEventsConfigRepresentation } from '@keycloak/keycloak-admin-client/lib/defs/realmEventsConfigRepresentation.js';
 import { AppError } from '../errors.js';
 import type { ServiceTokenCache } from './service-token.js';
 
-export type { GroupRepresentation, UserRepresentation, UserProfileConfig };
+export type { AdminEventRepresentation, GroupRepresentation, RealmEventsConfigRepresentation, UserRepresentation, UserProfileConfig };
 
 export interface KeycloakAdminOptions {
   url: string;
@@ -90,8 +92,9 @@ export function createKeycloakAdmin(options: KeycloakAdminOptions) {
       return undefinedIfNotFound(call('users.findOne', (kc) => kc.users.findOne({ id: userId })));
     },
     /**
-     * Writes the full representation back. Keycloak replaces the whole attribute map, so callers
-     * pass what they read, changed only where they mean to change it.
+     * Updates a user. Fields left out stay as they are, except that Keycloak replaces the whole
+     * attribute map and, when `attributes` is given, erases user-profile attributes left out (email,
+     * first and last name): callers pass the attribute map and those fields as they read them.
      */
     async putUser(userId: string, user: UserRepresentation): Promise<void> {
       await call('users.update', (kc) => kc.users.update({ id: userId }, user));
@@ -100,9 +103,31 @@ export function createKeycloakAdmin(options: KeycloakAdminOptions) {
     getGroup(groupId: string): Promise<GroupRepresentation | undefined> {
       return undefinedIfNotFound(call('groups.findOne', (kc) => kc.groups.findOne({ id: groupId })));
     },
-    /** Writes the full group back (Keycloak replaces the group's attribute map too). */
+    /** Updates a group: `name` is required, a `description` left out is erased, `attributes` replaces the whole map. */
     async putGroup(groupId: string, group: GroupRepresentation): Promise<void> {
       await call('groups.update', (kc) => kc.groups.update({ id: groupId }, group));
+    },
+    /**
+     * One page of the realm's admin events at or after `from` (Keycloak's clock, epoch ms; inclusive),
+     * newest first (Keycloak's order). Needs realm-management `view-events`.
+     */
+    async adminEvents(query: { from?: number | undefined; first: number; max: number; resourceTypes: readonly string[] }): Promise<AdminEventRepresentation[]> {
+      return call('realms.findAdminEvents', (kc) =>
+        kc.realms.findAdminEvents({
+          realm: options.realm,
+          // Keycloak 26 takes an epoch-millisecond `dateFrom` (or yyyy-MM-dd); the client's type says
+          // Date, whose toString() Keycloak would refuse, so the number goes through as text.
+          ...(query.from !== undefined ? { dateFrom: String(Math.floor(query.from)) as unknown as Date } : {}),
+          first: query.first,
+          max: query.max,
+          // Repeated query parameters (resourceTypes=USER&resourceTypes=GROUP): the client appends each.
+          resourceTypes: [...query.resourceTypes] as unknown as string,
+        }),
+      );
+    },
+    /** The realm's event settings (`adminEventsEnabled`, ...). Needs realm-management `view-events`. */
+    async eventsConfig(): Promise<RealmEventsConfigRepresentation> {
+      return call('realms.getConfigEvents', (kc) => kc.realms.getConfigEvents({ realm: options.realm }));
     },
     async getUserProfileConfig(): Promise<UserProfileConfig> {
       return call('users.getProfile', (kc) => kc.users.getProfile());

@@ -3,8 +3,19 @@
  * attributes `byok_<provider>_keys`, preferences `byok_preferences`, the tier `subscription_tier`.
  *
  * Keycloak replaces the whole attribute map on PUT and keeps no version, so `save` writes back the
- * full representation that `load` read (every other attribute and field as it was), with only the
- * changed byok_* attributes replaced. Callers hold the owner's lock between load and save.
+ * attribute map that `load` read (every other attribute as it was), with only the changed byok_*
+ * attributes replaced. Callers hold the owner's lock between load and save.
+ *
+ * The PUT carries only what the service owns plus what Keycloak needs alongside it, never the whole
+ * representation: a field read before an admin's change and written back after it would revert that
+ * change (an admin's `enabled: false` undone by a usage flush). Verified on Keycloak 26.7.3:
+ * - users: `username`, `email`, `firstName`, `lastName` and `attributes`. Fields left out (`enabled`,
+ *   `emailVerified`, `requiredActions`, ...) stay as they are; but email and names are user-profile
+ *   attributes, and a PUT of `attributes` alone erases them, so they are sent as read.
+ * - groups: `name` (required: 400 without it), `description` (erased when left out) and `attributes`.
+ * What remains: the values sent (attributes not ours, email, names, a group's name and description)
+ * are as read under the owner lock, so a change made straight in Keycloak between that read and the
+ * write is reverted. The README says which way to change the tier without that window.
  */
 import { PROVIDER_IDS, type ProviderId } from '../providers/registry.js';
 import type { KeyUsage, MembershipDirectory, OwnerChange, OwnerRef, OwnerScanner, OwnerStore, Preferences, SealedKey, StoredOwner } from '../vault/ports.js';
@@ -85,8 +96,13 @@ export function createKeycloakOwnerStore(
       }
       if (change.preferences) attributes[PREFERENCES_ATTRIBUTE] = [JSON.stringify({ strict: change.preferences.strict })];
       if (change.tier) attributes[TIER_ATTRIBUTE] = [change.tier];
-      if (kind === 'user') await admin.putUser(loaded.owner.id, { ...(representation as UserRepresentation), attributes });
-      else await admin.putGroup(loaded.owner.id, { ...(representation as GroupRepresentation), attributes });
+      if (kind === 'user') {
+        const { username, email, firstName, lastName } = representation as UserRepresentation;
+        await admin.putUser(loaded.owner.id, { username, email, firstName, lastName, attributes });
+      } else {
+        const { name, description } = representation as GroupRepresentation;
+        await admin.putGroup(loaded.owner.id, { name, description, attributes });
+      }
     },
   };
 }
@@ -109,6 +125,8 @@ function fromRepresentation(owner: OwnerRef, representation: UserRepresentation 
   const revision: Revision = { kind: owner.kind, representation };
   return {
     owner,
+    // Full user representations always carry `enabled`; only an explicit false disables.
+    enabled: owner.kind === 'group' || (representation as UserRepresentation).enabled !== false,
     tier: owner.kind === 'user' ? parseTier(attributes[TIER_ATTRIBUTE]?.[0]) : undefined,
     sealed,
     preferences: parsePreferences(attributes[PREFERENCES_ATTRIBUTE]?.[0]),

@@ -11,7 +11,7 @@ import type { ServiceTokenCache } from './service-token.js';
 export const REQUIRED_UNMANAGED_ATTRIBUTE_POLICY = 'ADMIN_EDIT';
 
 export interface ReadinessCheck {
-  name: 'keycloak' | 'service_token' | 'user_profile' | 'redis';
+  name: 'keycloak' | 'service_token' | 'user_profile' | 'redis' | 'admin_events';
   ok: boolean;
   detail: string;
 }

@@ -1,8 +1,9 @@
 /**
  * Creates the `byok` realm as SPEC §3 describes, idempotently: whatever exists is left as it is
- * (a drift from the plan is reported, not overwritten), whatever is missing is created. The one
- * setting it adds to an existing realm is the user profile's unmanagedAttributePolicy when it is
- * unset, because without it Keycloak silently drops every `byok_*` attribute.
+ * (a drift from the plan is reported, not overwritten), whatever is missing is created. The
+ * settings it adds to an existing realm: the user profile's unmanagedAttributePolicy when it is
+ * unset, because without it Keycloak silently drops every `byok_*` attribute; and admin events on
+ * (with an expiration when none is set), because the service follows them.
  *
  * The plan is data (`realmPlan`); `applyRealmPlan` walks it with an admin client logged in to the
  * master realm.
@@ -40,7 +41,19 @@ export interface RealmPlan {
   };
   groups: string[];
   users: DevUser[];
+  /**
+   * Admin events on (the service follows them to drop disabled users and removed memberships from
+   * its caches), kept this many seconds so that the table does not grow forever.
+   */
+  adminEvents: { expirationSeconds: number };
 }
+
+/**
+ * A day: far more than the service needs (it reads the last seconds; after a longer gap it reloads
+ * instead), and a bound on the table, which every write of the service adds to (usage flushes
+ * included). An expiration the operator set is kept.
+ */
+export const ADMIN_EVENTS_EXPIRATION_SECONDS = 86_400;
 
 export interface PlanOptions {
   realm: string;
@@ -72,7 +85,8 @@ export function realmPlan(options: PlanOptions): RealmPlan {
       clientId: options.serviceClientId,
       description: 'byok-vault itself: reads and writes byok_* attributes of users and groups',
       secret: options.serviceClientSecret ?? (options.dev ? DEV_SERVICE_CLIENT_SECRET : undefined),
-      realmManagementRoles: ['view-users', 'manage-users'],
+      // view-events: the service follows the realm's admin events (disables, membership changes).
+      realmManagementRoles: ['view-users', 'manage-users', 'view-events'],
       realmRoles: [],
     },
   ];
@@ -100,6 +114,7 @@ export function realmPlan(options: PlanOptions): RealmPlan {
     },
     groups: options.dev ? [TEAM_GROUP] : [],
     users: options.dev ? DEV_USERS : [],
+    adminEvents: { expirationSeconds: ADMIN_EVENTS_EXPIRATION_SECONDS },
   };
 }
 
@@ -178,6 +193,9 @@ export async function applyRealmPlan(kc: KcAdminClient, plan: RealmPlan): Promis
   } else {
     note(false, `user profile unmanagedAttributePolicy=${REQUIRED_UNMANAGED_ATTRIBUTE_POLICY}`);
   }
+
+  // Admin events: the service follows them (a realm made before it did gets them turned on).
+  await enableAdminEvents(kc, realm, plan.adminEvents.expirationSeconds, note);
 
   // Realm roles.
   for (const role of plan.realmRoles) {
@@ -277,6 +295,24 @@ export async function applyRealmPlan(kc: KcAdminClient, plan: RealmPlan): Promis
     await grantRealmRoles(kc, userId, user.realmRoles ?? [], `user ${user.username}`, note);
   }
   return report;
+}
+
+/**
+ * Turns admin events on (without details: the service needs only what changed, not the new
+ * values) and sets their expiration when none is set. Only these settings are written: the events
+ * settings are read and written back whole, the realm's attributes are merged.
+ */
+async function enableAdminEvents(kc: KcAdminClient, realm: string, expirationSeconds: number, note: (created: boolean, what: string) => void): Promise<void> {
+  const events = await kc.realms.getConfigEvents({ realm });
+  if (events.adminEventsEnabled !== true) await kc.realms.updateConfigEvents({ realm }, { ...events, adminEventsEnabled: true });
+  note(events.adminEventsEnabled !== true, 'realm admin events on');
+  const representation = await kc.realms.findOne({ realm });
+  const attributes = (representation?.attributes ?? {}) as Record<string, string>;
+  const expiration = attributes.adminEventsExpiration;
+  if (expiration === undefined || expiration === '') {
+    await kc.realms.update({ realm }, { attributes: { ...attributes, adminEventsExpiration: String(expirationSeconds) } });
+  }
+  note(expiration === undefined || expiration === '', `realm admin events expiration ${expiration || expirationSeconds} s`);
 }
 
 async function findClient(kc: KcAdminClient, clientId: string): Promise<ClientRepresentation | undefined> {

@@ -63,6 +63,8 @@ export interface RealmImport {
   realm: string;
   enabled: boolean;
   displayName: string;
+  adminEventsEnabled: boolean;
+  attributes: Record<string, string>;
   roles: { realm: { name: string; description: string }[] };
   clients: ClientRepresentation[];
   users: Record<string, unknown>[];
@@ -77,6 +79,9 @@ export function realmImport(plan: RealmPlan): RealmImport {
     realm: plan.realm,
     enabled: true,
     displayName: 'byok-vault',
+    // The service follows admin events (src/keycloak/admin-events.ts); kept for a bounded time.
+    adminEventsEnabled: true,
+    attributes: { adminEventsExpiration: String(plan.adminEvents.expirationSeconds) },
     roles: { realm: plan.realmRoles.map((role) => ({ name: role.name, description: role.description })) },
     clients: [...plan.serviceClients.map(serviceClientRepresentation), uiClientRepresentation(plan.uiClient)],
     // A client's service account is a user; the import names it by its client and grants its roles.

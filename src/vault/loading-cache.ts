@@ -85,13 +85,19 @@ export function createLoadingCache<V>(options: LoadingCacheOptions<V>) {
       inflight.delete(key);
     },
     /**
-     * Every entry is due for a reload now, but stays usable within the stale-if-error window (after a
-     * scale-out instance missed invalidations: a Keycloak outage at that moment still finds them).
+     * Every entry (or every entry loaded before `loadedBefore`) is due for a reload now, but stays
+     * usable within the stale-if-error window (after a scale-out instance missed invalidations, or
+     * when Keycloak's admin events cannot vouch for the entries: a Keycloak outage at that moment
+     * still finds them). Loads in flight are detached only when every entry expires.
      */
-    expireAll(): void {
+    expireAll(loadedBefore?: number): void {
       const due = now() - options.ttlMs;
-      for (const [key, entry] of [...entries.entries()]) if (entry.loadedAt > due) entries.set(key, { value: entry.value, loadedAt: due }, { noUpdateTTL: true });
-      inflight.clear();
+      for (const [key, entry] of [...entries.entries()]) {
+        if (entry.loadedAt > due && (loadedBefore === undefined || entry.loadedAt < loadedBefore)) {
+          entries.set(key, { value: entry.value, loadedAt: due }, { noUpdateTTL: true });
+        }
+      }
+      if (loadedBefore === undefined) inflight.clear();
     },
     stats: (): CacheStats => ({ ...stats, size: entries.size }),
   };

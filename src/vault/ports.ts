@@ -69,6 +69,11 @@ export interface LegacyKey {
 /** An owner as read fresh from the store. */
 export interface StoredOwner {
   readonly owner: OwnerRef;
+  /**
+   * Users: Keycloak's `enabled`. A disabled user is served nothing by resolution (neither their own
+   * keys nor team or platform keys). Groups are always enabled.
+   */
+  readonly enabled: boolean;
   /** Users: `subscription_tier`; groups have none. */
   readonly tier: Tier | undefined;
   readonly sealed: ReadonlyMap<ProviderId, readonly SealedKey[]>;
@@ -79,7 +84,10 @@ export interface StoredOwner {
   readonly unreadable: readonly { provider: ProviderId; keyId?: string; problem: string }[];
   /** Keys in the legacy format (SPEC §4.6), users only; absent when the store has none. */
   readonly legacy?: readonly LegacyKey[];
-  /** The adapter's full representation, handed back on save so that nothing else is lost. */
+  /**
+   * What the adapter read, handed back on save: the write carries only the fields the service owns
+   * (the attributes, and what the store needs alongside them), so that nothing else is lost.
+   */
   readonly revision: unknown;
 }
 

@@ -11,6 +11,8 @@
  *   cursor per owner and provider.
  * - Owners come from the cache (one Keycloak read per owner however many resolves miss at once);
  *   only the served key's secret is decrypted, on use.
+ * - A disabled user is served nothing at all (404 NO_KEY_AVAILABLE, `details.reason` user_disabled);
+ *   the cache learns of disables and membership changes from Keycloak's admin events.
  */
 import { AppError } from '../errors.js';
 import type { EnvelopeCodec } from '../crypto/envelope.js';
@@ -39,6 +41,8 @@ export interface ResolvableKey {
 
 export interface ResolvableOwner {
   owner: OwnerRef;
+  /** Users: false once an admin disabled the account (then resolution serves the user nothing). */
+  enabled: boolean;
   preferences: Preferences;
   keys: ReadonlyMap<ProviderId, readonly ResolvableKey[]>;
 }
@@ -65,7 +69,7 @@ export function toResolvable(stored: StoredOwner, opener: RecordOpener, codec: E
       })),
     );
   }
-  return { owner: stored.owner, preferences: stored.preferences, keys };
+  return { owner: stored.owner, enabled: stored.enabled, preferences: stored.preferences, keys };
 }
 
 export interface ResolveRequest {
@@ -192,6 +196,11 @@ export function createResolver(deps: ResolverDeps) {
       const fallback = deps.fallbackProvider !== undefined && deps.fallbackProvider !== provider ? deps.fallbackProvider : undefined;
       const user = await loadOwner({ kind: 'user', id: request.userId });
       if (!user) throw new AppError('OWNER_NOT_FOUND', { message: 'No such user.' });
+      if (!user.enabled) {
+        // A disabled user gets nothing: not their own keys, not team keys, not platform keys.
+        deps.onResolved?.('none', deps.chain.length);
+        throw new AppError('NO_KEY_AVAILABLE', { message: 'The user is disabled.', details: { provider, reason: 'user_disabled' } });
+      }
       const strict = user.preferences.strict;
 
       for (const [stepIndex, step] of deps.chain.entries()) {

@@ -26,7 +26,7 @@ export function createInMemoryStore() {
       const entry = owners.get(ownerKey(owner));
       if (!entry) return undefined;
       const sealed = new Map([...entry.sealed].map(([provider, keys]) => [provider, [...keys].reverse()] as const));
-      return { owner, tier: entry.tier, sealed, preferences: entry.preferences, usage: new Map(entry.usage), unreadable: [], revision: structuredClone(entry.other) };
+      return { owner, enabled: true, tier: entry.tier, sealed, preferences: entry.preferences, usage: new Map(entry.usage), unreadable: [], revision: structuredClone(entry.other) };
     },
     async save(loaded: StoredOwner, change: OwnerChange): Promise<void> {
       stats.saves += 1;

@@ -61,6 +61,7 @@ export async function expectDoctorPasses(env: Record<string, string | undefined>
   expect(doctor.stdout).toMatch(/^ok {4}service_token/m);
   expect(doctor.stdout).toMatch(/^ok {4}read_users/m);
   expect(doctor.stdout).toMatch(/^ok {4}user_profile/m);
+  expect(doctor.stdout).toMatch(/^ok {4}admin_events/m);
   expect(doctor.code).toBe(0);
   expect(`${doctor.stdout}${doctor.stderr}`).not.toContain(secret);
 }

@@ -1,14 +1,17 @@
 /**
  * Creates the `byok` realm as SPEC §3 describes, idempotently: whatever exists is left as it is
- * (a drift from the plan is reported, not overwritten), whatever is missing is created. The one
- * setting it adds to an existing realm is the user profile's unmanagedAttributePolicy when it is
- * unset, because without it Keycloak silently drops every `byok_*` attribute.
+ * (a drift from the plan is reported, not overwritten), whatever is missing is created. What it adds
+ * to an existing realm: the user profile's unmanagedAttributePolicy when it is unset (without it
+ * Keycloak silently drops every `byok_*` attribute), the audience mapper on the clients whose tokens
+ * the service accepts (without it their tokens are refused, see token-verifier.ts), and the UI
+ * client's missing redirect URIs and web origins (only added: what else is there stays).
  *
  * The plan is data (`realmPlan`); `applyRealmPlan` walks it with an admin client logged in to the
  * master realm.
  */
 import type KcAdminClient from '@keycloak/keycloak-admin-client';
 import type ClientRepresentation from '@keycloak/keycloak-admin-client/lib/defs/clientRepresentation.js';
+import type ProtocolMapperRepresentation from '@keycloak/keycloak-admin-client/lib/defs/protocolMapperRepresentation.js';
 import { UnmanagedAttributePolicy } from '@keycloak/keycloak-admin-client/lib/defs/userProfileMetadata.js';
 import { REQUIRED_UNMANAGED_ATTRIBUTE_POLICY } from './readiness.js';
 
@@ -30,7 +33,16 @@ export interface RealmPlan {
     secret: string | undefined;
     realmManagementRoles: string[];
     realmRoles: string[];
+    /** Its tokens are meant for byok-vault (an internal caller): it gets the audience mapper. */
+    audienceMapper: boolean;
   }[];
+  /**
+   * The audience every token accepted by the service carries (TOKEN_AUDIENCE, which is the service
+   * client's id: Keycloak introspects a token only for a client named in its `aud`).
+   */
+  tokenAudience: string;
+  /** Existing clients of internal services (not created here) that get the audience mapper. */
+  internalClientIds: string[];
   /** The public UI client (authorization code + PKCE). */
   uiClient: {
     clientId: string;
@@ -50,6 +62,8 @@ export interface PlanOptions {
   serviceClientSecret: string | undefined;
   /** Base URLs of the UI (the service's public URL), for redirect URIs and web origins. */
   uiOrigins: string[];
+  /** Client ids of the operator's internal services (INTERNAL_CLIENT_IDS); they get the audience mapper. */
+  internalClientIds?: string[];
 }
 
 export const DEV_INTERNAL_CLIENT = { clientId: 'byok-internal-demo', secret: 'dev-internal-secret' } as const;
@@ -74,6 +88,7 @@ export function realmPlan(options: PlanOptions): RealmPlan {
       secret: options.serviceClientSecret ?? (options.dev ? DEV_SERVICE_CLIENT_SECRET : undefined),
       realmManagementRoles: ['view-users', 'manage-users'],
       realmRoles: [],
+      audienceMapper: false,
     },
   ];
   if (options.dev) {
@@ -83,6 +98,7 @@ export function realmPlan(options: PlanOptions): RealmPlan {
       secret: DEV_INTERNAL_CLIENT.secret,
       realmManagementRoles: [],
       realmRoles: ['byok-internal'],
+      audienceMapper: true,
     });
   }
   return {
@@ -92,6 +108,8 @@ export function realmPlan(options: PlanOptions): RealmPlan {
       { name: 'byok-admin', description: 'May call /admin/* (team keys, tiers, adoption stats)' },
     ],
     serviceClients,
+    tokenAudience: options.serviceClientId,
+    internalClientIds: [...new Set(options.internalClientIds ?? [])].filter((id) => !serviceClients.some((spec) => spec.clientId === id)),
     uiClient: {
       clientId: UI_CLIENT_ID,
       redirectUris: options.uiOrigins.map((origin) => `${origin}/*`),
@@ -107,7 +125,7 @@ export function realmPlan(options: PlanOptions): RealmPlan {
  * The confidential client of a service account, as created by `applyRealmPlan` and written into the
  * realm import (src/keycloak/realm-import.ts): one definition, so the two cannot drift apart.
  */
-export function serviceClientRepresentation(spec: RealmPlan['serviceClients'][number]): ClientRepresentation {
+export function serviceClientRepresentation(spec: RealmPlan['serviceClients'][number], tokenAudience: string): ClientRepresentation {
   return {
     clientId: spec.clientId,
     description: spec.description,
@@ -120,11 +138,12 @@ export function serviceClientRepresentation(spec: RealmPlan['serviceClients'][nu
     standardFlowEnabled: false,
     implicitFlowEnabled: false,
     directAccessGrantsEnabled: false,
+    ...(spec.audienceMapper ? { protocolMappers: [audienceMapperRepresentation(tokenAudience)] } : {}),
   };
 }
 
 /** The UI's public client: authorization code with PKCE S256 only. */
-export function uiClientRepresentation(ui: RealmPlan['uiClient']): ClientRepresentation {
+export function uiClientRepresentation(ui: RealmPlan['uiClient'], tokenAudience: string): ClientRepresentation {
   return {
     clientId: ui.clientId,
     name: 'byok-vault ops center',
@@ -141,8 +160,38 @@ export function uiClientRepresentation(ui: RealmPlan['uiClient']): ClientReprese
       'pkce.code.challenge.method': 'S256',
       'post.logout.redirect.uris': ui.redirectUris.join('##'),
     },
+    protocolMappers: [audienceMapperRepresentation(tokenAudience)],
   };
 }
+
+/** Puts `audience` into the `aud` of the client's access tokens (and introspection answers), not into ID tokens. */
+export function audienceMapperRepresentation(audience: string): ProtocolMapperRepresentation {
+  return {
+    name: `audience ${audience}`,
+    protocol: 'openid-connect',
+    protocolMapper: 'oidc-audience-mapper',
+    config: {
+      'included.custom.audience': audience,
+      'access.token.claim': 'true',
+      'introspection.token.claim': 'true',
+      'id.token.claim': 'false',
+      'lightweight.claim': 'false',
+    },
+  };
+}
+
+/** Whether one of the mappers puts `audience` into access tokens (however it is named). */
+export function hasAudienceMapper(mappers: readonly ProtocolMapperRepresentation[], audience: string): boolean {
+  return mappers.some(
+    (mapper) =>
+      mapper.protocolMapper === 'oidc-audience-mapper' &&
+      mapper.config?.['access.token.claim'] === 'true' &&
+      (mapper.config['included.custom.audience'] === audience || mapper.config['included.client.audience'] === audience),
+  );
+}
+
+/** The fix named wherever a missing mapper is reported (doctor, readiness, bootstrap warnings). */
+export const AUDIENCE_FIX = 'run `byok bootstrap-realm` (INTERNAL_CLIENT_IDS names the internal clients) or add an Audience mapper to the client';
 
 export interface BootstrapReport {
   created: string[];
@@ -191,7 +240,7 @@ export async function applyRealmPlan(kc: KcAdminClient, plan: RealmPlan): Promis
   for (const spec of plan.serviceClients) {
     let client = await findClient(kc, spec.clientId);
     if (!client) {
-      await kc.clients.create(serviceClientRepresentation(spec));
+      await kc.clients.create(serviceClientRepresentation(spec, plan.tokenAudience));
       client = await findClient(kc, spec.clientId);
       if (!client?.id) throw new Error(`client ${spec.clientId} was created but cannot be found`);
       if (!spec.secret) {
@@ -207,6 +256,7 @@ export async function applyRealmPlan(kc: KcAdminClient, plan: RealmPlan): Promis
       }
     }
     const clientId = client.id as string;
+    if (spec.audienceMapper) await ensureAudienceMapper(kc, clientId, spec.clientId, plan.tokenAudience, note);
     const serviceUser = await kc.clients.getServiceAccountUser({ id: clientId });
     const serviceUserId = serviceUser.id as string;
     if (spec.realmManagementRoles.length > 0) {
@@ -236,9 +286,23 @@ export async function applyRealmPlan(kc: KcAdminClient, plan: RealmPlan): Promis
   const ui = plan.uiClient;
   const existingUi = await findClient(kc, ui.clientId);
   if (!existingUi) {
-    await kc.clients.create(uiClientRepresentation(ui));
+    await kc.clients.create(uiClientRepresentation(ui, plan.tokenAudience));
   }
   note(!existingUi, `client ${ui.clientId}`);
+  if (existingUi?.id) {
+    await upgradeUiClient(kc, existingUi, ui, report, note);
+    await ensureAudienceMapper(kc, existingUi.id, ui.clientId, plan.tokenAudience, note);
+  }
+
+  // The operator's internal services: their clients exist already; they only get the audience.
+  for (const internalId of plan.internalClientIds) {
+    const client = await findClient(kc, internalId);
+    if (!client?.id) {
+      report.warnings.push(`client ${internalId} (INTERNAL_CLIENT_IDS) does not exist; no audience mapper added`);
+      continue;
+    }
+    await ensureAudienceMapper(kc, client.id, internalId, plan.tokenAudience, note);
+  }
 
   // Groups.
   for (const name of plan.groups) {
@@ -277,6 +341,60 @@ export async function applyRealmPlan(kc: KcAdminClient, plan: RealmPlan): Promis
     await grantRealmRoles(kc, userId, user.realmRoles ?? [], `user ${user.username}`, note);
   }
   return report;
+}
+
+/** Adds the audience mapper unless one already puts the audience into the client's access tokens. */
+async function ensureAudienceMapper(
+  kc: KcAdminClient,
+  id: string,
+  clientId: string,
+  audience: string,
+  note: (created: boolean, what: string) => void,
+): Promise<void> {
+  const present = hasAudienceMapper(await kc.clients.listProtocolMappers({ id }), audience);
+  if (!present) await kc.clients.addProtocolMapper({ id }, audienceMapperRepresentation(audience));
+  note(!present, `client ${clientId} audience mapper (aud ${audience})`);
+}
+
+/**
+ * An existing UI client gets the plan's missing redirect URIs, web origins and post-logout redirect
+ * URIs (a new PUBLIC_URL or UI_EXTRA_ORIGINS); whatever else differs from the plan is reported.
+ */
+async function upgradeUiClient(
+  kc: KcAdminClient,
+  client: ClientRepresentation,
+  ui: RealmPlan['uiClient'],
+  report: BootstrapReport,
+  note: (created: boolean, what: string) => void,
+): Promise<void> {
+  const postLogout = (client.attributes?.['post.logout.redirect.uris'] ?? '').split('##').filter(Boolean);
+  const missing = {
+    redirectUris: ui.redirectUris.filter((uri) => !(client.redirectUris ?? []).includes(uri)),
+    webOrigins: ui.webOrigins.filter((origin) => !(client.webOrigins ?? []).includes(origin)),
+    postLogout: ui.redirectUris.filter((uri) => !postLogout.includes(uri)),
+  };
+  if (missing.redirectUris.length + missing.webOrigins.length + missing.postLogout.length > 0) {
+    await kc.clients.update(
+      { id: client.id as string },
+      {
+        ...client,
+        redirectUris: [...(client.redirectUris ?? []), ...missing.redirectUris],
+        webOrigins: [...(client.webOrigins ?? []), ...missing.webOrigins],
+        attributes: { ...client.attributes, 'post.logout.redirect.uris': [...postLogout, ...missing.postLogout].join('##') },
+      },
+    );
+  }
+  for (const uri of missing.redirectUris) note(true, `client ${ui.clientId} redirect URI ${uri}`);
+  for (const origin of missing.webOrigins) note(true, `client ${ui.clientId} web origin ${origin}`);
+  for (const uri of missing.postLogout.filter((u) => !missing.redirectUris.includes(u))) note(true, `client ${ui.clientId} post-logout redirect URI ${uri}`);
+  const drift = [
+    client.publicClient !== true && 'it is not a public client',
+    client.standardFlowEnabled !== true && 'the standard flow is off',
+    client.implicitFlowEnabled === true && 'the implicit flow is on',
+    (client.directAccessGrantsEnabled ?? false) !== ui.directAccessGrants && `direct access grants are ${client.directAccessGrantsEnabled ? 'on' : 'off'}`,
+    client.attributes?.['pkce.code.challenge.method'] !== 'S256' && 'PKCE S256 is not required',
+  ].filter((line): line is string => typeof line === 'string');
+  for (const line of drift) report.warnings.push(`client ${ui.clientId}: ${line}, unlike the plan; left unchanged`);
 }
 
 async function findClient(kc: KcAdminClient, clientId: string): Promise<ClientRepresentation | undefined> {

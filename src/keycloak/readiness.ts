@@ -117,8 +117,8 @@ export function createReadiness(options: ReadinessOptions) {
         const token = await checkServiceToken();
         checks.push(token);
         if (token.ok) checks.push(await checkUserProfile());
+        if (options.tokenAudience) checks.push(options.tokenAudience.check());
       }
-      if (options.tokenAudience) checks.push(options.tokenAudience.check());
       const failed = checks.find((check) => !check.ok);
       return { ready: failed === undefined, reason: failed?.detail, checks: [...checks, ...(options.advisory?.() ?? [])] };
     },

@@ -239,6 +239,7 @@ export async function applyRealmPlan(kc: KcAdminClient, plan: RealmPlan): Promis
   const realmManagement = await findClient(kc, 'realm-management');
   for (const spec of plan.serviceClients) {
     let client = await findClient(kc, spec.clientId);
+    const createdNow = !client;
     if (!client) {
       await kc.clients.create(serviceClientRepresentation(spec, plan.tokenAudience));
       client = await findClient(kc, spec.clientId);
@@ -256,7 +257,7 @@ export async function applyRealmPlan(kc: KcAdminClient, plan: RealmPlan): Promis
       }
     }
     const clientId = client.id as string;
-    if (spec.audienceMapper) await ensureAudienceMapper(kc, clientId, spec.clientId, plan.tokenAudience, note);
+    if (spec.audienceMapper) await ensureAudienceMapper(kc, clientId, spec.clientId, plan.tokenAudience, note, createdNow);
     const serviceUser = await kc.clients.getServiceAccountUser({ id: clientId });
     const serviceUserId = serviceUser.id as string;
     if (spec.realmManagementRoles.length > 0) {
@@ -292,6 +293,8 @@ export async function applyRealmPlan(kc: KcAdminClient, plan: RealmPlan): Promis
   if (existingUi?.id) {
     await upgradeUiClient(kc, existingUi, ui, report, note);
     await ensureAudienceMapper(kc, existingUi.id, ui.clientId, plan.tokenAudience, note);
+  } else {
+    note(true, `client ${ui.clientId} audience mapper (aud ${plan.tokenAudience})`);
   }
 
   // The operator's internal services: their clients exist already; they only get the audience.
@@ -350,10 +353,12 @@ async function ensureAudienceMapper(
   clientId: string,
   audience: string,
   note: (created: boolean, what: string) => void,
+  /** The client was created in this run (with the mapper): reported as created. */
+  createdNow = false,
 ): Promise<void> {
   const present = hasAudienceMapper(await kc.clients.listProtocolMappers({ id }), audience);
   if (!present) await kc.clients.addProtocolMapper({ id }, audienceMapperRepresentation(audience));
-  note(!present, `client ${clientId} audience mapper (aud ${audience})`);
+  note(!present || createdNow, `client ${clientId} audience mapper (aud ${audience})`);
 }
 
 /**
@@ -374,13 +379,15 @@ async function upgradeUiClient(
     postLogout: ui.redirectUris.filter((uri) => !postLogout.includes(uri)),
   };
   if (missing.redirectUris.length + missing.webOrigins.length + missing.postLogout.length > 0) {
+    // Without protocolMappers: Keycloak would rewrite the client's mappers from the list we read.
+    const { protocolMappers: _mappers, ...settings } = client;
     await kc.clients.update(
       { id: client.id as string },
       {
-        ...client,
+        ...settings,
         redirectUris: [...(client.redirectUris ?? []), ...missing.redirectUris],
         webOrigins: [...(client.webOrigins ?? []), ...missing.webOrigins],
-        attributes: { ...client.attributes, 'post.logout.redirect.uris': [...postLogout, ...missing.postLogout].join('##') },
+        attributes: { ...settings.attributes, 'post.logout.redirect.uris': [...postLogout, ...missing.postLogout].join('##') },
       },
     );
   }

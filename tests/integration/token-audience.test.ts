@@ -71,6 +71,18 @@ describe('tokens bound to this service (audience)', () => {
     });
   });
 
+  test('a forged ops-center token without the audience is refused for its signature and cannot make the service unready', async () => {
+    const service = createService(loadConfig(serviceEnv()), logger).app;
+    const user = await createTestUser({ tier: 'starter' });
+    const [header, payload, signature] = (await userToken(user)).split('.') as [string, string, string];
+    const { aud: _aud, ...claims } = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
+    const forged = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${signature}`;
+    const response = await request(service).get('/api/v1/me').set('Authorization', `Bearer ${forged}`);
+    expectInvalidToken(response);
+    expect(response.body.error.message).not.toContain('audience');
+    expect((await request(service).get('/readyz')).status).toBe(200);
+  });
+
   test("ops-center's and the internal client's tokens carry the audience and are accepted", async () => {
     const user = await createTestUser({ tier: 'starter' });
     const token = await userToken(user);

@@ -1,6 +1,7 @@
 import KcAdminClient from '@keycloak/keycloak-admin-client';
 import { loadBootstrapConfig } from '../config/bootstrap-config.js';
 import { ConfigError, loadConfig, type Config } from '../config/config.js';
+import { keycloakStatusOf } from '../keycloak/admin-client.js';
 import { createKeycloakAccess } from '../keycloak/keycloak-access.js';
 import { AUDIENCE_FIX, hasAudienceMapper } from '../keycloak/realm-bootstrap.js';
 import { createLogger } from '../observability/logger.js';
@@ -63,15 +64,21 @@ async function checkAudienceMappers(config: Config, env: Record<string, string |
   kc.setConfig({ realmName: config.keycloak.realm });
   let ok = true;
   for (const clientId of [config.ui.clientId, ...admin.internalClientIds]) {
-    const client = (await kc.clients.find({ clientId })).find((found) => found.clientId === clientId);
-    if (!client?.id) {
+    try {
+      const client = (await kc.clients.find({ clientId })).find((found) => found.clientId === clientId);
+      if (!client?.id) {
+        ok = false;
+        out(`FAIL  token_audience client ${clientId} does not exist in realm ${config.keycloak.realm}`);
+      } else if (!hasAudienceMapper(await kc.clients.listProtocolMappers({ id: client.id }), audience)) {
+        ok = false;
+        out(`FAIL  token_audience client ${clientId} has no audience mapper for ${audience}, so the service refuses its tokens: ${AUDIENCE_FIX}`);
+      } else {
+        out(`ok    token_audience client ${clientId} puts ${audience} into its tokens`);
+      }
+    } catch (error) {
       ok = false;
-      out(`FAIL  token_audience client ${clientId} does not exist in realm ${config.keycloak.realm}`);
-    } else if (!hasAudienceMapper(await kc.clients.listProtocolMappers({ id: client.id }), audience)) {
-      ok = false;
-      out(`FAIL  token_audience client ${clientId} has no audience mapper for ${audience}, so the service refuses its tokens: ${AUDIENCE_FIX}`);
-    } else {
-      out(`ok    token_audience client ${clientId} puts ${audience} into its tokens`);
+      const status = keycloakStatusOf(error);
+      out(`FAIL  token_audience client ${clientId} could not be read by the administrator (${status === undefined ? 'no answer' : `HTTP ${status}`})`);
     }
   }
   return ok;

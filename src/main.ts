@@ -172,7 +172,7 @@ export function createService(config: Config, logger: Logger, audit: AuditLog = 
     redis: redis && { client: redis.client, prefix: redis.prefix },
     onLimited: (scope) => metrics.rateLimited.inc({ scope }),
   });
-  const app = createApp({ config, logger, verifier: keycloak.verifier, readiness: keycloak.readiness, keys, registry, resolver, adoption, metrics, audit, rateLimits });
+  const app = createApp({ config, logger, verifier: keycloak.verifier, introspection: keycloak.introspection, readiness: keycloak.readiness, keys, registry, resolver, adoption, metrics, audit, rateLimits });
   // GET /metrics on a port of its own (METRICS_PORT); otherwise the app serves it behind METRICS_TOKEN.
   const metricsApp = config.metrics.port === undefined ? undefined : metricsListener(metrics, config.metrics.token);
   return { app, metricsApp, audit, redis, keys, registry, resolver, owners, memberships, usage, store, metrics, adminEvents, ...keycloak };

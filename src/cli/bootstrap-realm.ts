@@ -15,7 +15,12 @@ exists is left as it is. Logs in as a master-realm administrator.
 Environment: KEYCLOAK_URL (required), KEYCLOAK_REALM (byok), KEYCLOAK_ADMIN_USERNAME,
 KEYCLOAK_ADMIN_PASSWORD, KEYCLOAK_ADMIN_REALM (master), KEYCLOAK_CLIENT_ID (byok-service),
 KEYCLOAK_CLIENT_SECRET (optional: the secret to give byok-service; else Keycloak generates one
-and it is printed once), PUBLIC_URL (http://127.0.0.1:8787), UI_EXTRA_ORIGINS.`;
+and it is printed once), PUBLIC_URL (http://127.0.0.1:8787), UI_EXTRA_ORIGINS, INTERNAL_CLIENT_IDS
+(existing clients of internal services, comma-separated).
+
+Upgrading an existing realm: it adds the audience mapper (aud = KEYCLOAK_CLIENT_ID, which the service
+requires in every token) to ops-center and the internal clients, and the missing redirect URIs and web
+origins to ops-center; other differences are reported as warnings and left unchanged.`;
 
 export async function bootstrapRealm(
   flags: { dev: boolean; quiet: boolean },
@@ -38,6 +43,7 @@ export async function bootstrapRealm(
       serviceClientId: config.serviceClientId,
       serviceClientSecret: config.serviceClientSecret,
       uiOrigins: [...config.uiOrigins],
+      internalClientIds: [...config.internalClientIds],
     }),
   );
   if (!flags.quiet) {

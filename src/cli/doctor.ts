@@ -1,6 +1,10 @@
-import { ConfigError, loadConfig } from '../config/config.js';
+import KcAdminClient from '@keycloak/keycloak-admin-client';
+import { loadBootstrapConfig } from '../config/bootstrap-config.js';
+import { ConfigError, loadConfig, type Config } from '../config/config.js';
+import { keycloakStatusOf } from '../keycloak/admin-client.js';
 import { checkAdminEvents } from '../keycloak/admin-events.js';
 import { createKeycloakAccess } from '../keycloak/keycloak-access.js';
+import { AUDIENCE_FIX, hasAudienceMapper } from '../keycloak/realm-bootstrap.js';
 import { createLogger } from '../observability/logger.js';
 
 export const doctorHelp = `byok doctor
@@ -9,7 +13,10 @@ Checks what the service needs before it can serve, one line per check, and exits
 fails: the configuration (every variable, ENCRYPTION_KEYS well formed), Keycloak reachable under the
 pinned issuer, the service token obtainable, the service account able to read users, the realm's
 user profile policy (unmanaged attributes admin-only), and admin events on and readable by the
-service account (how disables and membership changes reach its caches). Reads the same environment as the service.`;
+service account (how disables and membership changes reach its caches). Reads the same environment as the service.
+With KEYCLOAK_ADMIN_USERNAME and KEYCLOAK_ADMIN_PASSWORD set, it also checks that ops-center (UI_CLIENT_ID)
+and the clients of INTERNAL_CLIENT_IDS put the service's audience into their tokens (the service
+account may not read client settings, so this check needs an administrator).`;
 
 export async function doctor(env: Record<string, string | undefined>, out: (line: string) => void): Promise<number> {
   let config;
@@ -23,7 +30,8 @@ export async function doctor(env: Record<string, string | undefined>, out: (line
   out(`ok    config         KEYCLOAK_URL=${config.keycloak.url} realm=${config.keycloak.realm} KEK versions=${config.keyring.versions.join(',')} (active ${config.keyring.activeVersion})`);
   const keycloak = createKeycloakAccess(config, createLogger({ level: 'silent' }));
   const report = await keycloak.readiness.check();
-  for (const check of report.checks) out(`${check.ok ? 'ok  ' : 'FAIL'}  ${check.name.padEnd(13)}  ${check.detail}`);
+  // The token audience as readiness judges it needs tokens to have been seen; doctor asks an admin instead.
+  for (const check of report.checks.filter((c) => c.name !== 'token_audience')) out(`${check.ok ? 'ok  ' : 'FAIL'}  ${check.name.padEnd(13)}  ${check.detail}`);
   let failed = !report.ready;
   if (report.checks.find((check) => check.name === 'service_token')?.ok) {
     try {
@@ -38,5 +46,46 @@ export async function doctor(env: Record<string, string | undefined>, out: (line
     if (!events.ok) failed = true;
     out(`${events.ok ? 'ok  ' : 'FAIL'}  admin_events   ${events.detail}`);
   }
+  if (report.checks.find((check) => check.name === 'keycloak')?.ok) {
+    if (!(await checkAudienceMappers(config, env, out))) failed = true;
+  }
   return failed ? 1 : 0;
+}
+
+/** The audience mapper on the UI client and the named internal clients; false when one lacks it. */
+async function checkAudienceMappers(config: Config, env: Record<string, string | undefined>, out: (line: string) => void): Promise<boolean> {
+  const audience = config.keycloak.tokenAudience;
+  if (!env.KEYCLOAK_ADMIN_USERNAME || !env.KEYCLOAK_ADMIN_PASSWORD) {
+    out(`skip  token_audience tokens must carry aud ${audience}; not checked (set KEYCLOAK_ADMIN_USERNAME and KEYCLOAK_ADMIN_PASSWORD to check the clients' audience mappers)`);
+    return true;
+  }
+  const admin = loadBootstrapConfig(env);
+  const kc = new KcAdminClient({ baseUrl: config.keycloak.url, realmName: admin.adminRealm, timeout: config.keycloak.timeoutMs });
+  try {
+    await kc.auth({ grantType: 'password', clientId: 'admin-cli', username: admin.adminUsername, password: admin.adminPassword });
+  } catch {
+    out('FAIL  token_audience the administrator (KEYCLOAK_ADMIN_USERNAME) could not log in to check the audience mappers');
+    return false;
+  }
+  kc.setConfig({ realmName: config.keycloak.realm });
+  let ok = true;
+  for (const clientId of [config.ui.clientId, ...admin.internalClientIds]) {
+    try {
+      const client = (await kc.clients.find({ clientId })).find((found) => found.clientId === clientId);
+      if (!client?.id) {
+        ok = false;
+        out(`FAIL  token_audience client ${clientId} does not exist in realm ${config.keycloak.realm}`);
+      } else if (!hasAudienceMapper(await kc.clients.listProtocolMappers({ id: client.id }), audience)) {
+        ok = false;
+        out(`FAIL  token_audience client ${clientId} has no audience mapper for ${audience}, so the service refuses its tokens: ${AUDIENCE_FIX}`);
+      } else {
+        out(`ok    token_audience client ${clientId} puts ${audience} into its tokens`);
+      }
+    } catch (error) {
+      ok = false;
+      const status = keycloakStatusOf(error);
+      out(`FAIL  token_audience client ${clientId} could not be read by the administrator (${status === undefined ? 'no answer' : `HTTP ${status}`})`);
+    }
+  }
+  return ok;
 }

@@ -24,6 +24,8 @@ const schema = z.object({
   PUBLIC_URL: url('PUBLIC_URL', 'http://127.0.0.1:8787'),
   /** Further UI origins, comma-separated (e.g. a second host name). */
   UI_EXTRA_ORIGINS: z.string().optional(),
+  /** Client ids of existing internal services (comma-separated): each gets the audience mapper. */
+  INTERNAL_CLIENT_IDS: z.string().optional(),
 });
 
 /** Every variable `byok bootstrap-realm` reads. */
@@ -38,6 +40,7 @@ export interface BootstrapConfig {
   readonly serviceClientId: string;
   readonly serviceClientSecret: string | undefined;
   readonly uiOrigins: readonly string[];
+  readonly internalClientIds: readonly string[];
 }
 
 export function loadBootstrapConfig(env: Record<string, string | undefined>): BootstrapConfig {
@@ -59,5 +62,6 @@ export function loadBootstrapConfig(env: Record<string, string | undefined>): Bo
     serviceClientId: e.KEYCLOAK_CLIENT_ID,
     serviceClientSecret: e.KEYCLOAK_CLIENT_SECRET,
     uiOrigins: Object.freeze([...new Set([e.PUBLIC_URL, ...extra])]),
+    internalClientIds: Object.freeze([...new Set((e.INTERNAL_CLIENT_IDS ?? '').split(',').map((id) => id.trim()).filter(Boolean))]),
   });
 }

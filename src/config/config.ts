@@ -90,6 +90,12 @@ const envSchema = z.object({
   KEYCLOAK_CLIENT_SECRET: z
     .string({ error: 'KEYCLOAK_CLIENT_SECRET is required (the byok-service client secret)' })
     .min(1, 'KEYCLOAK_CLIENT_SECRET is required (the byok-service client secret)'),
+  /**
+   * The audience every accepted token must name in `aud` (a token another client of the realm got for
+   * a user is refused). Unset: KEYCLOAK_CLIENT_ID, the only value that works, because Keycloak (26.x)
+   * introspects a token only for a client named in its `aud`, and writes are checked by introspection.
+   */
+  TOKEN_AUDIENCE: z.preprocess(emptyIsUnset, z.string().trim().min(1).optional()),
   KEYCLOAK_TIMEOUT_MS: int('KEYCLOAK_TIMEOUT_MS', 100, 120_000, 5_000),
   /** Seconds before expiry at which the service token is renewed (capped at a fifth of its lifetime). */
   SERVICE_TOKEN_REFRESH_SKEW_SECONDS: int('SERVICE_TOKEN_REFRESH_SKEW_SECONDS', 0, 3600, 30),
@@ -185,6 +191,8 @@ export interface Config {
     readonly issuer: string;
     readonly clientId: string;
     readonly clientSecret: string;
+    /** What every accepted token carries in `aud` (TOKEN_AUDIENCE = the service client's id). */
+    readonly tokenAudience: string;
     readonly timeoutMs: number;
     readonly tokenRefreshSkewSeconds: number;
   };
@@ -264,6 +272,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
   const keyring = parseKeyring(env.ENCRYPTION_KEYS, env.ENCRYPTION_ACTIVE_KEY_VERSION);
   if (!keyring.ok) problems.push(...keyring.problems);
+  if (parsed.success && parsed.data.TOKEN_AUDIENCE !== undefined && parsed.data.TOKEN_AUDIENCE !== parsed.data.KEYCLOAK_CLIENT_ID) {
+    problems.push(
+      `TOKEN_AUDIENCE must be KEYCLOAK_CLIENT_ID (${parsed.data.KEYCLOAK_CLIENT_ID}) or unset: Keycloak introspects a token ` +
+        'only for a client named in its aud, and the service checks every write by introspection',
+    );
+  }
   if (problems.length > 0 || !parsed.success || !keyring.ok) throw new ConfigError(problems);
 
   const e = parsed.data;
@@ -277,6 +291,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       issuer: `${e.KEYCLOAK_URL}/realms/${e.KEYCLOAK_REALM}`,
       clientId: e.KEYCLOAK_CLIENT_ID,
       clientSecret: e.KEYCLOAK_CLIENT_SECRET,
+      tokenAudience: e.TOKEN_AUDIENCE ?? e.KEYCLOAK_CLIENT_ID,
       timeoutMs: e.KEYCLOAK_TIMEOUT_MS,
       tokenRefreshSkewSeconds: e.SERVICE_TOKEN_REFRESH_SKEW_SECONDS,
     },

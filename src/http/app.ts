@@ -14,6 +14,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import type { Config } from '../config/config.js';
 import type { Readiness } from '../keycloak/readiness.js';
+import type { TokenIntrospection } from '../keycloak/token-introspection.js';
 import type { TokenVerifier } from '../keycloak/token-verifier.js';
 import type { Logger } from '../observability/logger.js';
 import type { AuditLog } from '../observability/audit.js';
@@ -23,7 +24,7 @@ import type { ProviderRegistry } from '../providers/registry.js';
 import type { createAdoptionStats } from '../vault/adoption-stats.js';
 import type { KeyService } from '../vault/key-service.js';
 import type { Resolver } from '../vault/resolver.js';
-import { authenticate, createAuthenticator, principalOf } from './middleware/auth.js';
+import { authenticate, createAuthenticator, principalOf, requireActiveTokenForWrites } from './middleware/auth.js';
 import { createErrorHandler, createErrorResponder, notFoundHandler } from './middleware/errors.js';
 import { createRequestTracker, requestContext } from './middleware/request-context.js';
 import { healthRoutes } from './routes/health.js';
@@ -41,6 +42,8 @@ export interface AppDeps {
   config: Pick<Config, 'http' | 'keycloak' | 'ui' | 'metrics'>;
   logger: Logger;
   verifier: Pick<TokenVerifier, 'verify'>;
+  /** Revocation check of user-token writes (Keycloak token introspection). */
+  introspection: Pick<TokenIntrospection, 'assertActive'>;
   readiness: Pick<Readiness, 'check'>;
   keys: KeyService;
   registry: Pick<ProviderRegistry, 'list'>;
@@ -90,6 +93,8 @@ export function createApp(deps: AppDeps): App {
       next();
     });
   }
+  // After the rate limit, so a flood of writes is refused before it reaches Keycloak.
+  api.use(requireActiveTokenForWrites(deps.introspection));
   api.use(json);
   api.use(internalGate());
   api.use(meRoutes());

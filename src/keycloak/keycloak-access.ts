@@ -7,7 +7,9 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { createKeycloakAdmin } from './admin-client.js';
 import { createReadiness, type ReadinessCheck } from './readiness.js';
+import { createAudienceWatch } from './audience-watch.js';
 import { createServiceTokenCache } from './service-token.js';
+import { createTokenIntrospection } from './token-introspection.js';
 import { createTokenVerifier } from './token-verifier.js';
 
 export type KeycloakAccess = ReturnType<typeof createKeycloakAccess>;
@@ -29,11 +31,32 @@ export function createKeycloakAccess(config: Config, logger: Logger, metrics?: M
     tokens,
     onCall: (operation, outcome, durationMs) => metrics?.keycloakCalls.observe({ operation, outcome }, durationMs / 1000),
   });
+  // Readiness notices when the UI client's tokens lack the audience (its mapper is missing).
+  const audienceWatch = createAudienceWatch({ clientId: config.ui.clientId, audience: config.keycloak.tokenAudience, now: Date.now });
   const verifier = createTokenVerifier({
     url: config.keycloak.url,
     realm: config.keycloak.realm,
     timeoutMs: config.keycloak.timeoutMs,
+    audience: config.keycloak.tokenAudience,
+    onMissingAudience: audienceWatch.missing,
+    onAccepted: audienceWatch.accepted,
   });
-  const readiness = createReadiness({ issuer: config.keycloak.issuer, timeoutMs: config.keycloak.timeoutMs, tokens, admin, ...(advisory ? { advisory } : {}) });
-  return { tokens, admin, verifier, readiness };
+  const introspection = createTokenIntrospection({
+    introspectionUrl: `${config.keycloak.issuer}/protocol/openid-connect/token/introspect`,
+    clientId: config.keycloak.clientId,
+    clientSecret: config.keycloak.clientSecret,
+    realm: config.keycloak.realm,
+    timeoutMs: config.keycloak.timeoutMs,
+    onRequest: (outcome, durationMs) =>
+      metrics?.keycloakCalls.observe({ operation: 'token.introspect', outcome: outcome === 'active' ? 'ok' : outcome }, durationMs / 1000),
+  });
+  const readiness = createReadiness({
+    issuer: config.keycloak.issuer,
+    timeoutMs: config.keycloak.timeoutMs,
+    tokens,
+    admin,
+    tokenAudience: audienceWatch,
+    ...(advisory ? { advisory } : {}),
+  });
+  return { tokens, admin, verifier, introspection, readiness };
 }

@@ -2,16 +2,18 @@
  * Readiness (SPEC §5.4): the service is ready when Keycloak answers for our realm under the issuer we
  * pin, the service account can get a token, and the realm's user profile keeps unmanaged attributes
  * admin-only (`unmanagedAttributePolicy` = ADMIN_EDIT). Without that policy Keycloak either drops our
- * `byok_*` attributes silently (policy unset) or shows them to users (ENABLED/ADMIN_VIEW).
+ * `byok_*` attributes silently (policy unset) or shows them to users (ENABLED/ADMIN_VIEW). And the UI
+ * client's tokens must carry the service's audience (audience-watch.ts: judged from the tokens seen).
  */
 import { isAppError } from '../errors.js';
 import { keycloakStatusOf, type KeycloakAdmin } from './admin-client.js';
+import type { AudienceWatch } from './audience-watch.js';
 import type { ServiceTokenCache } from './service-token.js';
 
 export const REQUIRED_UNMANAGED_ATTRIBUTE_POLICY = 'ADMIN_EDIT';
 
 export interface ReadinessCheck {
-  name: 'keycloak' | 'service_token' | 'user_profile' | 'redis' | 'admin_events';
+  name: 'keycloak' | 'service_token' | 'user_profile' | 'redis' | 'admin_events' | 'token_audience';
   ok: boolean;
   detail: string;
 }
@@ -29,6 +31,8 @@ export interface ReadinessOptions {
   tokens: ServiceTokenCache;
   admin: KeycloakAdmin;
   fetch?: typeof fetch;
+  /** Whether the UI client's tokens carry the audience (decides readiness). */
+  tokenAudience?: Pick<AudienceWatch, 'check'>;
   /** Reported in the detail without deciding readiness (Redis: the service serves without it, SPEC §7). */
   advisory?: () => ReadinessCheck[];
 }
@@ -113,6 +117,7 @@ export function createReadiness(options: ReadinessOptions) {
         const token = await checkServiceToken();
         checks.push(token);
         if (token.ok) checks.push(await checkUserProfile());
+        if (options.tokenAudience) checks.push(options.tokenAudience.check());
       }
       const failed = checks.find((check) => !check.ok);
       return { ready: failed === undefined, reason: failed?.detail, checks: [...checks, ...(options.advisory?.() ?? [])] };

@@ -1,15 +1,18 @@
 /**
  * Creates the `byok` realm as SPEC §3 describes, idempotently: whatever exists is left as it is
- * (a drift from the plan is reported, not overwritten), whatever is missing is created. The
- * settings it adds to an existing realm: the user profile's unmanagedAttributePolicy when it is
- * unset, because without it Keycloak silently drops every `byok_*` attribute; and admin events on
- * (with an expiration when none is set), because the service follows them.
+ * (a drift from the plan is reported, not overwritten), whatever is missing is created. What it adds
+ * to an existing realm: the user profile's unmanagedAttributePolicy when it is unset (without it
+ * Keycloak silently drops every `byok_*` attribute), admin events on (with an expiration when none
+ * is set, because the service follows them), the audience mapper on the clients whose tokens the
+ * service accepts (without it their tokens are refused, see token-verifier.ts), and the UI client's
+ * missing redirect URIs and web origins (only added: what else is there stays).
  *
  * The plan is data (`realmPlan`); `applyRealmPlan` walks it with an admin client logged in to the
  * master realm.
  */
 import type KcAdminClient from '@keycloak/keycloak-admin-client';
 import type ClientRepresentation from '@keycloak/keycloak-admin-client/lib/defs/clientRepresentation.js';
+import type ProtocolMapperRepresentation from '@keycloak/keycloak-admin-client/lib/defs/protocolMapperRepresentation.js';
 import { UnmanagedAttributePolicy } from '@keycloak/keycloak-admin-client/lib/defs/userProfileMetadata.js';
 import { REQUIRED_UNMANAGED_ATTRIBUTE_POLICY } from './readiness.js';
 
@@ -31,7 +34,16 @@ export interface RealmPlan {
     secret: string | undefined;
     realmManagementRoles: string[];
     realmRoles: string[];
+    /** Its tokens are meant for byok-vault (an internal caller): it gets the audience mapper. */
+    audienceMapper: boolean;
   }[];
+  /**
+   * The audience every token accepted by the service carries (TOKEN_AUDIENCE, which is the service
+   * client's id: Keycloak introspects a token only for a client named in its `aud`).
+   */
+  tokenAudience: string;
+  /** Existing clients of internal services (not created here) that get the audience mapper. */
+  internalClientIds: string[];
   /** The public UI client (authorization code + PKCE). */
   uiClient: {
     clientId: string;
@@ -63,6 +75,8 @@ export interface PlanOptions {
   serviceClientSecret: string | undefined;
   /** Base URLs of the UI (the service's public URL), for redirect URIs and web origins. */
   uiOrigins: string[];
+  /** Client ids of the operator's internal services (INTERNAL_CLIENT_IDS); they get the audience mapper. */
+  internalClientIds?: string[];
 }
 
 export const DEV_INTERNAL_CLIENT = { clientId: 'byok-internal-demo', secret: 'dev-internal-secret' } as const;
@@ -88,6 +102,7 @@ export function realmPlan(options: PlanOptions): RealmPlan {
       // view-events: the service follows the realm's admin events (disables, membership changes).
       realmManagementRoles: ['view-users', 'manage-users', 'view-events'],
       realmRoles: [],
+      audienceMapper: false,
     },
   ];
   if (options.dev) {
@@ -97,6 +112,7 @@ export function realmPlan(options: PlanOptions): RealmPlan {
       secret: DEV_INTERNAL_CLIENT.secret,
       realmManagementRoles: [],
       realmRoles: ['byok-internal'],
+      audienceMapper: true,
     });
   }
   return {
@@ -106,6 +122,8 @@ export function realmPlan(options: PlanOptions): RealmPlan {
       { name: 'byok-admin', description: 'May call /admin/* (team keys, tiers, adoption stats)' },
     ],
     serviceClients,
+    tokenAudience: options.serviceClientId,
+    internalClientIds: [...new Set(options.internalClientIds ?? [])].filter((id) => !serviceClients.some((spec) => spec.clientId === id)),
     uiClient: {
       clientId: UI_CLIENT_ID,
       redirectUris: options.uiOrigins.map((origin) => `${origin}/*`),
@@ -122,7 +140,7 @@ export function realmPlan(options: PlanOptions): RealmPlan {
  * The confidential client of a service account, as created by `applyRealmPlan` and written into the
  * realm import (src/keycloak/realm-import.ts): one definition, so the two cannot drift apart.
  */
-export function serviceClientRepresentation(spec: RealmPlan['serviceClients'][number]): ClientRepresentation {
+export function serviceClientRepresentation(spec: RealmPlan['serviceClients'][number], tokenAudience: string): ClientRepresentation {
   return {
     clientId: spec.clientId,
     description: spec.description,
@@ -135,11 +153,12 @@ export function serviceClientRepresentation(spec: RealmPlan['serviceClients'][nu
     standardFlowEnabled: false,
     implicitFlowEnabled: false,
     directAccessGrantsEnabled: false,
+    ...(spec.audienceMapper ? { protocolMappers: [audienceMapperRepresentation(tokenAudience)] } : {}),
   };
 }
 
 /** The UI's public client: authorization code with PKCE S256 only. */
-export function uiClientRepresentation(ui: RealmPlan['uiClient']): ClientRepresentation {
+export function uiClientRepresentation(ui: RealmPlan['uiClient'], tokenAudience: string): ClientRepresentation {
   return {
     clientId: ui.clientId,
     name: 'byok-vault ops center',
@@ -156,8 +175,38 @@ export function uiClientRepresentation(ui: RealmPlan['uiClient']): ClientReprese
       'pkce.code.challenge.method': 'S256',
       'post.logout.redirect.uris': ui.redirectUris.join('##'),
     },
+    protocolMappers: [audienceMapperRepresentation(tokenAudience)],
   };
 }
+
+/** Puts `audience` into the `aud` of the client's access tokens (and introspection answers), not into ID tokens. */
+export function audienceMapperRepresentation(audience: string): ProtocolMapperRepresentation {
+  return {
+    name: `audience ${audience}`,
+    protocol: 'openid-connect',
+    protocolMapper: 'oidc-audience-mapper',
+    config: {
+      'included.custom.audience': audience,
+      'access.token.claim': 'true',
+      'introspection.token.claim': 'true',
+      'id.token.claim': 'false',
+      'lightweight.claim': 'false',
+    },
+  };
+}
+
+/** Whether one of the mappers puts `audience` into access tokens (however it is named). */
+export function hasAudienceMapper(mappers: readonly ProtocolMapperRepresentation[], audience: string): boolean {
+  return mappers.some(
+    (mapper) =>
+      mapper.protocolMapper === 'oidc-audience-mapper' &&
+      mapper.config?.['access.token.claim'] === 'true' &&
+      (mapper.config['included.custom.audience'] === audience || mapper.config['included.client.audience'] === audience),
+  );
+}
+
+/** The fix named wherever a missing mapper is reported (doctor, readiness, bootstrap warnings). */
+export const AUDIENCE_FIX = 'run `byok bootstrap-realm` (INTERNAL_CLIENT_IDS names the internal clients) or add an Audience mapper to the client';
 
 export interface BootstrapReport {
   created: string[];
@@ -208,8 +257,9 @@ export async function applyRealmPlan(kc: KcAdminClient, plan: RealmPlan): Promis
   const realmManagement = await findClient(kc, 'realm-management');
   for (const spec of plan.serviceClients) {
     let client = await findClient(kc, spec.clientId);
+    const createdNow = !client;
     if (!client) {
-      await kc.clients.create(serviceClientRepresentation(spec));
+      await kc.clients.create(serviceClientRepresentation(spec, plan.tokenAudience));
       client = await findClient(kc, spec.clientId);
       if (!client?.id) throw new Error(`client ${spec.clientId} was created but cannot be found`);
       if (!spec.secret) {
@@ -225,6 +275,7 @@ export async function applyRealmPlan(kc: KcAdminClient, plan: RealmPlan): Promis
       }
     }
     const clientId = client.id as string;
+    if (spec.audienceMapper) await ensureAudienceMapper(kc, clientId, spec.clientId, plan.tokenAudience, note, createdNow);
     const serviceUser = await kc.clients.getServiceAccountUser({ id: clientId });
     const serviceUserId = serviceUser.id as string;
     if (spec.realmManagementRoles.length > 0) {
@@ -254,9 +305,25 @@ export async function applyRealmPlan(kc: KcAdminClient, plan: RealmPlan): Promis
   const ui = plan.uiClient;
   const existingUi = await findClient(kc, ui.clientId);
   if (!existingUi) {
-    await kc.clients.create(uiClientRepresentation(ui));
+    await kc.clients.create(uiClientRepresentation(ui, plan.tokenAudience));
   }
   note(!existingUi, `client ${ui.clientId}`);
+  if (existingUi?.id) {
+    await upgradeUiClient(kc, existingUi, ui, report, note);
+    await ensureAudienceMapper(kc, existingUi.id, ui.clientId, plan.tokenAudience, note);
+  } else {
+    note(true, `client ${ui.clientId} audience mapper (aud ${plan.tokenAudience})`);
+  }
+
+  // The operator's internal services: their clients exist already; they only get the audience.
+  for (const internalId of plan.internalClientIds) {
+    const client = await findClient(kc, internalId);
+    if (!client?.id) {
+      report.warnings.push(`client ${internalId} (INTERNAL_CLIENT_IDS) does not exist; no audience mapper added`);
+      continue;
+    }
+    await ensureAudienceMapper(kc, client.id, internalId, plan.tokenAudience, note);
+  }
 
   // Groups.
   for (const name of plan.groups) {
@@ -313,6 +380,64 @@ async function enableAdminEvents(kc: KcAdminClient, realm: string, expirationSec
     await kc.realms.update({ realm }, { attributes: { ...attributes, adminEventsExpiration: String(expirationSeconds) } });
   }
   note(expiration === undefined || expiration === '', `realm admin events expiration ${expiration || expirationSeconds} s`);
+}
+
+/** Adds the audience mapper unless one already puts the audience into the client's access tokens. */
+async function ensureAudienceMapper(
+  kc: KcAdminClient,
+  id: string,
+  clientId: string,
+  audience: string,
+  note: (created: boolean, what: string) => void,
+  /** The client was created in this run (with the mapper): reported as created. */
+  createdNow = false,
+): Promise<void> {
+  const present = hasAudienceMapper(await kc.clients.listProtocolMappers({ id }), audience);
+  if (!present) await kc.clients.addProtocolMapper({ id }, audienceMapperRepresentation(audience));
+  note(!present || createdNow, `client ${clientId} audience mapper (aud ${audience})`);
+}
+
+/**
+ * An existing UI client gets the plan's missing redirect URIs, web origins and post-logout redirect
+ * URIs (a new PUBLIC_URL or UI_EXTRA_ORIGINS); whatever else differs from the plan is reported.
+ */
+async function upgradeUiClient(
+  kc: KcAdminClient,
+  client: ClientRepresentation,
+  ui: RealmPlan['uiClient'],
+  report: BootstrapReport,
+  note: (created: boolean, what: string) => void,
+): Promise<void> {
+  const postLogout = (client.attributes?.['post.logout.redirect.uris'] ?? '').split('##').filter(Boolean);
+  const missing = {
+    redirectUris: ui.redirectUris.filter((uri) => !(client.redirectUris ?? []).includes(uri)),
+    webOrigins: ui.webOrigins.filter((origin) => !(client.webOrigins ?? []).includes(origin)),
+    postLogout: ui.redirectUris.filter((uri) => !postLogout.includes(uri)),
+  };
+  if (missing.redirectUris.length + missing.webOrigins.length + missing.postLogout.length > 0) {
+    // Without protocolMappers: Keycloak would rewrite the client's mappers from the list we read.
+    const { protocolMappers: _mappers, ...settings } = client;
+    await kc.clients.update(
+      { id: client.id as string },
+      {
+        ...settings,
+        redirectUris: [...(client.redirectUris ?? []), ...missing.redirectUris],
+        webOrigins: [...(client.webOrigins ?? []), ...missing.webOrigins],
+        attributes: { ...settings.attributes, 'post.logout.redirect.uris': [...postLogout, ...missing.postLogout].join('##') },
+      },
+    );
+  }
+  for (const uri of missing.redirectUris) note(true, `client ${ui.clientId} redirect URI ${uri}`);
+  for (const origin of missing.webOrigins) note(true, `client ${ui.clientId} web origin ${origin}`);
+  for (const uri of missing.postLogout.filter((u) => !missing.redirectUris.includes(u))) note(true, `client ${ui.clientId} post-logout redirect URI ${uri}`);
+  const drift = [
+    client.publicClient !== true && 'it is not a public client',
+    client.standardFlowEnabled !== true && 'the standard flow is off',
+    client.implicitFlowEnabled === true && 'the implicit flow is on',
+    (client.directAccessGrantsEnabled ?? false) !== ui.directAccessGrants && `direct access grants are ${client.directAccessGrantsEnabled ? 'on' : 'off'}`,
+    client.attributes?.['pkce.code.challenge.method'] !== 'S256' && 'PKCE S256 is not required',
+  ].filter((line): line is string => typeof line === 'string');
+  for (const line of drift) report.warnings.push(`client ${ui.clientId}: ${line}, unlike the plan; left unchanged`);
 }
 
 async function findClient(kc: KcAdminClient, clientId: string): Promise<ClientRepresentation | undefined> {

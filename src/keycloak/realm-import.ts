@@ -83,7 +83,7 @@ export function realmImport(plan: RealmPlan): RealmImport {
     adminEventsEnabled: true,
     attributes: { adminEventsExpiration: String(plan.adminEvents.expirationSeconds) },
     roles: { realm: plan.realmRoles.map((role) => ({ name: role.name, description: role.description })) },
-    clients: [...plan.serviceClients.map(serviceClientRepresentation), uiClientRepresentation(plan.uiClient)],
+    clients: [...plan.serviceClients.map((spec) => serviceClientRepresentation(spec, plan.tokenAudience)), uiClientRepresentation(plan.uiClient, plan.tokenAudience)],
     // A client's service account is a user; the import names it by its client and grants its roles.
     users: plan.serviceClients.map((spec) => ({
       username: `service-account-${spec.clientId}`,

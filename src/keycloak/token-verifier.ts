@@ -6,7 +6,11 @@
  * - a shape check before parsing, so garbage is a clean 401;
  * - the realm's signing keys fetched by one request at a time, with a timeout, and at most once per
  *   `jwksMinIntervalSeconds` for unknown key ids (a flood of forged `kid`s cannot hammer Keycloak);
- * - "Keycloak unreachable while we need its keys" is 503 KEYCLOAK_UNAVAILABLE, not a 401 or 403.
+ * - "Keycloak unreachable while we need its keys" is 503 KEYCLOAK_UNAVAILABLE, not a 401 or 403;
+ * - the audience: a token must name this service (`TOKEN_AUDIENCE`) in `aud`, so a token that another
+ *   client of the realm obtained for a user cannot be replayed here. The check runs after the
+ *   signature check (keycloak-connect would check `aud` before it), so only Keycloak-signed tokens
+ *   reach `onMissingAudience`, which readiness uses to notice a client without the audience mapper.
  */
 import KeycloakConfig from 'keycloak-connect/middleware/auth-utils/config.js';
 import GrantManager from 'keycloak-connect/middleware/auth-utils/grant-manager.js';
@@ -29,8 +33,12 @@ export interface TokenVerifierOptions {
   url: string;
   realm: string;
   timeoutMs: number;
-  /** When set, tokens must list it in `aud`. */
-  audience?: string | undefined;
+  /** Tokens must list it in `aud` (TOKEN_AUDIENCE). */
+  audience: string;
+  /** Told of every correctly signed token of the realm refused for lacking the audience (never given the token). */
+  onMissingAudience?: (clientId: string | undefined, issuedAt: number) => void;
+  /** Told of every accepted token's client and issue time (readiness sees the mapper at work). */
+  onAccepted?: (clientId: string | undefined, issuedAt: number) => void;
   jwksMinIntervalSeconds?: number;
   /** How many verified tokens to remember until their expiry (0 disables). */
   verifiedCacheSize?: number;
@@ -50,9 +58,10 @@ export function createTokenVerifier(options: TokenVerifierOptions) {
   const config = new KeycloakConfig({
     realm: options.realm,
     'auth-server-url': options.url,
-    resource: options.audience ?? 'byok-vault',
+    resource: options.audience,
     'bearer-only': true,
-    'verify-token-audience': options.audience !== undefined,
+    // Checked below, after the signature (see the module comment).
+    'verify-token-audience': false,
     'min-time-between-jwks-requests': options.jwksMinIntervalSeconds ?? 10,
   });
   const grants = new GrantManager(config);
@@ -132,12 +141,20 @@ export function createTokenVerifier(options: TokenVerifierOptions) {
         throw unauthenticated(reason);
       }
       const content = token.content;
+      const issuedAt = typeof content.iat === 'number' ? content.iat : 0;
+      const clientId = typeof content.azp === 'string' ? content.azp : undefined;
+      const audiences = Array.isArray(content.aud) ? content.aud : [content.aud];
+      if (!audiences.includes(options.audience)) {
+        options.onMissingAudience?.(clientId, issuedAt);
+        throw unauthenticated(`wrong audience (the token is not meant for ${options.audience})`);
+      }
+      options.onAccepted?.(clientId, issuedAt);
       const roles = (content.realm_access as { roles?: unknown } | undefined)?.roles;
       if (typeof content.sub !== 'string' || content.sub === '') throw unauthenticated('no subject');
       const principal: Principal = Object.freeze({
         subject: content.sub,
         username: typeof content.preferred_username === 'string' ? content.preferred_username : undefined,
-        clientId: typeof content.azp === 'string' ? content.azp : undefined,
+        clientId,
         realmRoles: new Set(Array.isArray(roles) ? roles.filter((role): role is string => typeof role === 'string') : []),
         expiresAt: typeof content.exp === 'number' ? content.exp : 0,
       });

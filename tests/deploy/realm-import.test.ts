@@ -2,10 +2,11 @@
  * deploy/keycloak/byok-realm.json, the realm docker-compose.keycloak.yml imports: it is exactly what
  * the bootstrap-realm plan generates (so the two cannot drift), it holds no secret, and the real
  * Keycloak imports it into a realm the service is ready against (byok doctor passes: service token,
- * reading users, unmanaged attributes ADMIN_EDIT).
+ * reading users, unmanaged attributes ADMIN_EDIT; ops-center has the audience mapper).
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { hasAudienceMapper } from '../../src/keycloak/realm-bootstrap.js';
 import { composeRealmImportJson } from '../../src/keycloak/realm-import.js';
 import { KEYCLOAK_URL } from '../support/env.js';
 import { ROOT } from '../support/deploy-script.js';
@@ -54,6 +55,8 @@ describe('the realm import', () => {
       expect(ui?.publicClient).toBe(true);
       expect(ui?.attributes?.['pkce.code.challenge.method']).toBe('S256');
       expect(ui?.directAccessGrantsEnabled).toBe(false);
+      // ops-center's tokens carry the service's audience, as after `byok bootstrap-realm`.
+      expect(hasAudienceMapper(await kc.clients.listProtocolMappers({ id: ui?.id as string }), 'byok-service')).toBe(true);
       expect((await kc.roles.find()).map((role) => role.name)).toEqual(expect.arrayContaining(['byok-internal', 'byok-admin']));
 
       await expectDoctorPasses({ KEYCLOAK_URL, KEYCLOAK_REALM: realm, ENCRYPTION_KEYS: `1:${Buffer.alloc(32, 3).toString('base64')}` }, secret);

@@ -13,14 +13,14 @@ import { requestContext } from '../../src/http/middleware/request-context.js';
 import { createTokenVerifier } from '../../src/keycloak/token-verifier.js';
 import { createService } from '../../src/main.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { INTERNAL_CLIENT, KEYCLOAK_URL, REALM, serviceEnv } from '../support/env.js';
+import { INTERNAL_CLIENT, KEYCLOAK_URL, REALM, SERVICE_CLIENT, serviceEnv } from '../support/env.js';
 import { claimsOf, clientToken, createTestUser, masterAdmin, userToken } from '../support/keycloak.js';
 
 const logger = createLogger({ level: 'silent' });
 const app = createService(loadConfig(serviceEnv()), logger).app;
 
 /** An app with one route per role, composed from the service's own auth middleware. */
-function roleApp(verifier = createTokenVerifier({ url: KEYCLOAK_URL, realm: REALM, timeoutMs: 5000 })) {
+function roleApp(verifier = createTokenVerifier({ url: KEYCLOAK_URL, realm: REALM, timeoutMs: 5000, audience: SERVICE_CLIENT.clientId })) {
   const roles = express();
   roles.use(requestContext(logger));
   roles.use(authenticate(createAuthenticator(verifier, REALM)));
@@ -119,7 +119,7 @@ describe('bearer token validation', () => {
     // The same server and realm, but the service pinned to another URL for it: issuer mismatch.
     const user = await createTestUser({ tier: 'starter' });
     const otherUrl = KEYCLOAK_URL.replace('127.0.0.1', 'localhost');
-    const pinnedElsewhere = roleApp(createTokenVerifier({ url: otherUrl, realm: REALM, timeoutMs: 5000 }));
+    const pinnedElsewhere = roleApp(createTokenVerifier({ url: otherUrl, realm: REALM, timeoutMs: 5000, audience: SERVICE_CLIENT.clientId }));
     const response = await request(pinnedElsewhere).get('/internal').set('Authorization', `Bearer ${await userToken(user)}`);
     expect401(response);
     expect(response.body.error.message).toContain('wrong ISS');

@@ -27,6 +27,13 @@ describe('loadConfig', () => {
     expect(config.keyring.activeVersion).toBe(1);
   });
 
+  test('the token audience is the service client id: by default, and only that (Keycloak introspects only for a client in aud)', () => {
+    expect(loadConfig(valid).keycloak.tokenAudience).toBe('byok-service');
+    expect(loadConfig({ ...valid, KEYCLOAK_CLIENT_ID: 'vault', TOKEN_AUDIENCE: '' }).keycloak.tokenAudience).toBe('vault');
+    expect(loadConfig({ ...valid, KEYCLOAK_CLIENT_ID: 'vault', TOKEN_AUDIENCE: 'vault' }).keycloak.tokenAudience).toBe('vault');
+    expect(problemsOf({ ...valid, TOKEN_AUDIENCE: 'byok-vault' })).toEqual([expect.stringMatching(/^TOKEN_AUDIENCE must be KEYCLOAK_CLIENT_ID \(byok-service\) or unset/)]);
+  });
+
   test('the config is frozen: nothing can change it after start-up', () => {
     const config = loadConfig(valid);
     expect(Object.isFrozen(config)).toBe(true);

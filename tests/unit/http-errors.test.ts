@@ -32,6 +32,8 @@ const verifier = {
     throw new AppError('UNAUTHENTICATED', { message: 'The bearer token is not valid: expired.' });
   },
 };
+// Every token of this test is active (revocation is proven against Keycloak in tests/integration/revocation.test.ts).
+const introspection = { assertActive: async () => undefined };
 const readiness = { check: async () => ({ ready: true, reason: undefined, checks: [] }) };
 const logger = createLogger({ level: 'silent' });
 const registry = createProviderRegistry();
@@ -60,7 +62,7 @@ const adoption = createAdoptionStats({
   maxAgeMs: 0,
   now: Date.now,
 });
-const app = createApp({ config, logger, verifier, readiness, keys, registry, resolver, adoption });
+const app = createApp({ config, logger, verifier, introspection, readiness, keys, registry, resolver, adoption });
 
 describe('HTTP error contract', () => {
   test('errors have the shape {error: {code, message, requestId}} and the id is echoed in a header', async () => {

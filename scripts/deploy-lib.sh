@@ -153,7 +153,8 @@ start_release() {
   mkdir -p "$(dirname "$LOG_FILE")"
   printf '%s deploy.sh: starting release %s\n' "$(date -u +%FT%TZ)" "$(basename "$dir")" >>"$LOG_FILE"
   # Relative paths of the environment (AUDIT_LOG_FILE, UI_DIR) are taken from the project directory.
-  (cd "$ROOT" && exec setsid node "$dir/dist/main.js" >>"$LOG_FILE" 2>&1 </dev/null) &
+  # The service gets its own variables only: not the env file's admin credentials or legacy key.
+  (cd "$ROOT" && keep_only_service_environment "$dir/dist" && exec setsid node "$dir/dist/main.js" >>"$LOG_FILE" 2>&1 </dev/null) &
   pid=$!
   echo "$pid" > "$PID_FILE"
   basename "$dir" > "$RUNNING_FILE"

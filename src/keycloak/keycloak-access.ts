@@ -5,14 +5,23 @@
 import type { Config } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import { createEnvelopeCodec } from '../crypto/envelope.js';
+import { createKekCheck } from '../vault/kek-check.js';
 import { createKeycloakAdmin } from './admin-client.js';
+import { createServiceAccountKekCheckStore } from './kek-check-store.js';
+import { createKeycloakOwnerStore } from './owner-store.js';
 import { createReadiness, type ReadinessCheck } from './readiness.js';
 import { createServiceTokenCache } from './service-token.js';
 import { createTokenVerifier } from './token-verifier.js';
 
 export type KeycloakAccess = ReturnType<typeof createKeycloakAccess>;
 
-export function createKeycloakAccess(config: Config, logger: Logger, metrics?: Metrics, advisory?: () => ReadinessCheck[]) {
+export interface KeycloakAccessOptions {
+  /** Record a missing key-check value once verified (the service); `byok doctor` only reads. Default true. */
+  recordKekCheck?: boolean;
+}
+
+export function createKeycloakAccess(config: Config, logger: Logger, metrics?: Metrics, advisory?: () => ReadinessCheck[], options: KeycloakAccessOptions = {}) {
   const tokens = createServiceTokenCache({
     tokenUrl: `${config.keycloak.issuer}/protocol/openid-connect/token`,
     clientId: config.keycloak.clientId,
@@ -34,6 +43,22 @@ export function createKeycloakAccess(config: Config, logger: Logger, metrics?: M
     realm: config.keycloak.realm,
     timeoutMs: config.keycloak.timeoutMs,
   });
-  const readiness = createReadiness({ issuer: config.keycloak.issuer, timeoutMs: config.keycloak.timeoutMs, tokens, admin, ...(advisory ? { advisory } : {}) });
-  return { tokens, admin, verifier, readiness };
+  // Does ENCRYPTION_KEYS open what is stored? Part of readiness and of `byok doctor`.
+  const kekCheck = createKekCheck({
+    keyring: config.keyring,
+    store: createServiceAccountKekCheckStore(admin, config.keycloak.clientId),
+    owners: createKeycloakOwnerStore(admin),
+    codec: createEnvelopeCodec(config.keyring),
+    record: options.recordKekCheck ?? true,
+    now: Date.now,
+  });
+  const readiness = createReadiness({
+    issuer: config.keycloak.issuer,
+    timeoutMs: config.keycloak.timeoutMs,
+    tokens,
+    admin,
+    kekCheck: () => kekCheck.check(),
+    ...(advisory ? { advisory } : {}),
+  });
+  return { tokens, admin, verifier, readiness, kekCheck };
 }

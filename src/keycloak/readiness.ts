@@ -11,7 +11,7 @@ import type { ServiceTokenCache } from './service-token.js';
 export const REQUIRED_UNMANAGED_ATTRIBUTE_POLICY = 'ADMIN_EDIT';
 
 export interface ReadinessCheck {
-  name: 'keycloak' | 'service_token' | 'user_profile' | 'redis';
+  name: 'keycloak' | 'service_token' | 'user_profile' | 'redis' | 'kek_check';
   ok: boolean;
   detail: string;
 }
@@ -29,6 +29,8 @@ export interface ReadinessOptions {
   tokens: ServiceTokenCache;
   admin: KeycloakAdmin;
   fetch?: typeof fetch;
+  /** ENCRYPTION_KEYS opens what is stored (src/vault/kek-check.ts; cached there). Run once the service token works. */
+  kekCheck?: () => Promise<{ ok: boolean; detail: string }>;
   /** Reported in the detail without deciding readiness (Redis: the service serves without it, SPEC §7). */
   advisory?: () => ReadinessCheck[];
 }
@@ -105,6 +107,16 @@ export function createReadiness(options: ReadinessOptions) {
     }
   }
 
+  async function checkKek(kekCheck: NonNullable<ReadinessOptions['kekCheck']>): Promise<ReadinessCheck> {
+    try {
+      const { ok, detail } = await kekCheck();
+      return { name: 'kek_check', ok, detail };
+    } catch (error) {
+      const reason = isAppError(error) ? error.message : keycloakStatusOf(error) === 403 ? 'the service account may not read or write users' : (error as Error).message;
+      return { name: 'kek_check', ok: false, detail: `the key-check values could not be read: ${reason}` };
+    }
+  }
+
   return {
     async check(): Promise<ReadinessReport> {
       const keycloak = await checkKeycloak();
@@ -113,6 +125,7 @@ export function createReadiness(options: ReadinessOptions) {
         const token = await checkServiceToken();
         checks.push(token);
         if (token.ok) checks.push(await checkUserProfile());
+        if (token.ok && options.kekCheck) checks.push(await checkKek(options.kekCheck));
       }
       const failed = checks.find((check) => !check.ok);
       return { ready: failed === undefined, reason: failed?.detail, checks: [...checks, ...(options.advisory?.() ?? [])] };

@@ -41,6 +41,7 @@ describe('GET /readyz', () => {
       ['keycloak', true],
       ['service_token', true],
       ['user_profile', true],
+      ['kek_check', true],
     ]);
   });
 

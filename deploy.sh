@@ -64,6 +64,8 @@ if [ "$MODE" = compose ]; then
   exit $?
 fi
 
+# The releases run under the node the scripts use (Node 24; scripts/lib.sh ensure_node).
+ensure_node
 case "$COMMAND" in
   status) process_status; exit $? ;;
   stop) stop_running; say "stopped"; exit 0 ;;

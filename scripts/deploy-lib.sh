@@ -75,7 +75,8 @@ dry_run() {
   ensure_node_modules
   [ -f "$ROOT/dist/cli/main.js" ] || build
   say "checking the environment and Keycloak (byok doctor${ENV_FILE:+, $ENV_FILE})"
-  node "$ROOT/dist/cli/main.js" doctor || status=1
+  # With the environment the service would get (see start_release), so the check is of what it runs with.
+  (keep_only_service_environment "$ROOT/dist" && exec node "$ROOT/dist/cli/main.js" doctor) || status=1
   [ -z "$problems" ] || { echo "$problems"; status=1; }
   if [ "$status" -ne 0 ]; then
     echo "error: dry run: the checks above failed" >&2
@@ -153,7 +154,8 @@ start_release() {
   mkdir -p "$(dirname "$LOG_FILE")"
   printf '%s deploy.sh: starting release %s\n' "$(date -u +%FT%TZ)" "$(basename "$dir")" >>"$LOG_FILE"
   # Relative paths of the environment (AUDIT_LOG_FILE, UI_DIR) are taken from the project directory.
-  (cd "$ROOT" && exec setsid node "$dir/dist/main.js" >>"$LOG_FILE" 2>&1 </dev/null) &
+  # The service gets its own variables only: not the env file's admin credentials or legacy key.
+  (cd "$ROOT" && keep_only_service_environment "$dir/dist" && exec setsid node "$dir/dist/main.js" >>"$LOG_FILE" 2>&1 </dev/null) &
   pid=$!
   echo "$pid" > "$PID_FILE"
   basename "$dir" > "$RUNNING_FILE"
@@ -247,7 +249,7 @@ process_deploy() {
     exit "$EXIT_CHECKS_FAILED"
   fi
   say "checking the environment and Keycloak with the new release (byok doctor)"
-  if ! node "$new/dist/cli/main.js" doctor; then
+  if ! (keep_only_service_environment "$new/dist" && exec node "$new/dist/cli/main.js" doctor); then
     rm -rf "$new"
     echo "error: the checks above failed; nothing was stopped or changed" >&2
     exit "$EXIT_CHECKS_FAILED"

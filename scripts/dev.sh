@@ -36,7 +36,8 @@ ENCRYPTION_KEYS="$(dev_encryption_keys)"
 export ENCRYPTION_KEYS
 if [ -f .env ]; then set -a; source .env; set +a; fi
 
-node dist/main.js &
+# Only the service's own variables (a .env may hold the master-admin credentials): see lib.sh.
+(keep_only_service_environment "$ROOT/dist" && exec node dist/main.js) &
 SERVICE_PID=$!
 for _ in $(seq 1 60); do
   curl -fsS -m 2 "http://127.0.0.1:8787/readyz" >/dev/null 2>&1 && break

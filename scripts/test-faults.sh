@@ -17,6 +17,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+ensure_node
 if [ "${BYOK_FAULTS_SKIP_BUILD:-0}" != 1 ]; then
   ensure_node_modules
   build

@@ -188,6 +188,11 @@ export async function start(
   service.adminEvents.start();
   // Best effort: load the realm's signing keys now so the first requests do not wait for them.
   service.verifier.warm().catch(() => logger.warn('signing keys not loaded at start-up; will retry on first request'));
+  // ENCRYPTION_KEYS against what is stored (also part of /readyz): a wrong key is said at once.
+  service.kekCheck.check().then(
+    (report) => (report.ok ? logger.info({ detail: report.detail }, 'KEK check passed') : logger.error({ failedVersions: report.failedVersions, detail: report.detail }, 'KEK check failed: not ready')),
+    () => logger.warn('KEK check not done at start-up (Keycloak unavailable?); /readyz retries it'),
+  );
 
   const server = await listen(service.app, config.port, config.host);
   logger.info({ url: `http://${config.host}:${portOf(server) ?? config.port}`, keycloak: config.keycloak.issuer }, 'byok-vault listening');

@@ -12,8 +12,10 @@ export const doctorHelp = `byok doctor
 Checks what the service needs before it can serve, one line per check, and exits non-zero when one
 fails: the configuration (every variable, ENCRYPTION_KEYS well formed), Keycloak reachable under the
 pinned issuer, the service token obtainable, the service account able to read users, the realm's
-user profile policy (unmanaged attributes admin-only), and admin events on and readable by the
-service account (how disables and membership changes reach its caches). Reads the same environment as the service.
+user profile policy (unmanaged attributes admin-only), admin events on and readable by the service
+account (how disables and membership changes reach its caches), and that ENCRYPTION_KEYS opens what
+is stored (each KEK version's key-check value, or a sample of stored keys where none is recorded yet;
+a wrong version is named). Reads the same environment as the service; writes nothing.
 With KEYCLOAK_ADMIN_USERNAME and KEYCLOAK_ADMIN_PASSWORD set, it also checks that ops-center (UI_CLIENT_ID)
 and the clients of INTERNAL_CLIENT_IDS put the service's audience into their tokens (the service
 account may not read client settings, so this check needs an administrator).`;
@@ -28,7 +30,9 @@ export async function doctor(env: Record<string, string | undefined>, out: (line
     return 1;
   }
   out(`ok    config         KEYCLOAK_URL=${config.keycloak.url} realm=${config.keycloak.realm} KEK versions=${config.keyring.versions.join(',')} (active ${config.keyring.activeVersion})`);
-  const keycloak = createKeycloakAccess(config, createLogger({ level: 'silent' }));
+  // Read-only: the key-check values are verified (or, where none is recorded yet, a sample of stored
+  // keys), never written; the service records them.
+  const keycloak = createKeycloakAccess(config, createLogger({ level: 'silent' }), undefined, undefined, { recordKekCheck: false });
   const report = await keycloak.readiness.check();
   // The token audience as readiness judges it needs tokens to have been seen; doctor asks an admin instead.
   for (const check of report.checks.filter((c) => c.name !== 'token_audience')) out(`${check.ok ? 'ok  ' : 'FAIL'}  ${check.name.padEnd(13)}  ${check.detail}`);

@@ -5,7 +5,11 @@
 import type { Config } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import { createEnvelopeCodec } from '../crypto/envelope.js';
+import { createKekCheck } from '../vault/kek-check.js';
 import { createKeycloakAdmin } from './admin-client.js';
+import { createServiceAccountKekCheckStore } from './kek-check-store.js';
+import { createKeycloakOwnerStore } from './owner-store.js';
 import { createReadiness, type ReadinessCheck } from './readiness.js';
 import { createAudienceWatch } from './audience-watch.js';
 import { createServiceTokenCache } from './service-token.js';
@@ -14,7 +18,12 @@ import { createTokenVerifier } from './token-verifier.js';
 
 export type KeycloakAccess = ReturnType<typeof createKeycloakAccess>;
 
-export function createKeycloakAccess(config: Config, logger: Logger, metrics?: Metrics, advisory?: () => ReadinessCheck[]) {
+export interface KeycloakAccessOptions {
+  /** Record a missing key-check value once verified (the service); `byok doctor` only reads. Default true. */
+  recordKekCheck?: boolean;
+}
+
+export function createKeycloakAccess(config: Config, logger: Logger, metrics?: Metrics, advisory?: () => ReadinessCheck[], options: KeycloakAccessOptions = {}) {
   const tokens = createServiceTokenCache({
     tokenUrl: `${config.keycloak.issuer}/protocol/openid-connect/token`,
     clientId: config.keycloak.clientId,
@@ -50,13 +59,23 @@ export function createKeycloakAccess(config: Config, logger: Logger, metrics?: M
     onRequest: (outcome, durationMs) =>
       metrics?.keycloakCalls.observe({ operation: 'token.introspect', outcome: outcome === 'active' ? 'ok' : outcome }, durationMs / 1000),
   });
+  // Does ENCRYPTION_KEYS open what is stored? Part of readiness and of `byok doctor`.
+  const kekCheck = createKekCheck({
+    keyring: config.keyring,
+    store: createServiceAccountKekCheckStore(admin, config.keycloak.clientId),
+    owners: createKeycloakOwnerStore(admin),
+    codec: createEnvelopeCodec(config.keyring),
+    record: options.recordKekCheck ?? true,
+    now: Date.now,
+  });
   const readiness = createReadiness({
     issuer: config.keycloak.issuer,
     timeoutMs: config.keycloak.timeoutMs,
     tokens,
     admin,
     tokenAudience: audienceWatch,
+    kekCheck: () => kekCheck.check(),
     ...(advisory ? { advisory } : {}),
   });
-  return { tokens, admin, verifier, introspection, readiness };
+  return { tokens, admin, verifier, introspection, readiness, kekCheck };
 }

@@ -13,7 +13,7 @@ import type { ServiceTokenCache } from './service-token.js';
 export const REQUIRED_UNMANAGED_ATTRIBUTE_POLICY = 'ADMIN_EDIT';
 
 export interface ReadinessCheck {
-  name: 'keycloak' | 'service_token' | 'user_profile' | 'redis' | 'admin_events' | 'token_audience';
+  name: 'keycloak' | 'service_token' | 'user_profile' | 'redis' | 'admin_events' | 'token_audience' | 'kek_check';
   ok: boolean;
   detail: string;
 }
@@ -33,6 +33,8 @@ export interface ReadinessOptions {
   fetch?: typeof fetch;
   /** Whether the UI client's tokens carry the audience (decides readiness). */
   tokenAudience?: Pick<AudienceWatch, 'check'>;
+  /** ENCRYPTION_KEYS opens what is stored (src/vault/kek-check.ts; cached there). Run once the service token works. */
+  kekCheck?: () => Promise<{ ok: boolean; detail: string }>;
   /** Reported in the detail without deciding readiness (Redis: the service serves without it, SPEC §7). */
   advisory?: () => ReadinessCheck[];
 }
@@ -109,6 +111,16 @@ export function createReadiness(options: ReadinessOptions) {
     }
   }
 
+  async function checkKek(kekCheck: NonNullable<ReadinessOptions['kekCheck']>): Promise<ReadinessCheck> {
+    try {
+      const { ok, detail } = await kekCheck();
+      return { name: 'kek_check', ok, detail };
+    } catch (error) {
+      const reason = isAppError(error) ? error.message : keycloakStatusOf(error) === 403 ? 'the service account may not read or write users' : (error as Error).message;
+      return { name: 'kek_check', ok: false, detail: `the key-check values could not be read: ${reason}` };
+    }
+  }
+
   return {
     async check(): Promise<ReadinessReport> {
       const keycloak = await checkKeycloak();
@@ -118,6 +130,7 @@ export function createReadiness(options: ReadinessOptions) {
         checks.push(token);
         if (token.ok) checks.push(await checkUserProfile());
         if (options.tokenAudience) checks.push(options.tokenAudience.check());
+        if (token.ok && options.kekCheck) checks.push(await checkKek(options.kekCheck));
       }
       const failed = checks.find((check) => !check.ok);
       return { ready: failed === undefined, reason: failed?.detail, checks: [...checks, ...(options.advisory?.() ?? [])] };

@@ -62,6 +62,15 @@ describe(`docker-compose.keycloak.yml ${why}`, () => {
     expect(text).toMatch(/KEYCLOAK_CLIENT_SECRET: sample-client-secret/);
   });
 
+  withValidator('the byok-vault container gets ENCRYPTION_KEYS but no Keycloak admin credential or legacy key (an explicit environment, no env_file)', () => {
+    const text = compose(['config'], { ...SAMPLE, KEYCLOAK_ADMIN_USERNAME: 'sample-admin-user', LEGACY_ENCRYPTION_KEY: 'sample-legacy-key' }).stdout;
+    const service = /^ {2}byok-vault:\n((?: {3,}.*\n|\n)*)/m.exec(text)?.[1] ?? '';
+    expect(service).toContain('ENCRYPTION_KEYS');
+    for (const operatorOnly of ['KEYCLOAK_ADMIN', 'sample-admin-password', 'sample-admin-user', 'LEGACY_ENCRYPTION_KEY', 'sample-legacy-key', 'env_file']) {
+      expect(service).not.toContain(operatorOnly);
+    }
+  });
+
   withValidator.each(Object.keys(SAMPLE))('stops with the name of a missing %s', (variable) => {
     const env: Record<string, string> = { ...SAMPLE };
     delete env[variable];

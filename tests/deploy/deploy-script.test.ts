@@ -205,6 +205,44 @@ describe('deploy.sh in plain-process mode', () => {
     }
   }, SLOW);
 
+  test('the service process gets ENCRYPTION_KEYS but not the master-admin credentials or the legacy key of the env file', async () => {
+    const d = await deployment({ KEYCLOAK_ADMIN_USERNAME: 'admin', KEYCLOAK_ADMIN_PASSWORD: 'deploy-test-admin-password', KEYCLOAK_ADMIN_REALM: 'master', LEGACY_ENCRYPTION_KEY: Buffer.alloc(32, 4).toString('base64url') });
+    try {
+      const run = await d.run([], prebuilt);
+      expect(run.code).toBe(0);
+      const pid = readFileSync(join(d.deployDir, 'byok-vault.pid'), 'utf8').trim();
+      const names = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').map((entry) => entry.split('=')[0]);
+      expect(names).toEqual(expect.arrayContaining(['ENCRYPTION_KEYS', 'KEYCLOAK_CLIENT_SECRET', 'KEYCLOAK_URL', 'PATH']));
+      for (const operatorOnly of ['KEYCLOAK_ADMIN_PASSWORD', 'KEYCLOAK_ADMIN_USERNAME', 'KEYCLOAK_ADMIN_REALM', 'LEGACY_ENCRYPTION_KEY', 'DEPLOY_DIR']) {
+        expect(names).not.toContain(operatorOnly);
+      }
+    } finally {
+      await d.run(['stop']);
+    }
+  }, SLOW);
+
+  test('a wrong master key (right version, other bytes) is refused before anything stops, naming the version; the running release keeps serving', async () => {
+    const d = await deployment();
+    try {
+      const first = await d.run([], prebuilt);
+      expect(first.code).toBe(0);
+      const pid = readFileSync(join(d.deployDir, 'byok-vault.pid'), 'utf8').trim();
+      const wrongBytes = Buffer.alloc(32, 8).toString('base64');
+      const wrong = await d.run([], { ...prebuilt, ENCRYPTION_KEYS: `1:${wrongBytes}` });
+      expect(wrong.code).toBe(1);
+      expect(wrong.stdout).toMatch(/^FAIL +kek_check +.*KEK version 1\b/m);
+      expect(wrong.stderr).toContain('nothing was stopped or changed');
+      expect(`${wrong.stdout}${wrong.stderr}`).not.toContain(wrongBytes);
+      expect(readFileSync(join(d.deployDir, 'byok-vault.pid'), 'utf8').trim()).toBe(pid);
+      expect(await readyStatus(d.url)).toBe(200);
+      const dryRun = await d.run(['--dry-run'], { ENCRYPTION_KEYS: `1:${wrongBytes}` });
+      expect(dryRun.code).toBe(1);
+      expect(dryRun.stdout).toMatch(/^FAIL +kek_check +.*KEK version 1\b/m);
+    } finally {
+      await d.run(['stop']);
+    }
+  }, SLOW);
+
   test('a failing build changes nothing and exits 1', async () => {
     const d = await deployment();
     const run = await d.run([], { DEPLOY_BUILD_CMD: 'echo "build broke" >&2; exit 3' });

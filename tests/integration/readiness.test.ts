@@ -42,6 +42,7 @@ describe('GET /readyz', () => {
       ['service_token', true],
       ['user_profile', true],
       ['token_audience', true],
+      ['kek_check', true],
     ]);
   });
 

@@ -19,6 +19,19 @@ const httpUrl = (name: string) => urlVariable(name, { protocols: ['http:', 'http
 /** An empty variable (as in .env.example) counts as not set. */
 const emptyIsUnset = (value: unknown) => (value === '' ? undefined : value);
 
+/**
+ * The environment without its empty (or blank) variables: `KEY=` copied from .env.example means
+ * "the default", for every variable, exactly as if the line were absent. Both loaders (the service's
+ * and `byok bootstrap-realm`'s) parse only this.
+ */
+export function withoutEmptyVariables(env: Record<string, string | undefined>): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && value.trim() !== '') kept[name] = value;
+  }
+  return kept;
+}
+
 const int = (name: string, min: number, max: number, fallback: number) =>
   z
     .string()
@@ -261,7 +274,8 @@ export class ConfigError extends Error {
 }
 
 /** Parses the environment into a frozen Config, or throws a ConfigError that lists every problem. */
-export function loadConfig(env: Record<string, string | undefined>): Config {
+export function loadConfig(rawEnv: Record<string, string | undefined>): Config {
+  const env = withoutEmptyVariables(rawEnv);
   const problems: string[] = [];
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {

@@ -106,7 +106,7 @@ load_env_file() {
 # The release directory link $1 (current, previous) names; nothing when the link is absent or dangling
 # (readlink -f alone would print the link's own path for a link that does not exist yet).
 release_path() { [ -e "$DEPLOY_DIR/$1" ] && readlink -f "$DEPLOY_DIR/$1" 2>/dev/null || true; }
-release_id() { local path; path="$(release_path "$1")"; [ -n "$path" ] && basename "$path"; }
+release_id() { local path; path="$(release_path "$1")"; [ -z "$path" ] || basename "$path"; }
 
 running_pid() {
   [ -f "$PID_FILE" ] || return 1

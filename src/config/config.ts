@@ -119,7 +119,7 @@ const envSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: int('SHUTDOWN_TIMEOUT_MS', 0, 120_000, 10_000),
   /** Express `trust proxy` hop count, for the client address in logs behind a load balancer. */
   TRUST_PROXY_HOPS: int('TRUST_PROXY_HOPS', 0, 10, 0),
-  /** Lowest tier that may add keys or replace secrets (SPEC §4.4). */
+  /** Lowest tier that may add keys or replace secrets (docs/storage.md#tiers-and-limits). */
   BYOK_MIN_TIER: z.enum(TIERS, { error: `BYOK_MIN_TIER must be one of ${TIERS.join(', ')}` }).default('starter'),
   BYOK_MAX_KEYS_PER_PROVIDER: int('BYOK_MAX_KEYS_PER_PROVIDER', 1, 1000, 10),
   BYOK_TIER_KEY_LIMITS: tierLimits,
@@ -154,7 +154,7 @@ const envSchema = z.object({
    * memberships and deleted owners from its caches; such changes take effect within twice this.
    */
   ADMIN_EVENTS_POLL_SECONDS: int('ADMIN_EVENTS_POLL_SECONDS', 1, 30, 5),
-  /** Scale-out (SPEC §7): shared cursors, locks, cooldowns, invalidation and rate limits. Unset: in process. */
+  /** Scale-out (docs/scale-out.md): shared cursors, locks, cooldowns, invalidation and rate limits. Unset: in process. */
   REDIS_URL: z.preprocess(
     emptyIsUnset,
     urlVariable('REDIS_URL', { protocols: ['redis:', 'rediss:'], kind: 'a redis:// or rediss:// URL', example: 'redis://127.0.0.1:6379/0' }).optional(),
@@ -178,7 +178,7 @@ const envSchema = z.object({
   METRICS_HOST: z.string().trim().min(1).default('127.0.0.1'),
   /** Bearer token GET /metrics requires; without METRICS_PORT, /metrics on PORT is served only with one. */
   METRICS_TOKEN: z.preprocess(emptyIsUnset, z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').regex(/^[\x21-\x7e]+$/, 'METRICS_TOKEN must be printable ASCII without spaces').optional()),
-  /** Where audit events go as JSON lines (SPEC §9): a file path (directories are made), or "stdout". */
+  /** Where audit events go as JSON lines (docs/operations.md): a file path (directories are made), or "stdout". */
   AUDIT_LOG_FILE: z.string().trim().min(1, 'AUDIT_LOG_FILE must be a file path or "stdout"').default('.data/audit.jsonl'),
   /** Folder of the built web UI (`vite build`); unset or empty: dist/ui of this installation. */
   UI_DIR: z.string().trim().optional(),

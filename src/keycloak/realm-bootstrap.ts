@@ -1,5 +1,5 @@
 /**
- * Creates the `byok` realm as SPEC §3 describes, idempotently: whatever exists is left as it is
+ * Creates the `byok` realm as docs/development.md describes, idempotently: whatever exists is left as it is
  * (a drift from the plan is reported, not overwritten), whatever is missing is created. What it adds
  * to an existing realm: the user profile's unmanagedAttributePolicy when it is unset (without it
  * Keycloak silently drops every `byok_*` attribute), admin events on (with an expiration when none
@@ -86,7 +86,7 @@ export const DEV_SERVICE_CLIENT_SECRET = 'dev-service-secret';
 export const UI_CLIENT_ID = 'ops-center';
 export const TEAM_GROUP = 'team-alpha';
 
-/** SPEC §3's development users; each one's password is its username. */
+/** docs/development.md's development users; each one's password is its username. */
 export const DEV_USERS: DevUser[] = [
   { username: 'alice', tier: 'starter' },
   { username: 'bob', tier: 'free' },

@@ -12,6 +12,18 @@ stale() {
   [ -n "$(find "$ROOT/src" "$ROOT/tsconfig.build.json" "$ROOT/package.json" -newer "$ENTRY" -print -quit 2>/dev/null)" ]
 }
 
+# Node 24 itself looks for a file named after --env-file anywhere on its command line and exits 9
+# when it is missing, before the command could say so; say it here the way the command would.
+prev=""
+for arg in "$@"; do
+  [ "$arg" = "--" ] && break
+  file=""
+  case "$arg" in --env-file=*) file="${arg#--env-file=}" ;; esac
+  [ "$prev" = "--env-file" ] && file="$arg"
+  if [ -n "$file" ] && [ ! -r "$file" ]; then echo "byok: cannot read env file $file: ENOENT" >&2; exit 1; fi
+  prev="$arg"
+done
+
 ensure_node
 if stale; then
   ensure_node_modules

@@ -2,7 +2,7 @@
  * What the operational commands work with, composed from Config the way src/main.ts composes the
  * service: the same Keycloak adapter, owner store, envelope codec, record opener, key service and
  * owner locks. So every write a command makes goes through the service's own write path (lock, fresh
- * read, full write; docs/storage.md#writes), not a second writer. With REDIS_URL (the deployment's scale-out
+ * read, full write; SPEC §4.3), not a second writer. With REDIS_URL (the deployment's scale-out
  * Redis) the locks are the shared ones the service instances take, and every write is announced so
  * that their caches drop the owner; without it the locks are this process's own, and a service
  * writing the same owner in the same moment is not excluded (see the README's rotation procedure).

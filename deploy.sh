@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Deploys byok-vault (SPEC §9): checks the environment, builds, starts, waits for /readyz, and goes
+# Deploys byok-vault (docs/operations.md): checks the environment, builds, starts, waits for /readyz, and goes
 # back to the previous build when the new one does not get ready.
 #
 #   ./deploy.sh [--env-file FILE] [--dry-run]   check; then build, start and wait for /readyz
@@ -25,7 +25,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/scripts/lib.sh"
 source "$ROOT/scripts/deploy-lib.sh"
 cd "$ROOT"
 
-usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; }
+# The comment block at the top of this file, without its "#"s: it ends at the first line that is not a comment.
+usage() { awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"; }
 
 DRY_RUN=0
 COMMAND=deploy

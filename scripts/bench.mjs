@@ -10,7 +10,7 @@
 //   resolve cold   node dist/main.js with OWNER_CACHE_TTL_SECONDS=0 (every resolve reads Keycloak)
 //   burst          a fresh node dist/main.js; 500 concurrent resolves for a user it has never seen
 //   scale-out      BENCH_INSTANCES (3) node dist/main.js sharing a redis-server of the benchmark's own
-//                  (SPEC §7: shared cursors, locks, invalidation); the warm resolve against the first
+//                  (docs/scale-out.md: shared cursors, locks, invalidation); the warm resolve against the first
 //                  1, 2, ... of them, one load generator spreading its connections over the instances
 //                  (BENCH_ROUNDS alternating rounds, the median round of each step counts)
 // Prints a table and the targets (PASS/MISS) and writes the same as JSON to .data/bench/latest.json.
@@ -523,7 +523,7 @@ function report(results) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Scale-out (SPEC §7): the warm resolve against 1, 2, ... instances sharing one Redis.
+// Scale-out (docs/scale-out.md): the warm resolve against 1, 2, ... instances sharing one Redis.
 
 async function scaleOut(service) {
   const redis = await startRedis();

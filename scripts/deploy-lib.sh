@@ -1,4 +1,4 @@
-# The plain-process deployment of byok-vault (SPEC §9), sourced by deploy.sh after scripts/lib.sh.
+# The plain-process deployment of byok-vault (docs/operations.md), sourced by deploy.sh after scripts/lib.sh.
 # shellcheck shell=bash
 #
 # Layout under DEPLOY_DIR (default .data/deploy):
@@ -103,8 +103,10 @@ load_env_file() {
   done < "$file"
 }
 
-release_path() { readlink -f "$DEPLOY_DIR/$1" 2>/dev/null || true; }
-release_id() { local path; path="$(release_path "$1")"; [ -n "$path" ] && basename "$path"; }
+# The release directory link $1 (current, previous) names; nothing when the link is absent or dangling
+# (readlink -f alone would print the link's own path for a link that does not exist yet).
+release_path() { [ -e "$DEPLOY_DIR/$1" ] && readlink -f "$DEPLOY_DIR/$1" 2>/dev/null || true; }
+release_id() { local path; path="$(release_path "$1")"; [ -z "$path" ] || basename "$path"; }
 
 running_pid() {
   [ -f "$PID_FILE" ] || return 1
@@ -260,7 +262,8 @@ process_deploy() {
   local outcome=0
   switch_release "$new" "$old" || outcome=$?
   if [ "$outcome" -eq 0 ]; then
-    [ -n "$old" ] && set_link previous "$old"
+    # The first deploy has no previous release: no `previous` link rather than one to nothing.
+    [ -n "$old" ] && [ -d "$old" ] && [ "$old" != "$new" ] && set_link previous "$old"
     set_link current "$new"
     prune_releases
     say "deployed release $(basename "$new")"

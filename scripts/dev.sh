@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole development stack (SPEC §3) in the foreground; Ctrl-C stops everything it started.
+# The whole development stack (docs/development.md) in the foreground; Ctrl-C stops everything it started.
 #   Keycloak  http://127.0.0.1:8080 (admin/admin), health on :9000, H2 data under .data/keycloak/dev
 #   service   http://127.0.0.1:8787 (web UI at /)
 # Installs what is missing (npm packages, the Keycloak distribution), builds, bootstraps realm byok.

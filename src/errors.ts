@@ -14,7 +14,7 @@ export const ERROR_CODES = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The request body must be application/json.' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed.' },
-  /** A provider id that is not in the registry (SPEC §6.1). */
+  /** A provider id that is not in the registry (docs/resolution.md#provider-and-model). */
   UNKNOWN_PROVIDER: { status: 400, message: 'Unknown provider.' },
   /** The API key does not look like a key of the named provider (soft format check). */
   INVALID_KEY_FORMAT: { status: 400, message: 'The API key does not look like a key of this provider.' },
@@ -28,13 +28,13 @@ export const ERROR_CODES = {
   KEY_NOT_FOUND: { status: 404, message: 'No such key.' },
   /** No such user or group. */
   OWNER_NOT_FOUND: { status: 404, message: 'No such user or group.' },
-  /** Resolution found nothing the request may be served (SPEC §5.2). */
+  /** Resolution found nothing the request may be served (docs/api.md#internal-api). */
   NO_KEY_AVAILABLE: { status: 404, message: 'No usable key is available.' },
-  /** A model no provider claims, with no fallback provider configured (SPEC §6.1). */
+  /** A model no provider claims, with no fallback provider configured (docs/resolution.md#provider-and-model). */
   UNKNOWN_MODEL: { status: 400, message: 'Unknown model.' },
   /** Keycloak did not answer, or answered with a server error; the caller may retry. */
   KEYCLOAK_UNAVAILABLE: { status: 503, message: 'The identity server is unavailable; retry later.' },
-  /** Scale-out (REDIS_URL): Redis is unreachable, so a write cannot take the shared owner lock; retry later (SPEC §7). */
+  /** Scale-out (REDIS_URL): Redis is unreachable, so a write cannot take the shared owner lock; retry later (docs/scale-out.md). */
   REDIS_UNAVAILABLE: { status: 503, message: 'Shared state (Redis) is unavailable, so changes are refused for now; retry later.' },
   /** Another writer held the owner's lock for longer than the service waits; retry. */
   OWNER_BUSY: { status: 503, message: 'Another change to these keys is in progress; retry shortly.' },

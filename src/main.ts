@@ -42,7 +42,7 @@ export interface OutboundDeps {
 
 export function createService(config: Config, logger: Logger, audit: AuditLog = createAuditLog({ destination: config.auditLogFile }), outbound: OutboundDeps = {}) {
   const metrics = createMetrics();
-  // Scale-out (SPEC §7): with REDIS_URL the instances share state through Redis.
+  // Scale-out (docs/scale-out.md): with REDIS_URL the instances share state through Redis.
   const redis = config.scale.redisUrl
     ? createRedisLink({
         url: config.scale.redisUrl,
@@ -76,7 +76,7 @@ export function createService(config: Config, logger: Logger, audit: AuditLog = 
   const opener = createRecordOpener(codec, logger);
   const { resolution } = config;
 
-  // Owners as resolution sees them (SPEC §6.5): bounded, TTL, one load per owner in flight.
+  // Owners as resolution sees them (docs/resolution.md#caching-and-usage): bounded, TTL, one load per owner in flight.
   const owners = createLoadingCache<ResolvableOwner>({
     load: async (key) => {
       const stored = await store.load(parseOwnerKey(key));

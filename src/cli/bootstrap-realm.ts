@@ -7,15 +7,16 @@ export const bootstrapRealmHelp = `byok bootstrap-realm [--dev] [--quiet]
 Creates the realm (default "byok") with the roles and clients byok-vault needs; idempotent: what
 exists is left as it is. Logs in as a master-realm administrator.
 
-  --dev     also create the development data of SPEC §3: fixed client secrets, the
+  --dev     also create the development data: fixed client secrets, the
             byok-internal-demo client, group team-alpha, users alice/bob/carol/dave/ops
             (password = username), and direct access grants on ops-center
   --quiet   print only warnings and generated secrets
 
 Environment: KEYCLOAK_URL (required), KEYCLOAK_REALM (byok), KEYCLOAK_ADMIN_USERNAME,
 KEYCLOAK_ADMIN_PASSWORD, KEYCLOAK_ADMIN_REALM (master), KEYCLOAK_CLIENT_ID (byok-service),
-KEYCLOAK_CLIENT_SECRET (optional: the secret to give byok-service; else Keycloak generates one
-and it is printed once), PUBLIC_URL (http://127.0.0.1:8787), UI_EXTRA_ORIGINS, INTERNAL_CLIENT_IDS
+KEYCLOAK_CLIENT_SECRET (optional: the secret byok-service is created with; else Keycloak generates
+one and it is printed once; an existing client keeps its secret, and a different one given here is
+a warning naming where to read the real one: Clients → byok-service → Credentials), PUBLIC_URL (http://127.0.0.1:8787), UI_EXTRA_ORIGINS, INTERNAL_CLIENT_IDS
 (existing clients of internal services, comma-separated).
 
 Upgrading an existing realm: it adds the audience mapper (aud = KEYCLOAK_CLIENT_ID, which the service
@@ -51,6 +52,7 @@ export async function bootstrapRealm(
     for (const line of report.existing) out(`exists    ${line}`);
   }
   for (const line of report.warnings) out(`WARNING   ${line}`);
+  for (const line of report.secretNotes) out(`secret    ${line}`);
   for (const [clientId, secret] of Object.entries(report.generatedSecrets)) {
     out(`secret    ${clientId}: ${secret}   (shown once; set KEYCLOAK_CLIENT_SECRET to it)`);
   }

@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 /**
- * The `byok` command line (SPEC §9): thin commands over the same modules the service uses.
+ * The `byok` command line (docs/operations.md): thin commands over the same modules the service uses.
  * Exit codes: 0 done, 1 failed (or completed with problems), 2 usage error, 130 interrupted.
  * Reports go to stdout, progress to stderr; neither ever carries key material.
  */
 import { ConfigError } from '../config/config.js';
+import { EnvFileError, withEnvFile } from '../config/env-file.js';
 import { AppError } from '../errors.js';
 import { isTier, TIERS } from '../vault/tiers.js';
 import { EXIT_FAILED, EXIT_USAGE, intOption, parseCommandArgs, UsageError } from './args.js';
 import { bootstrapRealm, bootstrapRealmHelp } from './bootstrap-realm.js';
+import { createInternalClient, createInternalClientHelp } from './create-internal-client.js';
 import { withCliContext } from './context.js';
 import { doctor, doctorHelp } from './doctor.js';
 import { migrateLegacy, migrateLegacyHelp, migrateLegacyOptions } from './migrate-legacy.js';
@@ -16,20 +18,25 @@ import { rewrap, rewrapHelp, rewrapOptions } from './rewrap.js';
 import { setTier, setTierHelp, setTierOptions } from './set-tier.js';
 import { stats, statsHelp, statsOptions } from './stats.js';
 
-export const usage = `byok <command> [options]
+export const usage = `byok [--env-file FILE] <command> [options]
 
 Commands:
   doctor            check configuration, Keycloak, the service account and the realm policy
   bootstrap-realm   create the realm, roles and clients (idempotent); --dev adds the dev users
   rewrap            re-encrypt every stored key under the active KEK (resumable, --dry-run)
-  migrate-legacy    move the old ops center's keys (SPEC §4.6) into byok-vault records
+  create-internal-client <clientId>
+                    a client for an internal service: role byok-internal, audience, secret once
+  migrate-legacy    move the old Python ops center's keys into byok-vault records
   stats             keys, owners, tiers and KEK versions across the realm
   set-tier          set a user's subscription tier
+
+--env-file FILE reads KEY=VALUE lines as deploy.sh and Docker Compose read .env (never run as
+shell; an empty value means the default; a variable set in the environment wins). Any position.
 
 Run "byok <command> --help" for a command's options and environment.
 Exit codes: 0 done, 1 failed or completed with problems, 2 usage error, 130 interrupted.`;
 
-export const COMMANDS = ['doctor', 'bootstrap-realm', 'rewrap', 'migrate-legacy', 'stats', 'set-tier'] as const;
+export const COMMANDS = ['doctor', 'bootstrap-realm', 'create-internal-client', 'rewrap', 'migrate-legacy', 'stats', 'set-tier'] as const;
 
 export interface CliIo {
   out: (line: string) => void;
@@ -60,6 +67,11 @@ async function dispatch(argv: string[], env: Record<string, string | undefined>,
       const args = parseCommandArgs(command, rest, { dev: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' } });
       if (args.help) return out(bootstrapRealmHelp), 0;
       return bootstrapRealm({ dev: args.values.dev === true, quiet: args.values.quiet === true }, env, out);
+    }
+    case 'create-internal-client': {
+      const args = parseCommandArgs(command, rest, { quiet: { type: 'boolean', short: 'q' } }, ['clientId']);
+      if (args.help) return out(createInternalClientHelp), 0;
+      return createInternalClient(args.positionals[0] as string, { quiet: args.values.quiet === true }, env, out);
     }
     case 'doctor': {
       const args = parseCommandArgs(command, rest, {});
@@ -101,14 +113,15 @@ async function dispatch(argv: string[], env: Record<string, string | undefined>,
  */
 export async function runCli(argv: string[], env: Record<string, string | undefined>, io: CliIo = defaultIo): Promise<number> {
   try {
-    return await dispatch(argv, env, io);
+    const { rest, envFile } = takeEnvFileOption(argv);
+    return await dispatch(rest, envFile === undefined ? env : withEnvFile(env, envFile), io);
   } catch (error) {
     if (error instanceof UsageError) {
       io.err(`byok: ${error.message}`);
       io.err(error.command ? `Run "byok ${error.command} --help" for its usage.` : `\n${usage}`);
       return EXIT_USAGE;
     }
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof EnvFileError) {
       io.err(`byok: ${error.message}`);
     } else if (error instanceof AppError) {
       io.err(`byok: ${error.code}: ${error.message}`);
@@ -118,6 +131,37 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     }
     return EXIT_FAILED;
   }
+}
+
+/**
+ * Takes `--env-file FILE` (or `--env-file=FILE`) out of the arguments, wherever it stands (before a
+ * lone `--`), as deploy.sh accepts it; the rest goes to the command.
+ */
+export function takeEnvFileOption(argv: readonly string[]): { rest: string[]; envFile: string | undefined } {
+  const rest: string[] = [];
+  let envFile: string | undefined;
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i] as string;
+    if (arg === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    let value: string | undefined;
+    if (arg === '--env-file') {
+      value = argv[i + 1];
+      if (value === undefined || value === '' || value.startsWith('-')) throw new UsageError('--env-file needs a file');
+      i += 1;
+    } else if (arg.startsWith('--env-file=')) {
+      value = arg.slice('--env-file='.length);
+      if (value === '') throw new UsageError('--env-file needs a file');
+    } else {
+      rest.push(arg);
+      continue;
+    }
+    if (envFile !== undefined) throw new UsageError('--env-file given twice');
+    envFile = value;
+  }
+  return { rest, envFile };
 }
 
 const isEntryPoint = import.meta.url === `file://${process.argv[1]}`;

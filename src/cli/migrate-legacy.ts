@@ -14,7 +14,7 @@ export const migrateLegacyOptions = {
 
 export const migrateLegacyHelp = `byok migrate-legacy [--dry-run] [--concurrency N] [--verbose] [--quiet]
 
-Moves the keys the previous Python ops center stored on users (SPEC §4.6: byok_<provider>_key,
+Moves the keys the previous Python ops center stored on users (docs/storage.md#legacy-format: byok_<provider>_key,
 a Fernet token made with its ENCRYPTION_KEY, with _label, _added_date, _last_tested,
 _test_status, _endpoint) into byok-vault records (byok_<provider>_keys, encrypted under the
 active KEK). label, added_date (createdAt), last_tested and test_status are carried over;

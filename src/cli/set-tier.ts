@@ -7,7 +7,7 @@ export const setTierOptions = {} as const;
 
 export const setTierHelp = `byok set-tier <username|user id> <tier>
 
-Sets a user's subscription_tier (SPEC §4.4), through the same locked write as the admin API
+Sets a user's subscription_tier (docs/storage.md#tiers-and-limits), through the same locked write as the admin API
 (lock, fresh read, write of the attributes: everything else is kept). The user is looked up by id, then
 by exact username. Tiers: ${TIERS.join(', ')}.
 

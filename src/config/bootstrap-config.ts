@@ -4,7 +4,7 @@
  * admin credentials.
  */
 import { z } from 'zod';
-import { ConfigError } from './config.js';
+import { ConfigError, withoutEmptyVariables } from './config.js';
 import { urlVariable } from './url-variable.js';
 
 const url = (name: string, fallback?: string) => {
@@ -44,7 +44,7 @@ export interface BootstrapConfig {
 }
 
 export function loadBootstrapConfig(env: Record<string, string | undefined>): BootstrapConfig {
-  const parsed = schema.safeParse(env);
+  const parsed = schema.safeParse(withoutEmptyVariables(env));
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => {
       const variable = issue.path.join('.');

@@ -19,6 +19,19 @@ const httpUrl = (name: string) => urlVariable(name, { protocols: ['http:', 'http
 /** An empty variable (as in .env.example) counts as not set. */
 const emptyIsUnset = (value: unknown) => (value === '' ? undefined : value);
 
+/**
+ * The environment without its empty (or blank) variables: `KEY=` copied from .env.example means
+ * "the default", for every variable, exactly as if the line were absent. Both loaders (the service's
+ * and `byok bootstrap-realm`'s) parse only this.
+ */
+export function withoutEmptyVariables(env: Record<string, string | undefined>): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && value.trim() !== '') kept[name] = value;
+  }
+  return kept;
+}
+
 const int = (name: string, min: number, max: number, fallback: number) =>
   z
     .string()
@@ -106,7 +119,7 @@ const envSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: int('SHUTDOWN_TIMEOUT_MS', 0, 120_000, 10_000),
   /** Express `trust proxy` hop count, for the client address in logs behind a load balancer. */
   TRUST_PROXY_HOPS: int('TRUST_PROXY_HOPS', 0, 10, 0),
-  /** Lowest tier that may add keys or replace secrets (SPEC §4.4). */
+  /** Lowest tier that may add keys or replace secrets (docs/storage.md#tiers-and-limits). */
   BYOK_MIN_TIER: z.enum(TIERS, { error: `BYOK_MIN_TIER must be one of ${TIERS.join(', ')}` }).default('starter'),
   BYOK_MAX_KEYS_PER_PROVIDER: int('BYOK_MAX_KEYS_PER_PROVIDER', 1, 1000, 10),
   BYOK_TIER_KEY_LIMITS: tierLimits,
@@ -141,7 +154,7 @@ const envSchema = z.object({
    * memberships and deleted owners from its caches; such changes take effect within twice this.
    */
   ADMIN_EVENTS_POLL_SECONDS: int('ADMIN_EVENTS_POLL_SECONDS', 1, 30, 5),
-  /** Scale-out (SPEC §7): shared cursors, locks, cooldowns, invalidation and rate limits. Unset: in process. */
+  /** Scale-out (docs/scale-out.md): shared cursors, locks, cooldowns, invalidation and rate limits. Unset: in process. */
   REDIS_URL: z.preprocess(
     emptyIsUnset,
     urlVariable('REDIS_URL', { protocols: ['redis:', 'rediss:'], kind: 'a redis:// or rediss:// URL', example: 'redis://127.0.0.1:6379/0' }).optional(),
@@ -165,7 +178,7 @@ const envSchema = z.object({
   METRICS_HOST: z.string().trim().min(1).default('127.0.0.1'),
   /** Bearer token GET /metrics requires; without METRICS_PORT, /metrics on PORT is served only with one. */
   METRICS_TOKEN: z.preprocess(emptyIsUnset, z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').regex(/^[\x21-\x7e]+$/, 'METRICS_TOKEN must be printable ASCII without spaces').optional()),
-  /** Where audit events go as JSON lines (SPEC §9): a file path (directories are made), or "stdout". */
+  /** Where audit events go as JSON lines (docs/operations.md): a file path (directories are made), or "stdout". */
   AUDIT_LOG_FILE: z.string().trim().min(1, 'AUDIT_LOG_FILE must be a file path or "stdout"').default('.data/audit.jsonl'),
   /** Folder of the built web UI (`vite build`); unset or empty: dist/ui of this installation. */
   UI_DIR: z.string().trim().optional(),
@@ -261,7 +274,8 @@ export class ConfigError extends Error {
 }
 
 /** Parses the environment into a frozen Config, or throws a ConfigError that lists every problem. */
-export function loadConfig(env: Record<string, string | undefined>): Config {
+export function loadConfig(rawEnv: Record<string, string | undefined>): Config {
+  const env = withoutEmptyVariables(rawEnv);
   const problems: string[] = [];
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {

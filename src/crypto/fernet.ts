@@ -1,6 +1,6 @@
 /**
  * Fernet (https://github.com/fernet/spec), the token format of Python's `cryptography.fernet`, which
- * the previous ops center used for its keys (SPEC §4.6). Here only so that `byok migrate-legacy` can
+ * the previous ops center used for its keys (docs/storage.md#legacy-format). Here only so that `byok migrate-legacy` can
  * read those tokens; nothing new is ever written in this format.
  *
  *   token = base64url( 0x80 ‖ timestamp (64-bit big-endian seconds) ‖ IV (16) ‖ AES-128-CBC ciphertext ‖ HMAC-SHA256 (32) )

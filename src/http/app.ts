@@ -50,7 +50,7 @@ export interface AppDeps {
   resolver: Pick<Resolver, 'resolve' | 'report'>;
   adoption: Pick<ReturnType<typeof createAdoptionStats>, 'get'>;
   metrics?: Metrics;
-  /** Key management events (SPEC §9); none are written when absent. */
+  /** Key management events (docs/operations.md); none are written when absent. */
   audit?: AuditLog;
   /** Per-user and per-internal-client limits; none when absent. */
   rateLimits?: RateLimits;

@@ -124,7 +124,7 @@ const keyErrors: ErrorCode[] = ['VALIDATION_FAILED', 'UNKNOWN_PROVIDER', 'KEY_NO
 const addErrors: ErrorCode[] = ['VALIDATION_FAILED', 'UNKNOWN_PROVIDER', 'INVALID_KEY_FORMAT', 'INVALID_BASE_URL', 'TIER_REQUIRED', 'KEY_LIMIT_REACHED', 'KEY_NOT_FOUND', 'KEYCLOAK_UNAVAILABLE'];
 
 export const OPERATIONS: readonly Operation[] = [
-  // §5.1 users
+  // docs/api.md#user-api users
   { method: 'get', path: `${A}/me`, tag: 'user', access: 'user', summary: 'Who the token says the caller is', ok: { status: 200, description: 'The caller', schema: me } },
   { method: 'get', path: `${A}/byok/providers`, tag: 'user', access: 'user', summary: 'The providers keys can be stored for', ok: { status: 200, description: 'Providers', schema: providers } },
   {
@@ -163,7 +163,7 @@ export const OPERATIONS: readonly Operation[] = [
   { method: 'get', path: `${A}/byok/stats`, tag: 'user', access: 'user', summary: "Usage and status counts of the caller's keys", ok: { status: 200, description: 'Stats', schema: anyObject }, errors: ['KEYCLOAK_UNAVAILABLE'] },
   { method: 'get', path: `${A}/byok/preferences`, tag: 'user', access: 'user', summary: "The caller's resolution preferences", ok: { status: 200, description: 'Preferences', schema: preferences } },
   { method: 'put', path: `${A}/byok/preferences`, tag: 'user', access: 'user', summary: 'Set strict mode (only own keys, no team or platform fallback)', body: preferencesBody, ok: { status: 200, description: 'Preferences', schema: preferences }, errors: ['VALIDATION_FAILED'] },
-  // §5.2 internal
+  // docs/api.md#internal-api internal
   {
     method: 'post',
     path: `${A}/internal/resolve`,
@@ -175,7 +175,7 @@ export const OPERATIONS: readonly Operation[] = [
     errors: ['VALIDATION_FAILED', 'UNKNOWN_PROVIDER', 'UNKNOWN_MODEL', 'NO_KEY_AVAILABLE', 'KEYCLOAK_UNAVAILABLE'],
   },
   { method: 'post', path: `${A}/internal/report`, tag: 'internal', access: 'internal', summary: 'Report how a resolved key fared (cool-down, unauthorized, quota)', body: reportBody, ok: { status: 204, description: 'Recorded' }, errors: ['VALIDATION_FAILED', 'UNKNOWN_PROVIDER', 'KEY_NOT_FOUND'] },
-  // §5.3 admin
+  // docs/api.md#admin-api admin
   { method: 'get', path: `${A}/admin/stats`, tag: 'admin', access: 'admin', summary: 'Adoption: owners with keys, keys per provider and status, resolves by source', ok: { status: 200, description: 'Stats', schema: anyObject } },
   { method: 'get', path: `${A}/admin/users/{userId}/keys`, tag: 'admin', access: 'admin', summary: "A user's keys (masked, read-only)", ok: { status: 200, description: 'Keys', schema: z.object({ keys: z.array(keyView) }) }, errors: ['OWNER_NOT_FOUND'] },
   { method: 'put', path: `${A}/admin/users/{userId}/tier`, tag: 'admin', access: 'admin', summary: "Set a user's subscription tier", body: tierBody, ok: { status: 200, description: 'The tier', schema: z.object({ tier }) }, errors: ['VALIDATION_FAILED', 'OWNER_NOT_FOUND'] },
@@ -183,7 +183,7 @@ export const OPERATIONS: readonly Operation[] = [
   { method: 'post', path: `${A}/admin/groups/{groupId}/keys`, tag: 'admin', access: 'admin', summary: 'Add a team key, or with keyId replace its secret', body: addKeyBody, ok: { status: 201, description: 'The new key (200 when a secret was replaced)', schema: keyView }, errors: [...addErrors, 'OWNER_NOT_FOUND'] },
   { method: 'patch', path: `${A}/admin/groups/{groupId}/keys/{provider}/{keyId}`, tag: 'admin', access: 'admin', summary: 'Change a team key', body: patchKeyBody, ok: { status: 200, description: 'The key', schema: keyView }, errors: [...keyErrors, 'OWNER_NOT_FOUND'] },
   { method: 'delete', path: `${A}/admin/groups/{groupId}/keys/{provider}/{keyId}`, tag: 'admin', access: 'admin', summary: 'Delete a team key', ok: { status: 204, description: 'Deleted' }, errors: [...keyErrors, 'OWNER_NOT_FOUND'] },
-  // §5.4 operations
+  // docs/api.md#operations-endpoints operations
   { method: 'get', path: '/healthz', tag: 'operations', access: 'public', summary: 'Liveness: the process answers', ok: { status: 200, description: 'Alive', schema: z.object({ status: z.literal('ok') }) } },
   { method: 'get', path: '/readyz', tag: 'operations', access: 'public', summary: 'Readiness: Keycloak, the service account and the realm policy (503 with the reason otherwise)', ok: { status: 200, description: 'Ready', schema: readiness }, errors: ['NOT_READY'] },
   {
@@ -199,7 +199,7 @@ export const OPERATIONS: readonly Operation[] = [
   { method: 'get', path: '/docs', tag: 'operations', access: 'public', summary: 'This document, rendered (Swagger UI)', ok: { status: 200, description: 'HTML page', contentType: 'text/html' } },
   { method: 'get', path: '/docs/init.js', tag: 'operations', access: 'public', summary: "The /docs page's script", ok: { status: 200, description: 'JavaScript', contentType: 'text/javascript' } },
   { method: 'get', path: '/docs/assets/{file}', tag: 'operations', access: 'public', summary: "Swagger UI's files (swagger-ui.css, swagger-ui-bundle.js)", ok: { status: 200, description: 'The file' }, errors: ['NOT_FOUND'] },
-  // §8 web UI
+  // docs/web-ui.md web UI
   { method: 'get', path: '/', tag: 'ui', access: 'public', summary: 'The web UI', ok: { status: 200, description: 'HTML page', contentType: 'text/html' } },
   { method: 'get', path: '/index.html', tag: 'ui', access: 'public', summary: 'The web UI', ok: { status: 200, description: 'HTML page', contentType: 'text/html' } },
   { method: 'get', path: '/favicon.svg', tag: 'ui', access: 'public', summary: 'The icon', ok: { status: 200, description: 'SVG', contentType: 'image/svg+xml' } },

@@ -18,7 +18,7 @@
  * - Admin events off in the realm, the `view-events` role missing, Keycloak not answering: each poll
  *   expires the entries older than `pollMs`, so cached state is never older than the bound either,
  *   at the cost of one reload per owner in use per interval. Expired entries stay usable as
- *   stale-if-error while Keycloak is down (SPEC §6.5). `status()` says so, with the fix.
+ *   stale-if-error while Keycloak is down (docs/resolution.md#caching-and-usage). `status()` says so, with the fix.
  */
 import { isAppError } from '../errors.js';
 import { ownerKey } from '../vault/ports.js';

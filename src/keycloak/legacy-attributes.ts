@@ -1,5 +1,5 @@
 /**
- * The attribute layout of the previous Python ops center (SPEC §4.6): per provider, single-valued
+ * The attribute layout of the previous Python ops center (docs/storage.md#legacy-format): per provider, single-valued
  * user attributes `byok_<provider>_key` (a Fernet token), `_label`, `_added_date`, `_last_tested`,
  * `_test_status`, `_endpoint`. Read and removed only by `byok migrate-legacy`. Pure functions.
  *

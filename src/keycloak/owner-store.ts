@@ -1,5 +1,5 @@
 /**
- * The vault's OwnerStore on Keycloak (SPEC §4): a user's or group's keys are the multi-valued
+ * The vault's OwnerStore on Keycloak (docs/storage.md): a user's or group's keys are the multi-valued
  * attributes `byok_<provider>_keys`, preferences `byok_preferences`, the tier `subscription_tier`.
  *
  * Keycloak replaces the whole attribute map on PUT and keeps no version, so `save` writes back the

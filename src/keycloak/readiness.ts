@@ -1,5 +1,5 @@
 /**
- * Readiness (SPEC §5.4): the service is ready when Keycloak answers for our realm under the issuer we
+ * Readiness (docs/api.md#operations-endpoints): the service is ready when Keycloak answers for our realm under the issuer we
  * pin, the service account can get a token, and the realm's user profile keeps unmanaged attributes
  * admin-only (`unmanagedAttributePolicy` = ADMIN_EDIT). Without that policy Keycloak either drops our
  * `byok_*` attributes silently (policy unset) or shows them to users (ENABLED/ADMIN_VIEW). And the UI
@@ -35,7 +35,7 @@ export interface ReadinessOptions {
   tokenAudience?: Pick<AudienceWatch, 'check'>;
   /** ENCRYPTION_KEYS opens what is stored (src/vault/kek-check.ts; cached there). Run once the service token works. */
   kekCheck?: () => Promise<{ ok: boolean; detail: string }>;
-  /** Reported in the detail without deciding readiness (Redis: the service serves without it, SPEC §7). */
+  /** Reported in the detail without deciding readiness (Redis: the service serves without it, docs/scale-out.md). */
   advisory?: () => ReadinessCheck[];
 }
 

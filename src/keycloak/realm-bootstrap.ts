@@ -1,5 +1,5 @@
 /**
- * Creates the `byok` realm as SPEC §3 describes, idempotently: whatever exists is left as it is
+ * Creates the `byok` realm as docs/development.md describes, idempotently: whatever exists is left as it is
  * (a drift from the plan is reported, not overwritten), whatever is missing is created. What it adds
  * to an existing realm: the user profile's unmanagedAttributePolicy when it is unset (without it
  * Keycloak silently drops every `byok_*` attribute), admin events on (with an expiration when none
@@ -32,6 +32,8 @@ export interface RealmPlan {
     description: string;
     /** Fixed secret (development) or undefined to let Keycloak generate one. */
     secret: string | undefined;
+    /** Where a fixed secret came from (e.g. `KEYCLOAK_CLIENT_SECRET`), for the operator's messages. */
+    secretSource?: string;
     realmManagementRoles: string[];
     realmRoles: string[];
     /** Its tokens are meant for byok-vault (an internal caller): it gets the audience mapper. */
@@ -84,7 +86,7 @@ export const DEV_SERVICE_CLIENT_SECRET = 'dev-service-secret';
 export const UI_CLIENT_ID = 'ops-center';
 export const TEAM_GROUP = 'team-alpha';
 
-/** SPEC §3's development users; each one's password is its username. */
+/** docs/development.md's development users; each one's password is its username. */
 export const DEV_USERS: DevUser[] = [
   { username: 'alice', tier: 'starter' },
   { username: 'bob', tier: 'free' },
@@ -99,6 +101,7 @@ export function realmPlan(options: PlanOptions): RealmPlan {
       clientId: options.serviceClientId,
       description: 'byok-vault itself: reads and writes byok_* attributes of users and groups',
       secret: options.serviceClientSecret ?? (options.dev ? DEV_SERVICE_CLIENT_SECRET : undefined),
+      secretSource: options.serviceClientSecret !== undefined ? 'KEYCLOAK_CLIENT_SECRET' : options.dev ? 'the development secret' : undefined,
       // view-events: the service follows the realm's admin events (disables, membership changes).
       realmManagementRoles: ['view-users', 'manage-users', 'view-events'],
       realmRoles: [],
@@ -110,6 +113,7 @@ export function realmPlan(options: PlanOptions): RealmPlan {
       clientId: DEV_INTERNAL_CLIENT.clientId,
       description: 'Development stand-in for an internal service that resolves keys',
       secret: DEV_INTERNAL_CLIENT.secret,
+      secretSource: 'the development secret',
       realmManagementRoles: [],
       realmRoles: ['byok-internal'],
       audienceMapper: true,
@@ -214,10 +218,18 @@ export interface BootstrapReport {
   warnings: string[];
   /** Secrets Keycloak generated for clients created in this run (shown once to the operator). */
   generatedSecrets: Record<string, string>;
+  /**
+   * Where each confidential client's secret stands, never the secret itself: created with the one
+   * given, or existing (with the one given, with another one, or not compared) and where to read it.
+   */
+  secretNotes: string[];
 }
 
+/** Where an administrator reads a client's current secret. */
+export const credentialsPlace = (clientId: string) => `admin console: Clients → ${clientId} → Credentials`;
+
 export async function applyRealmPlan(kc: KcAdminClient, plan: RealmPlan): Promise<BootstrapReport> {
-  const report: BootstrapReport = { created: [], existing: [], warnings: [], generatedSecrets: {} };
+  const report: BootstrapReport = { created: [], existing: [], warnings: [], generatedSecrets: {}, secretNotes: [] };
   const realm = plan.realm;
   const note = (created: boolean, what: string) => (created ? report.created : report.existing).push(what);
 
@@ -265,6 +277,8 @@ export async function applyRealmPlan(kc: KcAdminClient, plan: RealmPlan): Promis
       if (!spec.secret) {
         const secret = await kc.clients.getClientSecret({ id: client.id });
         if (secret.value) report.generatedSecrets[spec.clientId] = secret.value;
+      } else {
+        report.secretNotes.push(`${spec.clientId}: created with ${spec.secretSource ?? 'the secret given'}`);
       }
       note(true, `client ${spec.clientId}`);
     } else {
@@ -273,6 +287,7 @@ export async function applyRealmPlan(kc: KcAdminClient, plan: RealmPlan): Promis
         report.warnings.push(`client ${spec.clientId} exists without a service account; left unchanged`);
         continue;
       }
+      report.secretNotes.push(await existingSecretNote(kc, client.id as string, spec, report));
     }
     const clientId = client.id as string;
     if (spec.audienceMapper) await ensureAudienceMapper(kc, clientId, spec.clientId, plan.tokenAudience, note, createdNow);
@@ -363,6 +378,76 @@ export async function applyRealmPlan(kc: KcAdminClient, plan: RealmPlan): Promis
   }
   return report;
 }
+
+/**
+ * An existing client keeps its secret (bootstrap never changes a credential services may be using).
+ * Says whether the secret given matches it, and where to read it when it does not or none was given.
+ */
+async function existingSecretNote(kc: KcAdminClient, id: string, spec: RealmPlan['serviceClients'][number], report: BootstrapReport): Promise<string> {
+  const where = credentialsPlace(spec.clientId);
+  if (!spec.secret) return `${spec.clientId}: exists; its secret is unchanged and not shown (${where})`;
+  const current = await kc.clients.getClientSecret({ id });
+  if (current.value === spec.secret) return `${spec.clientId}: exists with the secret of ${spec.secretSource ?? 'the secret given'}`;
+  report.warnings.push(
+    `client ${spec.clientId} exists with another secret than ${spec.secretSource ?? 'the one given'}; left unchanged: ` +
+      `use the secret Keycloak has (${where}) or regenerate it there`,
+  );
+  return `${spec.clientId}: exists with ANOTHER secret than ${spec.secretSource ?? 'the one given'} (${where})`;
+}
+
+/** What `ensureInternalClient` did. */
+export interface InternalClientReport {
+  created: boolean;
+  /** The secret Keycloak generated: only when the client was created in this run (shown once). */
+  secret: string | undefined;
+  lines: string[];
+}
+
+/**
+ * A confidential client for an internal service (`byok create-internal-client`): client-credentials
+ * only, its service account holding the realm role byok-internal, and the audience mapper so that its
+ * tokens carry `aud` = the service's client id. Idempotent: an existing client keeps its secret and
+ * settings, and only gets what is missing (role, mapper). Refuses a client that is not confidential or
+ * has no service account (changing another application's client is the operator's decision).
+ */
+export async function ensureInternalClient(
+  kc: KcAdminClient,
+  options: { realm: string; clientId: string; tokenAudience: string },
+): Promise<InternalClientReport> {
+  kc.setConfig({ realmName: options.realm });
+  const lines: string[] = [];
+  const note = (created: boolean, what: string) => lines.push(`${created ? 'created' : 'exists '}   ${what}`);
+  if (!(await kc.realms.findOne({ realm: options.realm }))) throw new Error(`realm ${options.realm} does not exist; run \`byok bootstrap-realm\` first`);
+  if (!(await kc.roles.findOneByName({ name: INTERNAL_ROLE }))) throw new Error(`realm ${options.realm} has no role ${INTERNAL_ROLE}; run \`byok bootstrap-realm\` first`);
+  let client = await findClient(kc, options.clientId);
+  const created = !client;
+  let secret: string | undefined;
+  if (!client) {
+    const spec: RealmPlan['serviceClients'][number] = {
+      clientId: options.clientId,
+      description: `Internal service that resolves keys from byok-vault (role ${INTERNAL_ROLE})`,
+      secret: undefined,
+      realmManagementRoles: [],
+      realmRoles: [INTERNAL_ROLE],
+      audienceMapper: true,
+    };
+    await kc.clients.create(serviceClientRepresentation(spec, options.tokenAudience));
+    client = await findClient(kc, options.clientId);
+    if (!client?.id) throw new Error(`client ${options.clientId} was created but cannot be found`);
+    secret = (await kc.clients.getClientSecret({ id: client.id })).value;
+  } else if (client.publicClient || !client.serviceAccountsEnabled) {
+    throw new Error(`client ${options.clientId} exists but is ${client.publicClient ? 'a public client' : 'without a service account'}; left unchanged (choose another client id, or turn on "Client authentication" and "Service accounts roles" in the admin console)`);
+  }
+  note(created, `client ${options.clientId} (confidential, client credentials only)`);
+  const id = client.id as string;
+  await ensureAudienceMapper(kc, id, options.clientId, options.tokenAudience, note, created);
+  const serviceUser = await kc.clients.getServiceAccountUser({ id });
+  await grantRealmRoles(kc, serviceUser.id as string, [INTERNAL_ROLE], `client ${options.clientId} service account`, (fresh, what) => note(fresh || created, what));
+  return { created, secret, lines };
+}
+
+/** The realm role /internal/* requires. */
+export const INTERNAL_ROLE = 'byok-internal';
 
 /**
  * Turns admin events on (without details: the service needs only what changed, not the new

@@ -1,5 +1,5 @@
 /**
- * Audit events (SPEC §9): one JSON line per key management operation, apart from the application log,
+ * Audit events (docs/operations.md): one JSON line per key management operation, apart from the application log,
  * for the people who must later answer "who changed this key, when, from where". An event names who
  * (the token's subject, username and client), when, the owner, provider and key id, the action and its
  * outcome (with the error code when refused or failed), the source address and the request id; never

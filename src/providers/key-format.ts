@@ -1,5 +1,5 @@
 /**
- * Format checks for an API key before it is stored (§6.1). Nothing is trimmed or repaired silently:
+ * Format checks for an API key before it is stored (docs/resolution.md#provider-and-model). Nothing is trimmed or repaired silently:
  * a key that differs from what the user will later see in the provider's console is a support
  * ticket waiting to happen, and a stray newline would break the HTTP header the key is sent in.
  *

@@ -1,5 +1,5 @@
 /**
- * The provider registry (§6.1): everything that differs between AI providers is data in this file —
+ * The provider registry (docs/resolution.md#provider-and-model): everything that differs between AI providers is data in this file —
  * base URL, key shape, how a key is tested, which model names belong to whom. Code elsewhere reads
  * these entries and never branches on a provider id, so adding a provider is adding one entry.
  *

@@ -1,5 +1,5 @@
 /**
- * Tests a key against its provider (§5.1 `POST /byok/keys/test/{provider}`) with the registry's cheap
+ * Tests a key against its provider (docs/api.md#user-api `POST /byok/keys/test/{provider}`) with the registry's cheap
  * authenticated request, and says what the provider thought of it:
  *
  *   2xx → valid · 429 → rate_limited · 401, 403 and other 4xx → invalid

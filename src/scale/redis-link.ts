@@ -1,5 +1,5 @@
 /**
- * The service's connection to Redis (SPEC §7), shared by the scale-out state (cursors, locks,
+ * The service's connection to Redis (docs/scale-out.md), shared by the scale-out state (cursors, locks,
  * cooldowns, invalidation) and the rate limiters. Two ioredis connections: one for commands, one
  * subscribed to the service's channel.
  *

@@ -1,5 +1,5 @@
 /**
- * Shared implementations of the resolution and write ports over Redis (SPEC §7), each wrapping the
+ * Shared implementations of the resolution and write ports over Redis (docs/scale-out.md), each wrapping the
  * in-process one it falls back to while Redis is unavailable:
  *
  * - cursors: one atomic INCR per owner and provider (a Lua script that also gives the counter a

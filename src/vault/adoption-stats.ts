@@ -1,5 +1,5 @@
 /**
- * `GET /admin/stats` (SPEC §5.3): adoption across the realm. Walking every user and opening their
+ * `GET /admin/stats` (docs/api.md#admin-api): adoption across the realm. Walking every user and opening their
  * records is work proportional to the realm, so the figures are computed at most once per
  * `maxAgeMs` (one computation in flight however many admins ask) and say when they were taken.
  */

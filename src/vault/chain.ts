@@ -1,5 +1,5 @@
 /**
- * The fallback chain (SPEC §6.3) as data: which owners' keys are tried, for which provider, in
+ * The fallback chain (docs/resolution.md#fallback-chain) as data: which owners' keys are tried, for which provider, in
  * which order. `requested` is the provider the request names (or its model implies), `fallback` the
  * configured FALLBACK_PROVIDER. Set with RESOLUTION_CHAIN, e.g. "user:requested,system:requested".
  */

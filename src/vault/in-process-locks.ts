@@ -1,7 +1,7 @@
 /**
  * Per-owner write locks for a single instance: a FIFO queue per owner, kept only while someone holds
  * or waits for it (so the map does not grow with the number of users). With REDIS_URL, a distributed
- * lock replaces this (SPEC §7).
+ * lock replaces this (docs/scale-out.md).
  */
 import { ownerKey, type OwnerLocks, type OwnerRef } from './ports.js';
 

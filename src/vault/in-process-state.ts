@@ -1,7 +1,7 @@
 /**
  * Single-instance implementations of the resolution state ports: round-robin cursors and cooldowns.
  * Bounded (LRU), so idle owners fall out; with REDIS_URL the shared implementations replace these
- * (SPEC §7).
+ * (docs/scale-out.md).
  */
 import { LRUCache } from 'lru-cache';
 import type { Cooldowns, Cursors } from './ports.js';

@@ -1,5 +1,5 @@
 /**
- * A key record (SPEC §4.1): what one encrypted attribute value holds. The whole record, not only the
+ * A key record (docs/storage.md#key-records): what one encrypted attribute value holds. The whole record, not only the
  * secret, is inside the envelope, so labels and base URLs are as private as the key itself; the key
  * id is also in the envelope header (it must be, to build the associated data before decrypting).
  */
@@ -11,7 +11,7 @@ export type TestStatus = (typeof TEST_STATUSES)[number];
 
 /**
  * What an internal service reported that takes a key out of rotation until its secret is replaced or
- * a test passes (SPEC §6.4). Stored in the record, so it survives restarts and holds on every instance.
+ * a test passes (docs/resolution.md#health). Stored in the record, so it survives restarts and holds on every instance.
  */
 export const HEALTH_ISSUES = ['unauthorized', 'quota_exceeded'] as const;
 export type HealthIssue = (typeof HEALTH_ISSUES)[number];
@@ -55,14 +55,14 @@ export function parseRecord(plaintext: Buffer): KeyRecord | undefined {
   }
 }
 
-/** SPEC §4.1 order: createdAt, then id. */
+/** docs/storage.md#key-records order: createdAt, then id. */
 export function compareRecords(a: Pick<KeyRecord, 'createdAt' | 'id'>, b: Pick<KeyRecord, 'createdAt' | 'id'>): number {
   if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? -1 : 1;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
 /**
- * What a user may see of a key (SPEC §5.1): at most the first 4 and last 4 characters, and for a key
+ * What a user may see of a key (docs/api.md#user-api): at most the first 4 and last 4 characters, and for a key
  * shorter than 16 characters only its last 2 (4 + 4 of a short key would give most of it away).
  */
 export function maskKey(secret: string): string {

@@ -1,6 +1,6 @@
 /**
  * Key management for one owner (a user, or a group for team keys): add, replace, relabel, enable,
- * delete, test; tier gate and limits (SPEC §4.4); preferences. Every write follows SPEC §4.3: take the
+ * delete, test; tier gate and limits (docs/storage.md#tiers-and-limits); preferences. Every write follows docs/storage.md#writes: take the
  * owner's lock, read the owner fresh, change only byok_* state, write back, release, then tell
  * `onWrite` (cache invalidation). Tier and limits are checked inside the lock, against the fresh read,
  * so concurrent writers can neither lose a key nor exceed a limit.
@@ -95,7 +95,7 @@ export function createKeyService(deps: KeyServiceDeps) {
     return stored;
   }
 
-  /** SPEC §4.3: lock, fresh read, change, full write, release, invalidate. */
+  /** docs/storage.md#writes: lock, fresh read, change, full write, release, invalidate. */
   async function mutate<T>(owner: OwnerRef, change: (stored: StoredOwner) => Promise<{ change: OwnerChange; result: T }> | { change: OwnerChange; result: T }): Promise<T> {
     const outcome = await locks.withLock(owner, async () => {
       const stored = await loadOrThrow(owner);
@@ -197,7 +197,7 @@ export function createKeyService(deps: KeyServiceDeps) {
   }
 
   return {
-    /** SPEC §5.1 `GET /byok/keys`: the owner's keys per provider (every provider, or the one asked for). */
+    /** docs/api.md#user-api `GET /byok/keys`: the owner's keys per provider (every provider, or the one asked for). */
     async list(owner: OwnerRef, onlyProvider?: ProviderId): Promise<OwnerKeys> {
       const stored = await loadOrThrow(owner);
       const providers = registry.list().filter((descriptor) => onlyProvider === undefined || descriptor.id === onlyProvider);
@@ -349,7 +349,7 @@ export function createKeyService(deps: KeyServiceDeps) {
     },
 
     /**
-     * Merges a batch of usage into what is stored (SPEC §6.5: batched, under the owner lock). Usage of
+     * Merges a batch of usage into what is stored (docs/resolution.md#caching-and-usage: batched, under the owner lock). Usage of
      * keys deleted meanwhile is dropped. No cache invalidation: resolution does not read usage.
      */
     async recordUsage(owner: OwnerRef, batch: UsageBatch): Promise<void> {
@@ -369,7 +369,7 @@ export function createKeyService(deps: KeyServiceDeps) {
     },
 
     /**
-     * SPEC §6.4: an internal service found the key unauthorized or over quota. The key leaves rotation
+     * docs/resolution.md#health: an internal service found the key unauthorized or over quota. The key leaves rotation
      * (stored, so on every instance and after restarts) until its secret is replaced or a test passes.
      */
     async markUnhealthy(owner: OwnerRef, provider: ProviderId, keyId: string, issue: HealthIssue): Promise<void> {
@@ -393,7 +393,7 @@ export function createKeyService(deps: KeyServiceDeps) {
       return mutate({ kind: 'user', id: userId }, () => ({ change: { tier }, result: tier }));
     },
 
-    /** Per provider: how many keys, how many enabled and usable, and test verdicts (SPEC §5.1 stats). */
+    /** Per provider: how many keys, how many enabled and usable, and test verdicts (docs/api.md#user-api stats). */
     async stats(owner: OwnerRef) {
       const stored = await loadOrThrow(owner);
       const now = deps.now();

@@ -1,6 +1,6 @@
 /**
- * `byok migrate-legacy` (SPEC §9): moves keys stored by the previous Python ops center (SPEC §4.6,
- * one Fernet token per user and provider) into §4.1 records.
+ * `byok migrate-legacy` (docs/operations.md): moves keys stored by the previous Python ops center (docs/storage.md#legacy-format,
+ * one Fernet token per user and provider) into docs/storage.md#key-records records.
  *
  * Invariants:
  * - Nothing is lost: legacy attributes are removed only after the new record has been written,
@@ -12,7 +12,7 @@
  *   new record's id is derived from the user, the provider and the legacy token, so a run that died
  *   between writing the record and removing the legacy attributes finds its record on the next run
  *   and does not add it twice.
- * - Every write is the service's own: the owner's lock, a fresh read, a full write (SPEC §4.3).
+ * - Every write is the service's own: the owner's lock, a fresh read, a full write (docs/storage.md#writes).
  * - Reports name users by id and providers, never a token or a secret.
  */
 import { createHash } from 'node:crypto';

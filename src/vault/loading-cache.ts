@@ -1,5 +1,5 @@
 /**
- * A bounded read-through cache (SPEC §6.5) over a slow, fallible loader (Keycloak):
+ * A bounded read-through cache (docs/resolution.md#caching-and-usage) over a slow, fallible loader (Keycloak):
  * - entries are fresh for `ttlMs`; the LRU bound (`max`) keeps memory flat whatever the user count;
  * - at most one load per key is in flight, however many callers miss at once;
  * - `invalidate` drops the entry and detaches any load in flight, whose late result is then not

@@ -28,13 +28,13 @@ export interface SealedKey {
 }
 
 export interface Preferences {
-  /** Strict users are never served team or platform keys (SPEC §5.1). */
+  /** Strict users are never served team or platform keys (docs/api.md#user-api). */
   readonly strict: boolean;
 }
 
 export const DEFAULT_PREFERENCES: Preferences = Object.freeze({ strict: false });
 
-/** How often and when a key was last served (SPEC §4.1: kept beside the record, written in batches). */
+/** How often and when a key was last served (docs/storage.md#key-records: kept beside the record, written in batches). */
 export interface KeyUsage {
   /** Epoch milliseconds. */
   readonly lastUsedAt: number;
@@ -49,8 +49,8 @@ export function combineUsage(a: KeyUsage | undefined, b: KeyUsage): KeyUsage {
 }
 
 /**
- * SPEC §4.6: one provider's key as the previous (Python) ops center stored it on a user, each field
- * the single value of its attribute. Read so that `byok migrate-legacy` can move it to §4.1 records.
+ * docs/storage.md#legacy-format: one provider's key as the previous (Python) ops center stored it on a user, each field
+ * the single value of its attribute. Read so that `byok migrate-legacy` can move it to docs/storage.md#key-records records.
  */
 export interface LegacyKey {
   /** As named in the attribute names; not necessarily a provider this service knows. */
@@ -82,7 +82,7 @@ export interface StoredOwner {
   readonly usage: ReadonlyMap<ProviderId, UsageByKey>;
   /** Stored values that are not readable records at all (broken chunks, foreign values). */
   readonly unreadable: readonly { provider: ProviderId; keyId?: string; problem: string }[];
-  /** Keys in the legacy format (SPEC §4.6), users only; absent when the store has none. */
+  /** Keys in the legacy format (docs/storage.md#legacy-format), users only; absent when the store has none. */
   readonly legacy?: readonly LegacyKey[];
   /**
    * What the adapter read, handed back on save: the write carries only the fields the service owns
@@ -133,12 +133,12 @@ export interface OwnerLocks {
   withLock<T>(owner: OwnerRef, critical: () => Promise<T>): Promise<T>;
 }
 
-/** Round-robin cursors (SPEC §6.2): `next` returns 0, 1, 2, ... per key, atomically. */
+/** Round-robin cursors (docs/resolution.md#round-robin): `next` returns 0, 1, 2, ... per key, atomically. */
 export interface Cursors {
   next(key: string): number | Promise<number>;
 }
 
-/** Keys cooling down after a provider's rate limit (SPEC §6.4), by key id. */
+/** Keys cooling down after a provider's rate limit (docs/resolution.md#health), by key id. */
 export interface Cooldowns {
   coolDown(keyId: string, untilMs: number): void | Promise<void>;
   clear(keyId: string): void | Promise<void>;

@@ -1,7 +1,7 @@
 /**
  * Opening stored values into key records. A value that fails to decrypt (moved from another owner,
  * tampered, written under a KEK this instance lacks) is skipped and logged by key id, never with key
- * material (SPEC §4.2), so one bad value never hides an owner's other keys.
+ * material (docs/storage.md#encryption), so one bad value never hides an owner's other keys.
  */
 import { DecryptError, type AssociatedData, type EnvelopeCodec } from '../crypto/envelope.js';
 import type { ProviderId } from '../providers/registry.js';
@@ -41,7 +41,7 @@ export function createRecordOpener(codec: EnvelopeCodec, log: VaultLog) {
 
   return {
     open,
-    /** The owner's readable records of a provider, in SPEC §4.1 order. */
+    /** The owner's readable records of a provider, in docs/storage.md#key-records order. */
     openProvider(stored: Pick<StoredOwner, 'owner' | 'sealed'>, provider: ProviderId): OpenedKey[] {
       const opened: OpenedKey[] = [];
       for (const sealed of stored.sealed.get(provider) ?? []) {

@@ -1,5 +1,5 @@
 /**
- * Resolution (SPEC §6): "which key does this internal service use for user U and model M?"
+ * Resolution (docs/resolution.md): "which key does this internal service use for user U and model M?"
  *
  * - The provider comes from the request, or from the model name (`openai/gpt-4o`, `claude-…`), or is
  *   the configured fallback provider for a model nobody claims.
@@ -7,7 +7,7 @@
  *   fallback provider's, then platform (system) keys. Strict users get only their own keys;
  *   `allowSystemFallback: false` drops the system steps.
  * - Within a step the usable keys (enabled, not expired, not reported unauthorized/over quota, not
- *   tested invalid, not cooling down, decryptable) are served round-robin in §4.1 order, with one
+ *   tested invalid, not cooling down, decryptable) are served round-robin in docs/storage.md#key-records order, with one
  *   cursor per owner and provider.
  * - Owners come from the cache (one Keycloak read per owner however many resolves miss at once);
  *   only the served key's secret is decrypted, on use.
@@ -145,7 +145,7 @@ export function createResolver(deps: ResolverDeps) {
     return deps.owners.get(ownerKey(owner));
   }
 
-  /** SPEC §6.2: the next of `keys` not cooling down, in turn for this cursor, or undefined. */
+  /** docs/resolution.md#round-robin: the next of `keys` not cooling down, in turn for this cursor, or undefined. */
   async function nextInTurn<K extends { keyId: string }>(keys: readonly K[], cursor: string): Promise<K | undefined> {
     if (keys.length === 0) return undefined;
     const cooling = await deps.cooldowns.cooling(keys.map((key) => key.keyId));
@@ -253,7 +253,7 @@ export function createResolver(deps: ResolverDeps) {
     },
 
     /**
-     * SPEC §6.4 feedback. `rate_limited` cools the key down (default 60 s); `unauthorized` and
+     * docs/resolution.md#health feedback. `rate_limited` cools the key down (default 60 s); `unauthorized` and
      * `quota_exceeded` take it out of rotation (stored on the key) until its secret is replaced or a
      * test passes; `ok` ends a cooldown; `error` changes nothing. Returns the key's holder (the
      * caller's audit trail names it).

@@ -1,5 +1,5 @@
 /**
- * `byok rewrap` (SPEC §9): re-encrypts every stored value, on users and groups, that is not under the
+ * `byok rewrap` (docs/operations.md): re-encrypts every stored value, on users and groups, that is not under the
  * active KEK, so that an old KEK version can be removed from ENCRYPTION_KEYS.
  *
  * Invariants:
@@ -9,7 +9,7 @@
  * - Only values not under the active KEK are rewritten, so the command is idempotent per value: a
  *   run that was interrupted (killed, Ctrl-C, Keycloak gone) is resumed by running it again.
  * - Every write is the service's own: the owner's lock, a fresh read, a full write of the
- *   representation read (SPEC §4.3). A value that cannot be opened stays exactly as it was and is
+ *   representation read (docs/storage.md#writes). A value that cannot be opened stays exactly as it was and is
  *   reported; so does every value of a provider that holds unreadable (broken) values, because
  *   rewriting that provider's list would drop them.
  * - Without a shared lock (REDIS_URL), a running service instance can write an owner back as it read

@@ -1,5 +1,5 @@
 /**
- * Subscription tiers (SPEC §4.4), in ascending order. The tier is the user attribute
+ * Subscription tiers (docs/storage.md#tiers-and-limits), in ascending order. The tier is the user attribute
  * `subscription_tier`; missing or unknown means `free`, so a typo never grants a paid feature.
  */
 export const TIERS = ['free', 'trial', 'starter', 'professional', 'enterprise'] as const;

@@ -1,5 +1,5 @@
 /**
- * Usage of keys (SPEC §6.5): counted in memory on every resolve and written to the owners in batches
+ * Usage of keys (docs/resolution.md#caching-and-usage): counted in memory on every resolve and written to the owners in batches
  * (under each owner's lock, by `flush`), never once per resolve. A batch that cannot be written (Keycloak
  * down) is merged back and retried on the next flush, so counts are not lost; the final flush runs on
  * shutdown.

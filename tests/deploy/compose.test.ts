@@ -1,5 +1,5 @@
 /**
- * docker-compose.keycloak.yml (SPEC §9) as the Docker client parses it: Keycloak on PostgreSQL with
+ * docker-compose.keycloak.yml (docs/operations.md) as the Docker client parses it: Keycloak on PostgreSQL with
  * the realm import, Redis, and byok-vault built from the Dockerfile with REDIS_URL pointing at Redis;
  * a missing required variable stops Compose with its name. Needs no Docker engine: `config` only
  * parses. scripts/lib.sh's ensure_compose_validator finds `docker compose` or installs Debian's

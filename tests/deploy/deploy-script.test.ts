@@ -1,5 +1,5 @@
 /**
- * deploy.sh (SPEC §9) in plain-process mode against the real test Keycloak: --dry-run names every
+ * deploy.sh (docs/operations.md) in plain-process mode against the real test Keycloak: --dry-run names every
  * problem on a line of its own and starts nothing; a deploy builds a release and gets ready; a release
  * whose code is broken (it crashes, or it never gets ready) is rolled back and the previous release
  * keeps serving users; `rollback` and `stop` do what they say.
@@ -7,7 +7,7 @@
  * The broken releases are made by DEPLOY_BUILD_CMD: a build that produces a dist/main.js that fails.
  * deploy.sh's own logic is the same as for a good build.
  */
-import { existsSync, readFileSync, readlinkSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readlinkSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KEYCLOAK_URL, REALM, SERVICE_CLIENT, TEST_ENCRYPTION_KEYS } from '../support/env.js';
 import { envFile, linesNaming, ROOT, runDeploy, tempDir } from '../support/deploy-script.js';
@@ -140,9 +140,12 @@ describe('deploy.sh in plain-process mode', () => {
       expect(await readyStatus(d.url)).toBe(200);
       const firstRelease = link(d.deployDir, 'current');
       expect(existsSync(join(d.deployDir, 'releases', firstRelease, 'dist/ui/index.html'))).toBe(true);
+      // The first deploy has no previous release: no `previous` link (not one to a release that does not exist).
+      expect(() => lstatSync(join(d.deployDir, 'previous'))).toThrow(expect.objectContaining({ code: 'ENOENT' }));
       const status = await d.run(['status']);
       expect(status.code).toBe(0);
       expect(status.stdout).toContain(`current:     ${firstRelease}`);
+      expect(status.stdout).toMatch(/^previous: *$/m);
       expect(status.stdout).toMatch(/ready: +yes/);
 
       // A user stores a key through the deployed service.
@@ -250,6 +253,16 @@ describe('deploy.sh in plain-process mode', () => {
     expect(run.stderr).toContain('the build failed; nothing was stopped or changed');
     expect(existsSync(join(d.deployDir, 'current'))).toBe(false);
     expect(releases(d.deployDir)).toEqual([]);
+  }, SLOW);
+
+  test('--help prints the comment block of deploy.sh and no line of the script itself', async () => {
+    const help = await runDeploy(['--help']);
+    expect(help.code).toBe(0);
+    const comment = readFileSync(`${ROOT}/deploy.sh`, 'utf8').split('\n').slice(1);
+    const expected = comment.slice(0, comment.findIndex((line) => !line.startsWith('#'))).map((line) => line.replace(/^# ?/, ''));
+    expect(help.stdout.trimEnd().split('\n')).toEqual(expected);
+    expect(help.stdout).toContain('Exit codes:');
+    expect(help.stdout).not.toMatch(/set -euo pipefail|source /);
   }, SLOW);
 
   test('usage errors exit 64', async () => {

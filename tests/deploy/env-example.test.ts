@@ -1,5 +1,5 @@
 /**
- * .env.example documents every variable (SPEC §9) with its default: the variables are taken from the
+ * .env.example documents every variable (docs/operations.md) with its default: the variables are taken from the
  * code that reads them (the config schemas, the byok command, deploy.sh and the Compose file), not
  * from a list kept by hand, and the values the file gives are shown to be the defaults.
  */

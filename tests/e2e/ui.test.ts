@@ -1,5 +1,5 @@
 /**
- * The web UI (SPEC §8) in a real browser (Debian's Chromium) against the real stack: the service,
+ * The web UI (docs/web-ui.md) in a real browser (Debian's Chromium) against the real stack: the service,
  * the test Keycloak's own login page, and a local fake provider. Every page is watched for CSP
  * violations and uncaught errors; screenshots of the main screens go to .data/screenshots/ (to docs/screenshots/, the README's, with
  * BYOK_UPDATE_SCREENSHOTS=1).

@@ -1,5 +1,5 @@
 /**
- * Fault injection (SPEC §6-§7, issue 7): three real service processes (node dist/main.js) on loopback
+ * Fault injection (docs/resolution.md, docs/scale-out.md): three real service processes (node dist/main.js) on loopback
  * share a redis-server of this suite's own and a Keycloak of its own (scripts/test-faults.sh starts
  * the "faults" instance, H2 file data, so a real stop and start keep the realm). Requests are spread
  * over the three in turn. Each scenario counts its requests, its failures (a status it must not
@@ -270,7 +270,7 @@ describe('three instances sharing Redis and Keycloak', () => {
         await new Promise((resolve) => setTimeout(resolve, 500));
         await cluster.redis.stop();
         await until(async () => !(await redisUpEverywhere(cluster)), 'every instance to notice Redis is gone', 10_000);
-        // Writes are refused while there is no shared lock (SPEC §7).
+        // Writes are refused while there is no shared lock (docs/scale-out.md).
         for (let i = 0; i < INSTANCES; i += 1) refused.push(await cluster.call(i, 'POST', '/byok/keys/add', user.token, { provider: 'openai', apiKey: testApiKey('openai') }));
         await new Promise((resolve) => setTimeout(resolve, 2000));
       } finally {

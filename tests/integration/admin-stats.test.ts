@@ -1,5 +1,5 @@
 /**
- * `GET /admin/stats` (SPEC §5.3) against the real Keycloak: adoption across the realm, test success
+ * `GET /admin/stats` (docs/api.md#admin-api) against the real Keycloak: adoption across the realm, test success
  * rate, resolves by source and the cache hit ratio.
  */
 import request from 'supertest';

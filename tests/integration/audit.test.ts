@@ -1,5 +1,5 @@
 /**
- * Audit events (SPEC §9) against the real Keycloak: every key management operation leaves one JSON
+ * Audit events (docs/operations.md) against the real Keycloak: every key management operation leaves one JSON
  * line naming who, when, the owner, provider and key id, the outcome and the source address, and no
  * line carries key material or the label a user typed.
  */

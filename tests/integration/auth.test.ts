@@ -1,5 +1,5 @@
 /**
- * Token validation for incoming requests (SPEC §5): no token, a malformed, forged, expired,
+ * Token validation for incoming requests (docs/api.md): no token, a malformed, forged, expired,
  * other-realm or other-issuer token is 401 with `WWW-Authenticate: Bearer`; a valid token without the
  * role a route needs is 403. Every token here is a real one from the test Keycloak.
  */

@@ -1,5 +1,5 @@
 /**
- * Realm bootstrap (SPEC §3) against the real Keycloak: it creates what the plan names, a second run
+ * Realm bootstrap (docs/development.md) against the real Keycloak: it creates what the plan names, a second run
  * changes nothing, and what an operator changed is reported rather than overwritten.
  */
 import { randomBytes } from 'node:crypto';
@@ -24,7 +24,7 @@ const plan = (realm: string) =>
   realmPlan({ realm, dev: true, serviceClientId: 'byok-service', serviceClientSecret: 'scratch-secret', uiOrigins: ['http://127.0.0.1:8787'] });
 
 describe('realm bootstrap', () => {
-  test('creates the SPEC §3 realm, and a second run creates nothing and keeps what exists', async () => {
+  test('creates the development realm (docs/development.md), and a second run creates nothing and keeps what exists', async () => {
     await withScratchRealm(async (realm) => {
       const first = await applyRealmPlan(await masterAdmin('master'), plan(realm));
       expect(first.warnings).toEqual([]);

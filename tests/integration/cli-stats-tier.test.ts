@@ -1,6 +1,6 @@
 /**
  * `byok stats` and `byok set-tier` as real processes against a realm of their own (the development
- * data of SPEC §3 plus keys added here), so every count is known.
+ * data of docs/development.md plus keys added here), so every count is known.
  */
 import { randomBytes } from 'node:crypto';
 import { createTestService } from '../support/app.js';

@@ -1,5 +1,5 @@
 /**
- * SPEC §4.3 under concurrency, against the real Keycloak: writes for one owner are serialised by the
+ * docs/storage.md#writes under concurrency, against the real Keycloak: writes for one owner are serialised by the
  * owner lock and each reads fresh, so concurrent adds never lose a key and never exceed the limit.
  */
 import request from 'supertest';

@@ -1,5 +1,5 @@
 /**
- * `POST /byok/keys/test/{provider}` (SPEC §5.1) against a local fake provider that answers 200, 401
+ * `POST /byok/keys/test/{provider}` (docs/api.md#user-api) against a local fake provider that answers 200, 401
  * and 429 as told: the verdict is returned and stored with the time.
  */
 import request from 'supertest';

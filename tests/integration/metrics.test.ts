@@ -1,5 +1,5 @@
 /**
- * GET /metrics (SPEC §9) against the real Keycloak: after known traffic, the Prometheus text shows
+ * GET /metrics (docs/operations.md) against the real Keycloak: after known traffic, the Prometheus text shows
  * request latency by route, resolves by source, fallbacks, cache hit ratio, Keycloak call latency and
  * errors, service token requests and keys taken out of rotation, with the counts the traffic implies.
  * No label carries a user id, key id or secret.

@@ -1,6 +1,6 @@
 /**
  * `byok migrate-legacy` against the real Keycloak, with legacy tokens made by real Python
- * (`cryptography.fernet`), the way the previous ops center stored them (SPEC §4.6).
+ * (`cryptography.fernet`), the way the previous ops center stored them (docs/storage.md#legacy-format).
  */
 import request from 'supertest';
 import { createTestService } from '../support/app.js';

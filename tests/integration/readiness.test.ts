@@ -1,5 +1,5 @@
 /**
- * /readyz (SPEC §5.4) against the real Keycloak: ready on a good realm, 503 with a readable reason
+ * /readyz (docs/api.md#operations-endpoints) against the real Keycloak: ready on a good realm, 503 with a readable reason
  * when the realm's user profile policy is wrong, when Keycloak is down, or when the service
  * credentials are wrong.
  */

@@ -1,5 +1,5 @@
 /**
- * Resolution (SPEC §6) against the real Keycloak: round-robin, skipping of keys that may not be
+ * Resolution (docs/resolution.md) against the real Keycloak: round-robin, skipping of keys that may not be
  * served and their return, the fallback chain step by step, health reports, and freshness after
  * writes.
  */

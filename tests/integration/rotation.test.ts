@@ -1,5 +1,5 @@
 /**
- * Master-key rotation against the real Keycloak (SPEC §4.2, §9), the way an operator does it
+ * Master-key rotation against the real Keycloak (docs/storage.md#encryption, docs/operations.md), the way an operator does it
  * (README "Rotating the master key"): instances holding {1} serve; instances holding {1,2} (2 active)
  * take over; `byok rewrap` moves every value to 2 (interrupted once, and resumed); instances holding
  * {2} only take over. Resolves run in a loop the whole time and not one may fail.

@@ -1,5 +1,5 @@
 /**
- * Scale-out over Redis (SPEC §7), with two service instances in this process sharing a redis-server of
+ * Scale-out over Redis (docs/scale-out.md), with two service instances in this process sharing a redis-server of
  * the test's own and the real Keycloak: they take turns as one, see each other's writes and
  * cooldowns, never break the per-owner limit between them, share rate-limit counters, and keep
  * resolving (but refuse writes) while Redis is away, rejoining when it returns.

@@ -1,5 +1,5 @@
 /**
- * The service account token (SPEC §6.5): one token request however many callers need it at once,
+ * The service account token (docs/resolution.md#caching-and-usage): one token request however many callers need it at once,
  * reuse until shortly before expiry, and a single retry with a fresh token after a 401.
  */
 import { createKeycloakAdmin } from '../../src/keycloak/admin-client.js';

@@ -1,5 +1,5 @@
 /**
- * SPEC §4.2 against the real Keycloak: a stored value copied to another user's attribute or another
+ * docs/storage.md#encryption against the real Keycloak: a stored value copied to another user's attribute or another
  * provider's, or with one character changed, fails to decrypt; the key is skipped (the owner's other
  * keys still load) and a log line names its key id, never key material.
  */

@@ -1,5 +1,5 @@
 /**
- * SPEC §4.5 and §5.3 against the real Keycloak: team keys live on groups (whose attribute values
+ * docs/storage.md#team-keys and docs/api.md#admin-api against the real Keycloak: team keys live on groups (whose attribute values
  * Keycloak caps at 255 characters, so records are stored in chunks), managed by byok-admin.
  */
 import { randomBytes } from 'node:crypto';

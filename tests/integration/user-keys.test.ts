@@ -1,5 +1,5 @@
 /**
- * The user API (SPEC §5.1) against the real Keycloak: every change shows in Keycloak and in the API,
+ * The user API (docs/api.md#user-api) against the real Keycloak: every change shows in Keycloak and in the API,
  * the stored values never hold the secret, the tier gate and ownership hold, and writes keep every
  * attribute and field that is not ours.
  */

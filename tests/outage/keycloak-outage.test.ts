@@ -1,5 +1,5 @@
 /**
- * SPEC §6.5 with Keycloak stopped (run on its own, after the other suites: it stops the shared test
+ * docs/resolution.md#caching-and-usage with Keycloak stopped (run on its own, after the other suites: it stops the shared test
  * Keycloak). Cached users keep resolving within the stale window, uncached users get 503
  * KEYCLOAK_UNAVAILABLE with Retry-After, writes are refused without changing anything, and once
  * Keycloak is back everything recovers without restarting the service.

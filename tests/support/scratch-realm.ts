@@ -9,7 +9,7 @@ import { applyRealmPlan, realmPlan } from '../../src/keycloak/realm-bootstrap.js
 import { KEYCLOAK_URL, SERVICE_CLIENT, serviceEnv } from './env.js';
 import { masterAdmin } from './keycloak.js';
 
-/** Creates realm `<prefix>-<random>` with the development data (SPEC §3) and returns its name. */
+/** Creates realm `<prefix>-<random>` with the development data (docs/development.md) and returns its name. */
 export async function createScratchRealm(prefix: string): Promise<string> {
   const realm = `${prefix}-${randomBytes(4).toString('hex')}`;
   await applyRealmPlan(

@@ -1,4 +1,7 @@
-import { ConfigError, loadConfig } from '../../src/config/config.js';
+import { readFileSync } from 'node:fs';
+import { BOOTSTRAP_VARIABLES, loadBootstrapConfig } from '../../src/config/bootstrap-config.js';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../../src/config/config.js';
+import { parseEnvFile } from '../../src/config/env-file.js';
 
 const validKeys = `1:${Buffer.alloc(32, 1).toString('base64')}`;
 const valid = { KEYCLOAK_URL: 'http://127.0.0.1:8080/', KEYCLOAK_CLIENT_SECRET: 's3cret', ENCRYPTION_KEYS: validKeys };
@@ -73,5 +76,35 @@ describe('loadConfig', () => {
   test('the error message never contains the client secret', () => {
     const secret = 'super-secret-value';
     expect(problemsOf({ KEYCLOAK_CLIENT_SECRET: secret }).join()).not.toContain(secret);
+  });
+});
+
+describe('an empty variable means the default (as copied from .env.example)', () => {
+  const required = new Set(Object.keys(valid));
+  /** The config as data: the keyring's key lookups are closures, compared by what they serve. */
+  const comparable = (env: Record<string, string | undefined>) => {
+    const config = loadConfig(env);
+    return { ...config, keyring: { versions: config.keyring.versions, activeVersion: config.keyring.activeVersion, activeKey: config.keyring.activeKey() } };
+  };
+
+  test.each(CONFIG_VARIABLES.filter((name) => !required.has(name)))('%s= (empty or blank) gives the same config as leaving it out', (name) => {
+    expect(comparable({ ...valid, [name]: '' })).toEqual(comparable(valid));
+    expect(comparable({ ...valid, [name]: '  ' })).toEqual(comparable(valid));
+  });
+
+  test('a required variable left empty is reported as missing', () => {
+    expect(problemsOf({ ...valid, KEYCLOAK_CLIENT_SECRET: '' })).toEqual([expect.stringContaining('KEYCLOAK_CLIENT_SECRET is required')]);
+    expect(problemsOf({ ...valid, KEYCLOAK_URL: '' })).toEqual([expect.stringContaining('KEYCLOAK_URL is required')]);
+  });
+
+  test('.env.example, copied as it is with only the required values filled in, gives exactly the defaults', () => {
+    const example = parseEnvFile(readFileSync(new URL('../../.env.example', import.meta.url), 'utf8'));
+    expect(comparable({ ...example, ...valid })).toEqual(comparable(valid));
+  });
+
+  test.each(BOOTSTRAP_VARIABLES)('bootstrap-realm: %s= (empty) gives the same config as leaving it out', (name) => {
+    const base = { KEYCLOAK_URL: 'http://127.0.0.1:8080', KEYCLOAK_ADMIN_USERNAME: 'admin', KEYCLOAK_ADMIN_PASSWORD: 'pw' };
+    if (name in base) return;
+    expect(loadBootstrapConfig({ ...base, [name]: '' })).toEqual(loadBootstrapConfig(base));
   });
 });

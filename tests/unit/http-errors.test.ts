@@ -1,5 +1,5 @@
 /**
- * The HTTP surface's error contract (SPEC §5), with in-memory stand-ins for the token verifier and
+ * The HTTP surface's error contract (docs/api.md), with in-memory stand-ins for the token verifier and
  * readiness (the project's own interfaces; the real ones are covered by the integration suites).
  */
 import request from 'supertest';

@@ -1,5 +1,5 @@
 /**
- * Reading the Python ops center's attribute layout (SPEC §4.6) and its values: pure functions.
+ * Reading the Python ops center's attribute layout (docs/storage.md#legacy-format) and its values: pure functions.
  */
 import { readLegacyKeys, withoutLegacy } from '../../src/keycloak/legacy-attributes.js';
 import { legacyKeyId, parseLegacyDate } from '../../src/vault/legacy.js';

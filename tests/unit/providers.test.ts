@@ -24,7 +24,7 @@ const SAMPLE_KEYS: Record<ProviderId, string> = {
   custom: 'any-gateway-key-123456',
 };
 
-describe('provider registry (§6.1)', () => {
+describe('provider registry (docs/resolution.md#provider-and-model)', () => {
   const registry = createProviderRegistry();
 
   test('every provider of the spec has a complete entry, in PROVIDER_IDS order', () => {

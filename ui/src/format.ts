@@ -37,7 +37,7 @@ export function summarize(keys: readonly KeyView[]): string {
 export type AddRule = { allowed: true; remaining: number } | { allowed: false; reason: 'tier' | 'limit'; message: string };
 
 /**
- * Whether the user may add a key for a provider now, and if not, why (SPEC §4.4): the tier gate
+ * Whether the user may add a key for a provider now, and if not, why (docs/storage.md#tiers-and-limits): the tier gate
  * first (it holds whatever the count), then the per-provider limit.
  */
 export function addRule(owner: Pick<OwnerKeys, 'tier' | 'canAddKeys' | 'requiredTier' | 'maxKeysPerProvider'>, providerName: string, keyCount: number): AddRule {

@@ -1,5 +1,5 @@
 /**
- * The Manage dialog of one provider (SPEC §8): its keys (masked key, label, status, last used, last
+ * The Manage dialog of one provider (docs/web-ui.md): its keys (masked key, label, status, last used, last
  * test) with rename, replace secret, enable/disable, test and delete (after a confirmation), and the
  * add form, or the reason adding is not possible. Errors from the API are shown in the row or form
  * whose action caused them. The dialog is re-rendered from the latest data after every change, and

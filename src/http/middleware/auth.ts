@@ -1,6 +1,6 @@
 /**
  * Authentication and role checks. A request without a bearer token, or with one that is not valid,
- * is 401 with `WWW-Authenticate: Bearer`; a valid token without the needed realm role is 403 (SPEC §5).
+ * is 401 with `WWW-Authenticate: Bearer`; a valid token without the needed realm role is 403 (docs/api.md).
  * `createAuthenticator` works on a plain Node request (the internal hot path uses it outside Express);
  * the `authenticate` middleware puts the verified principal on `res.locals.principal`.
  */

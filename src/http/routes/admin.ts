@@ -1,5 +1,5 @@
 /**
- * SPEC §5.3: team keys on groups, users' keys (read-only) and tiers; realm role byok-admin.
+ * docs/api.md#admin-api: team keys on groups, users' keys (read-only) and tiers; realm role byok-admin.
  */
 import { Router } from 'express';
 import { exactRouter } from '../routing.js';

@@ -1,5 +1,5 @@
 /**
- * SPEC §5.1: a user's own keys. The owner is always the token's subject; another user's key id is
+ * docs/api.md#user-api: a user's own keys. The owner is always the token's subject; another user's key id is
  * "not found", exactly like a missing one.
  */
 import { Router, type Response } from 'express';

@@ -32,7 +32,7 @@ export function cachedReadiness(readiness: Pick<Readiness, 'check'>, ttlMs: numb
   };
 }
 
-/** `/healthz` (the process answers) and `/readyz` (SPEC §5.4; 503 with the reason otherwise). */
+/** `/healthz` (the process answers) and `/readyz` (docs/api.md#operations-endpoints; 503 with the reason otherwise). */
 export function healthRoutes(deps: { readiness: Pick<Readiness, 'check'>; logger: Logger; readinessCacheMs?: number | undefined }): Router {
   const router = exactRouter();
   const readiness = cachedReadiness(deps.readiness, deps.readinessCacheMs ?? 0);

@@ -1,5 +1,5 @@
 /**
- * SPEC §8: the web UI, built by `vite build` (ui/ → UI_DIR) and served here, with what the browser
+ * docs/web-ui.md: the web UI, built by `vite build` (ui/ → UI_DIR) and served here, with what the browser
  * needs to sign in (`/ui-config.json`: Keycloak URL, realm, public client) taken from the service's
  * own configuration rather than baked into the build.
  *

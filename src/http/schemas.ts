@@ -5,13 +5,13 @@
 import { z } from 'zod';
 import { isKeyId } from '../crypto/envelope.js';
 import { AppError } from '../errors.js';
-import { MAX_KEY_LENGTH } from '../providers/key-format.js';
 import { isProviderId, type ProviderId } from '../providers/registry.js';
 import { MAX_BASE_URL_LENGTH } from '../providers/url-policy.js';
-import { LABEL_TEXT, type NewKeyInput } from '../vault/key-service.js';
-import { TIERS } from '../vault/tiers.js';
+import type { NewKeyInput } from '../vault/key-service.js';
+import { KEY_MAX_LENGTH, LABEL_MAX_LENGTH, LABEL_TEXT, REPORT_OUTCOMES, TIERS } from '../vault/rules.js';
 
-export const LABEL_MAX_LENGTH = 64;
+// The rules themselves live in the domain (src/vault/rules.ts); these schemas only apply them.
+export { LABEL_MAX_LENGTH, REPORT_OUTCOMES };
 
 // Printable, well-formed text: labels are shown in the UI and passed on in resolve answers, where a
 // lone surrogate ("\ud800", which JSON.parse lets through) breaks strict JSON parsers downstream.
@@ -23,7 +23,7 @@ const label = z
   .regex(LABEL_TEXT, 'must be well-formed Unicode without control characters');
 
 // The key itself: the format check proper (per provider) happens in the vault.
-const apiKey = z.string().min(1, 'must not be empty').max(MAX_KEY_LENGTH, `at most ${MAX_KEY_LENGTH} characters`);
+const apiKey = z.string().min(1, 'must not be empty').max(KEY_MAX_LENGTH, `at most ${KEY_MAX_LENGTH} characters`);
 
 const expiresAt = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time, e.g. 2027-01-31T00:00:00Z' });
 
@@ -107,8 +107,6 @@ export const resolveBody = z.strictObject({
   groupId: ownerId.optional(),
   allowSystemFallback: z.boolean().optional(),
 });
-
-export const REPORT_OUTCOMES = ['ok', 'rate_limited', 'unauthorized', 'quota_exceeded', 'error'] as const;
 
 export const reportBody = z.strictObject({
   userId: ownerId,

@@ -6,10 +6,12 @@
  * Reasons quote the rule that failed and this service's own data (a prefix, a provider name, a
  * length bound), never the key or any part of it: they end up in responses and logs.
  */
+import { KEY_MAX_LENGTH, KEY_MIN_LENGTH } from '../vault/rules.js';
 import { PROVIDER_DEFINITIONS, type ProviderId } from './registry.js';
 
-export const MIN_KEY_LENGTH = 8;
-export const MAX_KEY_LENGTH = 512;
+/** The bounds are the domain's (src/vault/rules.ts); named here too for the format checks' callers. */
+export const MIN_KEY_LENGTH = KEY_MIN_LENGTH;
+export const MAX_KEY_LENGTH = KEY_MAX_LENGTH;
 
 export type KeyFormatResult = { ok: true } | { ok: false; reason: string };
 

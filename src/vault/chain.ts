@@ -23,8 +23,9 @@ export function parseChain(raw: string): ChainStep[] {
     .map((entry) => entry.trim())
     .filter(Boolean)
     .map((entry) => {
-      const [source, provider] = entry.split(':');
-      if ((source !== 'user' && source !== 'group' && source !== 'system') || (provider !== 'requested' && provider !== 'fallback')) {
+      const parts = entry.split(':');
+      const [source, provider] = parts;
+      if (parts.length !== 2 || (source !== 'user' && source !== 'group' && source !== 'system') || (provider !== 'requested' && provider !== 'fallback')) {
         throw new Error(`chain step "${entry}" must be <user|group|system>:<requested|fallback>`);
       }
       return { source, provider };

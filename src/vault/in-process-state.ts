@@ -4,7 +4,7 @@
  * (docs/scale-out.md).
  */
 import { LRUCache } from 'lru-cache';
-import type { Cooldowns, Cursors } from './ports.js';
+import { systemClock, type Clock, type Cooldowns, type Cursors } from './ports.js';
 
 export function createInProcessCursors(max = 100_000): Cursors {
   const counters = new LRUCache<string, { n: number }>({ max });
@@ -21,10 +21,10 @@ export function createInProcessCursors(max = 100_000): Cursors {
 export interface LocalCooldowns extends Cooldowns {
   coolDown(keyId: string, untilMs: number): void;
   clear(keyId: string): void;
-  cooling(keyIds: readonly string[]): ReadonlySet<string>;
+  cooling(keyIds: readonly string[]): ReadonlyMap<string, number>;
 }
 
-export function createInProcessCooldowns(now: () => number = Date.now, max = 100_000): LocalCooldowns {
+export function createInProcessCooldowns(clock: Clock = systemClock, max = 100_000): LocalCooldowns {
   const until = new LRUCache<string, number>({ max });
   return {
     coolDown(keyId: string, untilMs: number): void {
@@ -33,14 +33,14 @@ export function createInProcessCooldowns(now: () => number = Date.now, max = 100
     clear(keyId: string): void {
       until.delete(keyId);
     },
-    cooling(keyIds: readonly string[]): ReadonlySet<string> {
+    cooling(keyIds: readonly string[]): ReadonlyMap<string, number> {
       if (until.size === 0) return EMPTY;
-      const at = now();
-      const cooling = new Set<string>();
+      const at = clock.now();
+      const cooling = new Map<string, number>();
       for (const keyId of keyIds) {
         const end = until.get(keyId);
         if (end === undefined) continue;
-        if (end > at) cooling.add(keyId);
+        if (end > at) cooling.set(keyId, end);
         else until.delete(keyId);
       }
       return cooling;
@@ -48,4 +48,4 @@ export function createInProcessCooldowns(now: () => number = Date.now, max = 100
   };
 }
 
-const EMPTY: ReadonlySet<string> = new Set();
+const EMPTY: ReadonlyMap<string, number> = new Map();

@@ -5,16 +5,9 @@
  */
 import { z } from 'zod';
 import { PROVIDER_IDS, type ProviderId } from '../providers/registry.js';
+import { HEALTH_ISSUES, keyStateStatus, TEST_STATUSES, type HealthIssue, type KeyState, type KeyStatus, type TestStatus } from './rules.js';
 
-export const TEST_STATUSES = ['valid', 'invalid', 'rate_limited', 'unreachable'] as const;
-export type TestStatus = (typeof TEST_STATUSES)[number];
-
-/**
- * What an internal service reported that takes a key out of rotation until its secret is replaced or
- * a test passes (docs/resolution.md#health). Stored in the record, so it survives restarts and holds on every instance.
- */
-export const HEALTH_ISSUES = ['unauthorized', 'quota_exceeded'] as const;
-export type HealthIssue = (typeof HEALTH_ISSUES)[number];
+export { HEALTH_ISSUES, TEST_STATUSES, type HealthIssue, type KeyStatus, type TestStatus };
 
 const recordSchema = z.object({
   v: z.literal(1),
@@ -70,13 +63,18 @@ export function maskKey(secret: string): string {
   return `${secret.slice(0, 4)}…${secret.slice(-4)}`;
 }
 
-export type KeyStatus = 'active' | 'disabled' | 'expired' | 'invalid';
+/** The fields of a record that decide whether it may be served (see rules.ts isServable). */
+export function keyStateOf(record: Pick<KeyRecord, 'enabled' | 'expiresAt' | 'testStatus' | 'healthIssue'>): KeyState {
+  return {
+    enabled: record.enabled,
+    expiresAtMs: record.expiresAt === null ? null : Date.parse(record.expiresAt),
+    testStatus: record.testStatus,
+    healthIssue: record.healthIssue,
+  };
+}
 
 export function keyStatus(record: KeyRecord, now: Date): KeyStatus {
-  if (!record.enabled) return 'disabled';
-  if (record.expiresAt !== null && Date.parse(record.expiresAt) <= now.getTime()) return 'expired';
-  if (record.testStatus === 'invalid' || record.healthIssue !== null) return 'invalid';
-  return 'active';
+  return keyStateStatus(keyStateOf(record), now.getTime());
 }
 
 export interface KeyView {

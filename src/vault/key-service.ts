@@ -11,10 +11,11 @@ import { checkKeyFormat } from '../providers/key-format.js';
 import type { ProviderId, ProviderRegistry } from '../providers/registry.js';
 import type { KeyTester } from '../providers/tester.js';
 import type { BaseUrlCheck } from '../providers/url-policy.js';
-import { keyStatus, TEST_STATUSES, toKeyView, type HealthIssue, type KeyRecord, type KeyView, type TestStatus } from './key-record.js';
+import { keyStatus, toKeyView, type KeyRecord, type KeyView } from './key-record.js';
+import { labelProblem, TEST_STATUSES, type HealthIssue, type TestStatus } from './rules.js';
 import { createRecordOpener, type OpenedKey, type VaultLog } from './record-opener.js';
 import type { UsageBatch } from './usage-tracker.js';
-import { combineUsage, type KeyUsage, type OwnerChange, type OwnerLocks, type OwnerRef, type OwnerStore, type Preferences, type SealedKey, type StoredOwner } from './ports.js';
+import { combineUsage, type Clock, type KeyUsage, type OwnerChange, type OwnerLocks, type OwnerRef, type OwnerStore, type Preferences, type SealedKey, type StoredOwner } from './ports.js';
 import { tierAtLeast, type Tier } from './tiers.js';
 
 export interface KeyLimits {
@@ -34,7 +35,8 @@ export interface KeyServiceDeps {
   /** Checks a user-supplied base URL (https only, no private targets unless configured). */
   checkBaseUrl: (raw: string) => Promise<BaseUrlCheck>;
   limits: KeyLimits;
-  now: () => Date;
+  /** Record dates (createdAt, updatedAt), expiry checks and key statuses. */
+  clock: Clock;
   log: VaultLog;
   /** Told after every successful write (cache invalidation, audit). */
   onWrite?: (owner: OwnerRef) => void;
@@ -75,11 +77,36 @@ export interface KeyTestOutcome {
 
 export type KeyService = ReturnType<typeof createKeyService>;
 
-/** Label text: no control (Cc), format (Cf) or unpaired surrogate (Cs) code points; with /u a pair is one code point. */
-export const LABEL_TEXT = /^[^\p{Cc}\p{Cf}\p{Cs}]*$/u;
+/**
+ * Writes batches of usage (docs/resolution.md#caching-and-usage) into what is stored, under the owner's lock. Apart from the key
+ * service so that the usage tracker (which the key service asks for pending usage) can be given it
+ * first: the wiring has no forward reference.
+ */
+export function createUsageWriter(deps: { store: OwnerStore; locks: OwnerLocks }) {
+  return {
+    /** Merges a batch into what is stored; usage of keys deleted meanwhile is dropped. */
+    async recordUsage(owner: OwnerRef, batch: UsageBatch): Promise<void> {
+      await deps.locks.withLock(owner, async () => {
+        const stored = await deps.store.load(owner);
+        if (!stored) return; // the owner is gone; so is its usage
+        const usage = new Map<ProviderId, Map<string, KeyUsage>>();
+        for (const [provider, byKey] of batch) {
+          const exists = new Set((stored.sealed.get(provider) ?? []).map((sealed) => sealed.keyId));
+          const merged = new Map(stored.usage.get(provider) ?? []);
+          for (const [keyId, used] of byKey) if (exists.has(keyId)) merged.set(keyId, combineUsage(merged.get(keyId), used));
+          for (const keyId of merged.keys()) if (!exists.has(keyId)) merged.delete(keyId);
+          usage.set(provider, merged);
+        }
+        await deps.store.save(stored, { usage });
+      });
+    },
+  };
+}
 
 export function createKeyService(deps: KeyServiceDeps) {
   const { store, locks, codec, registry, limits, log } = deps;
+  const now = () => new Date(deps.clock.now());
+  const usageWriter = createUsageWriter({ store, locks });
 
   const opener = createRecordOpener(codec, log);
   const { openProvider, seal } = opener;
@@ -124,17 +151,16 @@ export function createKeyService(deps: KeyServiceDeps) {
   }
 
   /**
-   * A label is shown in UIs and passed on in resolve answers: it must be well-formed Unicode (a lone
-   * surrogate, which JSON.parse accepts as `"\ud800"`, breaks strict JSON parsers and UTF-8
-   * encoders downstream) without control or format characters. The HTTP schemas check the same;
-   * this guards every other caller (CLI, migrations).
+   * The label rule of rules.ts (trimmed: 1 to 64 characters of well-formed text without control
+   * characters), for every caller: the HTTP schemas check the same rule first, and this guards the
+   * others (CLI, scripts). Returns the trimmed label.
    */
-  function checkLabel(label: string | undefined): void {
-    if (label === undefined || LABEL_TEXT.test(label)) return;
-    throw new AppError('VALIDATION_FAILED', {
-      message: 'The label must be well-formed Unicode text without control characters.',
-      details: [{ path: 'label', message: 'must be well-formed Unicode without control characters' }],
-    });
+  function checkLabel(label: string | undefined): string | undefined {
+    if (label === undefined) return undefined;
+    const trimmed = label.trim();
+    const problem = labelProblem(trimmed);
+    if (problem === undefined) return trimmed;
+    throw new AppError('VALIDATION_FAILED', { message: `The label ${problem}.`, details: [{ path: 'label', message: problem }] });
   }
 
   async function checkedBaseUrl(provider: ProviderId, raw: string | undefined): Promise<string | null> {
@@ -157,7 +183,7 @@ export function createKeyService(deps: KeyServiceDeps) {
 
   function checkExpiry(expiresAt: string | null | undefined): string | null | undefined {
     if (expiresAt === undefined || expiresAt === null) return expiresAt;
-    if (Date.parse(expiresAt) <= deps.now().getTime()) {
+    if (Date.parse(expiresAt) <= deps.clock.now()) {
       throw new AppError('VALIDATION_FAILED', { message: 'expiresAt must be in the future.', details: [{ path: 'expiresAt', message: 'must be in the future' }] });
     }
     return new Date(expiresAt).toISOString();
@@ -185,7 +211,7 @@ export function createKeyService(deps: KeyServiceDeps) {
   }
 
   const view = (record: KeyRecord, used?: KeyUsage) =>
-    toKeyView(record, deps.now(), used ? new Date(used.lastUsedAt).toISOString() : null);
+    toKeyView(record, now(), used ? new Date(used.lastUsedAt).toISOString() : null);
   const storedView = (stored: StoredOwner, record: KeyRecord) => view(record, usageOf(stored, record.provider, record.id));
   const viewsOf = (stored: StoredOwner, provider: ProviderId) => openProvider(stored, provider).map((opened) => storedView(stored, opened.record));
 
@@ -222,7 +248,7 @@ export function createKeyService(deps: KeyServiceDeps) {
 
     /** Adds a key (201). Tier and limit are checked inside the lock. */
     async add(owner: OwnerRef, input: NewKeyInput): Promise<KeyView> {
-      checkLabel(input.label);
+      const label = checkLabel(input.label);
       checkFormat(input.provider, input.apiKey);
       const baseUrl = await checkedBaseUrl(input.provider, input.baseUrl);
       const expiresAt = checkExpiry(input.expiresAt) ?? null;
@@ -236,11 +262,11 @@ export function createKeyService(deps: KeyServiceDeps) {
             details: { provider: input.provider, limit },
           });
         }
-        const at = deps.now().toISOString();
+        const at = now().toISOString();
         const record: KeyRecord = {
           id: newKeyId(),
           provider: input.provider,
-          label: input.label ?? `${registry.get(input.provider).name} key ${existing.length + 1}`,
+          label: label ?? `${registry.get(input.provider).name} key ${existing.length + 1}`,
           secret: input.apiKey,
           createdAt: at,
           updatedAt: at,
@@ -257,7 +283,7 @@ export function createKeyService(deps: KeyServiceDeps) {
 
     /** Replaces a key's secret and the fields given (`POST /byok/keys/add` with keyId). */
     async replace(owner: OwnerRef, keyId: string, input: NewKeyInput): Promise<KeyView> {
-      checkLabel(input.label);
+      const label = checkLabel(input.label);
       checkFormat(input.provider, input.apiKey);
       const baseUrl = await checkedBaseUrl(input.provider, input.baseUrl);
       const expiresAt = checkExpiry(input.expiresAt);
@@ -267,10 +293,10 @@ export function createKeyService(deps: KeyServiceDeps) {
         const next: KeyRecord = {
           ...record,
           secret: input.apiKey,
-          label: input.label ?? record.label,
+          label: label ?? record.label,
           baseUrl,
           expiresAt: expiresAt === undefined ? record.expiresAt : expiresAt,
-          updatedAt: deps.now().toISOString(),
+          updatedAt: now().toISOString(),
           // A new secret has not been tested; the old verdict and reported health do not carry over.
           lastTestedAt: null,
           testStatus: null,
@@ -282,7 +308,7 @@ export function createKeyService(deps: KeyServiceDeps) {
 
     /** `PATCH`: label, enabled, expiry, and (tier permitting) the secret. */
     async update(owner: OwnerRef, provider: ProviderId, keyId: string, patch: KeyPatch): Promise<KeyView> {
-      checkLabel(patch.label);
+      const label = checkLabel(patch.label);
       if (patch.apiKey !== undefined) checkFormat(provider, patch.apiKey);
       const expiresAt = checkExpiry(patch.expiresAt);
       return mutate(owner, (stored) => {
@@ -291,11 +317,11 @@ export function createKeyService(deps: KeyServiceDeps) {
         const secretChanged = patch.apiKey !== undefined && patch.apiKey !== record.secret;
         const next: KeyRecord = {
           ...record,
-          label: patch.label ?? record.label,
+          label: label ?? record.label,
           enabled: patch.enabled ?? record.enabled,
           expiresAt: expiresAt === undefined ? record.expiresAt : expiresAt,
           secret: patch.apiKey ?? record.secret,
-          updatedAt: deps.now().toISOString(),
+          updatedAt: now().toISOString(),
           lastTestedAt: secretChanged ? null : record.lastTestedAt,
           testStatus: secretChanged ? null : record.testStatus,
           healthIssue: secretChanged ? null : record.healthIssue,
@@ -352,21 +378,7 @@ export function createKeyService(deps: KeyServiceDeps) {
      * Merges a batch of usage into what is stored (docs/resolution.md#caching-and-usage: batched, under the owner lock). Usage of
      * keys deleted meanwhile is dropped. No cache invalidation: resolution does not read usage.
      */
-    async recordUsage(owner: OwnerRef, batch: UsageBatch): Promise<void> {
-      await locks.withLock(owner, async () => {
-        const stored = await store.load(owner);
-        if (!stored) return; // the owner is gone; so is its usage
-        const usage = new Map<ProviderId, Map<string, KeyUsage>>();
-        for (const [provider, byKey] of batch) {
-          const exists = new Set((stored.sealed.get(provider) ?? []).map((sealed) => sealed.keyId));
-          const merged = new Map(stored.usage.get(provider) ?? []);
-          for (const [keyId, used] of byKey) if (exists.has(keyId)) merged.set(keyId, combineUsage(merged.get(keyId), used));
-          for (const keyId of merged.keys()) if (!exists.has(keyId)) merged.delete(keyId);
-          usage.set(provider, merged);
-        }
-        await store.save(stored, { usage });
-      });
-    },
+    recordUsage: usageWriter.recordUsage,
 
     /**
      * docs/resolution.md#health: an internal service found the key unauthorized or over quota. The key leaves rotation
@@ -375,7 +387,7 @@ export function createKeyService(deps: KeyServiceDeps) {
     async markUnhealthy(owner: OwnerRef, provider: ProviderId, keyId: string, issue: HealthIssue): Promise<void> {
       await mutate(owner, (stored) => {
         const { record } = findKey(stored, provider, keyId);
-        const next: KeyRecord = { ...record, healthIssue: issue, updatedAt: deps.now().toISOString() };
+        const next: KeyRecord = { ...record, healthIssue: issue, updatedAt: now().toISOString() };
         return { change: { sealed: replaced(stored, provider, keyId, seal(owner, next)) }, result: undefined };
       });
     },
@@ -396,7 +408,7 @@ export function createKeyService(deps: KeyServiceDeps) {
     /** Per provider: how many keys, how many enabled and usable, and test verdicts (docs/api.md#user-api stats). */
     async stats(owner: OwnerRef) {
       const stored = await loadOrThrow(owner);
-      const now = deps.now();
+      const at = now();
       return {
         tier: stored.tier,
         providers: registry
@@ -413,8 +425,8 @@ export function createKeyService(deps: KeyServiceDeps) {
               keys: records.length,
               unreadable: sealedCount - records.length,
               enabled: records.filter((record) => record.enabled).length,
-              active: records.filter((record) => keyStatus(record, now) === 'active').length,
-              expired: records.filter((record) => record.expiresAt !== null && Date.parse(record.expiresAt) <= now.getTime()).length,
+              active: records.filter((record) => keyStatus(record, at) === 'active').length,
+              expired: records.filter((record) => record.expiresAt !== null && Date.parse(record.expiresAt) <= at.getTime()).length,
               lastTestedAt: records.map((record) => record.lastTestedAt).filter((at): at is string => at !== null).sort().at(-1) ?? null,
               testStatus: Object.fromEntries(TEST_STATUSES.map((status) => [status, records.filter((record) => record.testStatus === status).length])),
               lastUsedAt: used ? new Date(used.lastUsedAt).toISOString() : null,

@@ -20,7 +20,8 @@ import { checkKeyFormat } from '../providers/key-format.js';
 import type { ProviderId, ProviderRegistry } from '../providers/registry.js';
 import type { BaseUrlCheck } from '../providers/url-policy.js';
 import { forEachConcurrent } from './concurrent.js';
-import { TEST_STATUSES, type KeyRecord, type TestStatus } from './key-record.js';
+import type { KeyRecord } from './key-record.js';
+import { LABEL_MAX_LENGTH, labelProblem, TEST_STATUSES, type TestStatus } from './rules.js';
 import type { LegacyKey, OwnerLocks, OwnerRef, OwnerScanner, OwnerStore, SealedKey, StoredOwner } from './ports.js';
 import type { RecordOpener } from './record-opener.js';
 
@@ -73,8 +74,6 @@ export interface LegacyReport {
   interrupted: boolean;
 }
 
-const LABEL_MAX_LENGTH = 64;
-const CONTROL_CHARACTERS = /[\p{Cc}\p{Cf}]/u;
 
 /** The id of the record migrated from this legacy token: stable across runs, unrelated to the secret. */
 export function legacyKeyId(userId: string, provider: string, token: string): string {
@@ -139,7 +138,7 @@ export function createLegacyMigration(deps: LegacyMigrationDeps) {
     }
 
     let label = legacy.label?.trim() ?? '';
-    if (label === '' || label.length > LABEL_MAX_LENGTH || CONTROL_CHARACTERS.test(label)) {
+    if (labelProblem(label) !== undefined) {
       if (label !== '') notes.push(`its label was not usable (empty, over ${LABEL_MAX_LENGTH} characters or control characters) and was replaced`);
       label = `${descriptor.name} key (migrated)`;
     }

@@ -9,6 +9,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../errors.js';
+import { systemClock, type Clock } from './ports.js';
 
 interface Entry<V> {
   value: V;
@@ -20,7 +21,8 @@ export interface LoadingCacheOptions<V> {
   ttlMs: number;
   staleIfErrorMs: number;
   max: number;
-  now?: () => number;
+  /** Decides freshness; the system clock unless given. */
+  clock?: Clock;
 }
 
 export interface CacheStats {
@@ -34,7 +36,8 @@ export interface CacheStats {
 export type LoadingCache<V> = ReturnType<typeof createLoadingCache<V>>;
 
 export function createLoadingCache<V>(options: LoadingCacheOptions<V>) {
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? systemClock;
+  const now = () => clock.now();
   const entries = new LRUCache<string, Entry<V>>({ max: options.max });
   const inflight = new Map<string, Promise<V | undefined>>();
   const stats = { hits: 0, misses: 0, loads: 0, staleServed: 0 };

@@ -142,6 +142,17 @@ export interface Cursors {
 export interface Cooldowns {
   coolDown(keyId: string, untilMs: number): void | Promise<void>;
   clear(keyId: string): void | Promise<void>;
-  /** Key ids among those given that are cooling down now. */
-  cooling(keyIds: readonly string[]): ReadonlySet<string> | Promise<ReadonlySet<string>>;
+  /** The keys among those given that are cooling down now, each with when its cooldown ends (epoch ms). */
+  cooling(keyIds: readonly string[]): ReadonlyMap<string, number> | Promise<ReadonlyMap<string, number>>;
 }
+
+/**
+ * The time, in epoch milliseconds. Every time-dependent decision of the vault (expiry, cooldowns, cache
+ * freshness, usage times, record dates) asks one Clock, created in the composition root; tests pass a
+ * fake one and move it instead of sleeping.
+ */
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = Object.freeze({ now: () => Date.now() });

@@ -6,9 +6,11 @@
  * - The fallback chain is data (`ChainStep[]`, from RESOLUTION_CHAIN): user keys, team keys, the
  *   fallback provider's, then platform (system) keys. Strict users get only their own keys;
  *   `allowSystemFallback: false` drops the system steps.
- * - Within a step the usable keys (enabled, not expired, not reported unauthorized/over quota, not
- *   tested invalid, not cooling down, decryptable) are served round-robin in docs/storage.md#key-records order, with one
- *   cursor per owner and provider.
+ * - Within a step the servable keys (rules.ts `isServable`: enabled, not expired, not reported
+ *   unauthorized/over quota, not tested invalid; decryptable, as only those are cached) that are not
+ *   cooling down are served round-robin in docs/storage.md#key-records order, with one cursor per owner and provider.
+ * - Nothing to serve is 404 NO_KEY_AVAILABLE with `details.reason`: `no_key` (ask the user for a key),
+ *   `cooling_down` (wait: Retry-After says when the first key comes back), `user_disabled`.
  * - Owners come from the cache (one Keycloak read per owner however many resolves miss at once);
  *   only the served key's secret is decrypted, on use.
  * - A disabled user is served nothing at all (404 NO_KEY_AVAILABLE, `details.reason` user_disabled);
@@ -17,16 +19,16 @@
 import { AppError } from '../errors.js';
 import type { EnvelopeCodec } from '../crypto/envelope.js';
 import type { ProviderId, ProviderRegistry } from '../providers/registry.js';
-import type { HealthIssue, TestStatus } from './key-record.js';
+import { isServable, type HealthIssue, type KeyState, type NoKeyReason, type ReportOutcome, type TestStatus } from './rules.js';
 import type { LoadingCache } from './loading-cache.js';
-import type { Cooldowns, Cursors, MembershipDirectory, OwnerRef, Preferences, StoredOwner } from './ports.js';
+import type { Clock, Cooldowns, Cursors, OwnerRef, Preferences, StoredOwner } from './ports.js';
 import { ownerKey } from './ports.js';
 import type { RecordOpener, VaultLog } from './record-opener.js';
 import type { ChainStep } from './chain.js';
 import type { ResolveSource, UsageTracker } from './usage-tracker.js';
 
 /** What the cache holds per owner: everything resolution needs, without any decrypted secret. */
-export interface ResolvableKey {
+export interface ResolvableKey extends KeyState {
   keyId: string;
   label: string;
   createdAt: string;
@@ -90,7 +92,7 @@ export interface Resolution {
   label?: string;
 }
 
-export type ReportOutcome = 'ok' | 'rate_limited' | 'unauthorized' | 'quota_exceeded' | 'error';
+export type { ReportOutcome };
 
 export interface ResolverDeps {
   owners: LoadingCache<ResolvableOwner>;
@@ -106,7 +108,7 @@ export interface ResolverDeps {
   usage: UsageTracker;
   /** Stores a reported health issue on the key (an owner write). */
   markUnhealthy: (owner: OwnerRef, provider: ProviderId, keyId: string, issue: HealthIssue) => Promise<void>;
-  now: () => number;
+  clock: Clock;
   log: VaultLog;
   /**
    * Re-checks a key's own base URL (custom providers) against the URL policy before it is handed out;
@@ -145,40 +147,52 @@ export function createResolver(deps: ResolverDeps) {
     return deps.owners.get(ownerKey(owner));
   }
 
-  /** docs/resolution.md#round-robin: the next of `keys` not cooling down, in turn for this cursor, or undefined. */
-  async function nextInTurn<K extends { keyId: string }>(keys: readonly K[], cursor: string): Promise<K | undefined> {
-    if (keys.length === 0) return undefined;
+  /**
+   * docs/resolution.md#round-robin: the next of `keys` not cooling down, in turn for this cursor; when every one is cooling
+   * down, `backAt` says when the first comes back (epoch ms).
+   */
+  async function nextInTurn<K extends { keyId: string }>(keys: readonly K[], cursor: string): Promise<{ key?: K; backAt?: number }> {
+    if (keys.length === 0) return {};
     const cooling = await deps.cooldowns.cooling(keys.map((key) => key.keyId));
     const usable = cooling.size === 0 ? keys : keys.filter((key) => !cooling.has(key.keyId));
-    if (usable.length === 0) return undefined;
-    return usable[(await deps.cursors.next(cursor)) % usable.length];
+    if (usable.length === 0) return { backAt: Math.min(...cooling.values()) };
+    return { key: usable[(await deps.cursors.next(cursor)) % usable.length] as K };
   }
 
   /** nextInTurn, skipping keys whose own base URL no longer passes the URL policy. */
-  async function nextAllowed(keys: readonly ResolvableKey[], owner: OwnerRef, provider: ProviderId): Promise<ResolvableKey | undefined> {
+  async function nextAllowed(keys: readonly ResolvableKey[], owner: OwnerRef, provider: ProviderId): Promise<{ key?: ResolvableKey; backAt?: number }> {
     let candidates = keys;
     for (;;) {
-      const key = await nextInTurn(candidates, `${ownerKey(owner)}:${provider}`);
-      if (!key || key.baseUrl === null || !deps.checkBaseUrl) return key;
+      const turn = await nextInTurn(candidates, `${ownerKey(owner)}:${provider}`);
+      const { key } = turn;
+      if (!key || key.baseUrl === null || !deps.checkBaseUrl) return turn;
       const check = await deps.checkBaseUrl(key.baseUrl);
-      if (check.ok) return key;
+      if (check.ok) return turn;
       deps.log.warn({ owner: ownerKey(owner), provider, keyId: key.keyId, reason: check.reason }, 'key skipped: its base URL no longer passes the URL policy');
       candidates = candidates.filter((other) => other !== key);
     }
   }
 
-  /** The next usable key of an owner for a provider, decrypted, or undefined. */
-  async function serveFrom(owner: ResolvableOwner, provider: ProviderId) {
-    const at = deps.now();
-    const healthy = (owner.keys.get(provider) ?? []).filter(
-      (key) => key.enabled && (key.expiresAtMs === null || key.expiresAtMs > at) && key.healthIssue === null && key.testStatus !== 'invalid',
-    );
-    const key = await nextAllowed(healthy, owner.owner, provider);
-    if (!key) return undefined;
+  /** The next servable key of an owner for a provider, decrypted; or when its first key comes back from a cooldown. */
+  async function serveFrom(owner: ResolvableOwner, provider: ProviderId): Promise<{ served?: { key: ResolvableKey; secret: string }; backAt?: number }> {
+    const at = deps.clock.now();
+    const servable = (owner.keys.get(provider) ?? []).filter((key) => isServable(key, at));
+    const { key, backAt } = await nextAllowed(servable, owner.owner, provider);
+    if (!key) return backAt === undefined ? {} : { backAt };
     // The record was fully validated when the cache entry was built; here only its secret is needed.
     const secret = (JSON.parse(key.open().toString('utf8')) as { secret?: unknown }).secret;
-    if (typeof secret !== 'string') return undefined;
-    return { key, secret };
+    if (typeof secret !== 'string') return {};
+    return { served: { key, secret } };
+  }
+
+  /** 404 NO_KEY_AVAILABLE, saying why: a caller asks the user for a key, or waits (Retry-After). */
+  function noKey(reason: NoKeyReason, message: string, details: Record<string, unknown>, backAt?: number): AppError {
+    const retryAfterSeconds = backAt === undefined ? undefined : Math.max(1, Math.ceil((backAt - deps.clock.now()) / 1000));
+    return new AppError('NO_KEY_AVAILABLE', {
+      message,
+      details: { ...details, reason, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) },
+      ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+    });
   }
 
   /** The user's groups (already in path order, see MembershipDirectory), or only the one named. */
@@ -199,9 +213,14 @@ export function createResolver(deps: ResolverDeps) {
       if (!user.enabled) {
         // A disabled user gets nothing: not their own keys, not team keys, not platform keys.
         deps.onResolved?.('none', deps.chain.length);
-        throw new AppError('NO_KEY_AVAILABLE', { message: 'The user is disabled.', details: { provider, reason: 'user_disabled' } });
+        throw noKey('user_disabled', 'The user is disabled.', { provider });
       }
       const strict = user.preferences.strict;
+      // When keys that are only cooling down come back (epoch ms), over every step tried.
+      const backAts: number[] = [];
+      const sooner = (at: number | undefined) => {
+        if (at !== undefined) backAts.push(at);
+      };
 
       for (const [stepIndex, step] of deps.chain.entries()) {
         const stepProvider = step.provider === 'requested' ? provider : fallback;
@@ -213,7 +232,8 @@ export function createResolver(deps: ResolverDeps) {
         const modelOut = model === undefined ? {} : { model: stepProvider === provider ? model : (request.model ?? model) };
 
         if (step.source === 'system') {
-          const chosen = await nextInTurn(systemKeys.get(stepProvider) ?? [], `system:${stepProvider}`);
+          const { key: chosen, backAt: systemBackAt } = await nextInTurn(systemKeys.get(stepProvider) ?? [], `system:${stepProvider}`);
+          sooner(systemBackAt);
           if (!chosen) continue;
           deps.usage.countSource('system');
           deps.onResolved?.('system', stepIndex);
@@ -229,7 +249,8 @@ export function createResolver(deps: ResolverDeps) {
           }
         }
         for (const owner of owners) {
-          const served = await serveFrom(owner, stepProvider);
+          const { served, backAt: ownerBackAt } = await serveFrom(owner, stepProvider);
+          sooner(ownerBackAt);
           if (!served) continue;
           deps.usage.record(owner.owner, stepProvider, served.key.keyId);
           deps.usage.countSource(step.source);
@@ -246,10 +267,15 @@ export function createResolver(deps: ResolverDeps) {
         }
       }
       deps.onResolved?.('none', deps.chain.length);
-      throw new AppError('NO_KEY_AVAILABLE', {
-        message: strict ? 'The user has no usable key for this provider and accepts no team or platform keys.' : 'No usable key for this provider.',
-        details: { provider, ...(fallback ? { fallbackProvider: fallback } : {}), strict },
-      });
+      const details = { provider, ...(fallback ? { fallbackProvider: fallback } : {}), strict };
+      if (backAts.length > 0) {
+        throw noKey('cooling_down', 'Every usable key for this provider is cooling down after a rate limit; retry after Retry-After seconds.', details, Math.min(...backAts));
+      }
+      throw noKey(
+        'no_key',
+        strict ? 'The user has no usable key for this provider and accepts no team or platform keys.' : 'No usable key for this provider.',
+        details,
+      );
     },
 
     /**
@@ -263,7 +289,7 @@ export function createResolver(deps: ResolverDeps) {
       if (!owner) throw new AppError('KEY_NOT_FOUND');
       switch (input.outcome) {
         case 'rate_limited':
-          await deps.cooldowns.coolDown(input.keyId, deps.now() + (input.retryAfterSeconds ?? deps.defaultCooldownSeconds) * 1000);
+          await deps.cooldowns.coolDown(input.keyId, deps.clock.now() + (input.retryAfterSeconds ?? deps.defaultCooldownSeconds) * 1000);
           deps.onKeyBenched?.(input.provider, 'rate_limited', owner === 'system' ? 'system' : 'owner');
           return owner;
         case 'ok':
@@ -273,7 +299,7 @@ export function createResolver(deps: ResolverDeps) {
         case 'quota_exceeded':
           if (owner === 'system') {
             // Platform keys come from the environment; a long cooldown is all we can do.
-            await deps.cooldowns.coolDown(input.keyId, deps.now() + 3600 * 1000);
+            await deps.cooldowns.coolDown(input.keyId, deps.clock.now() + 3600 * 1000);
             deps.log.warn({ keyId: input.keyId, outcome: input.outcome }, 'platform key reported; cooling down for an hour');
             deps.onKeyBenched?.(input.provider, input.outcome, 'system');
             return owner;

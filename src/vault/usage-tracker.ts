@@ -5,7 +5,7 @@
  * shutdown.
  */
 import type { ProviderId } from '../providers/registry.js';
-import { combineUsage, ownerKey, type KeyUsage, type OwnerRef } from './ports.js';
+import { combineUsage, ownerKey, type Clock, type KeyUsage, type OwnerRef } from './ports.js';
 import type { VaultLog } from './record-opener.js';
 
 export type ResolveSource = 'user' | 'group' | 'system';
@@ -19,7 +19,8 @@ interface Pending {
 export interface UsageTrackerDeps {
   /** Writes one owner's batch (merging with what is stored); throws when it cannot. */
   write: (owner: OwnerRef, usage: UsageBatch) => Promise<void>;
-  now: () => number;
+  /** The time of a serve (lastUsedAt). */
+  clock: Clock;
   log: VaultLog;
 }
 
@@ -65,7 +66,7 @@ export function createUsageTracker(deps: UsageTrackerDeps) {
   return {
     /** Counts one serve of a stored key (user or group). */
     record(owner: OwnerRef, provider: ProviderId, keyId: string): void {
-      merge(pending, owner, provider, keyId, { lastUsedAt: deps.now(), uses: 1 });
+      merge(pending, owner, provider, keyId, { lastUsedAt: deps.clock.now(), uses: 1 });
     },
     countSource(source: ResolveSource): void {
       sources[source] += 1;

@@ -6,12 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { createTestService } from '../support/app.js';
+import { createFakeClock } from '../support/clock.js';
 import { startFakeProvider } from '../support/fake-provider.js';
 import { masterAdmin, userToken } from '../support/keycloak.js';
 import { internalToken, keyedUser, resolver } from '../support/resolve.js';
 import { testApiKey } from '../support/secrets.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('round-robin', () => {
   test('with 3 usable keys, 300 resolves serve each exactly 100 times, in creation order', async () => {
@@ -34,7 +33,9 @@ describe('round-robin', () => {
 
   test('disabled, expired, undecryptable, cooling-down and invalid keys are skipped and come back when they should', async () => {
     const fake = await startFakeProvider();
-    const { app } = createTestService({ OPENAI_BASE_URL: fake.url });
+    // The service's clock moves when the test says so: expiry and cooldowns without sleeping.
+    const clock = createFakeClock(Date.now());
+    const { app } = createTestService({ OPENAI_BASE_URL: fake.url }, { clock });
     try {
       const user = await keyedUser(app);
       const steady = await user.addKey('openai');
@@ -55,17 +56,19 @@ describe('round-robin', () => {
       expect(await servedIn(4)).toEqual(new Set([steady.id, flaky.id]));
 
       // Expired, then its expiry lifted.
-      await as(request(app).patch(`/api/v1/byok/keys/openai/${flaky.id}`)).send({ expiresAt: new Date(Date.now() + 1500).toISOString() });
+      await as(request(app).patch(`/api/v1/byok/keys/openai/${flaky.id}`)).send({ expiresAt: new Date(clock.now() + 3_600_000).toISOString() });
       expect(await servedIn(4)).toEqual(new Set([steady.id, flaky.id]));
-      await sleep(1600);
+      clock.advance(3_600_000);
       expect(await servedIn(4)).toEqual(new Set([steady.id]));
       await as(request(app).patch(`/api/v1/byok/keys/openai/${flaky.id}`)).send({ expiresAt: null });
       expect(await servedIn(4)).toEqual(new Set([steady.id, flaky.id]));
 
       // Cooling down after a rate limit, back after retryAfterSeconds.
-      expect((await report({ userId: user.id, provider: 'openai', keyId: flaky.id, outcome: 'rate_limited', retryAfterSeconds: 2 })).status).toBe(204);
+      expect((await report({ userId: user.id, provider: 'openai', keyId: flaky.id, outcome: 'rate_limited', retryAfterSeconds: 120 })).status).toBe(204);
       expect(await servedIn(4)).toEqual(new Set([steady.id]));
-      await sleep(2100);
+      clock.advance(119_000);
+      expect(await servedIn(4)).toEqual(new Set([steady.id]));
+      clock.advance(1_000);
       expect(await servedIn(4)).toEqual(new Set([steady.id, flaky.id]));
 
       // Tested invalid (the provider says 401), back once a test passes.
@@ -95,17 +98,43 @@ describe('round-robin', () => {
 });
 
 describe('health reports', () => {
-  test('rate_limited with retryAfterSeconds 2 takes the only key out for 2 s', async () => {
-    const { app } = createTestService();
+  test('rate_limited with retryAfterSeconds 90 takes the only key out for 90 s: meanwhile 404 cooling_down with Retry-After', async () => {
+    const clock = createFakeClock(Date.now());
+    const { app } = createTestService({}, { clock });
     const user = await keyedUser(app);
     const key = await user.addKey('anthropic');
     const { resolve, report } = resolver(app, await internalToken());
     expect((await resolve({ userId: user.id, model: 'claude-sonnet-4' })).body.keyId).toBe(key.id);
-    await report({ userId: user.id, provider: 'anthropic', keyId: key.id, outcome: 'rate_limited', retryAfterSeconds: 2 });
+    await report({ userId: user.id, provider: 'anthropic', keyId: key.id, outcome: 'rate_limited', retryAfterSeconds: 90 });
     const during = await resolve({ userId: user.id, model: 'claude-sonnet-4', allowSystemFallback: false });
-    expect([during.status, during.body.error?.code]).toEqual([404, 'NO_KEY_AVAILABLE']);
-    await sleep(2100);
+    expect([during.status, during.body.error?.code, during.body.error?.details?.reason, during.headers['retry-after']]).toEqual([404, 'NO_KEY_AVAILABLE', 'cooling_down', '90']);
+    clock.advance(60_000);
+    const later = await resolve({ userId: user.id, model: 'claude-sonnet-4', allowSystemFallback: false });
+    expect([later.headers['retry-after'], later.body.error?.details?.retryAfterSeconds]).toEqual(['30', 30]);
+    clock.advance(30_000);
     expect((await resolve({ userId: user.id, model: 'claude-sonnet-4' })).body.keyId).toBe(key.id);
+  });
+
+  test('404 NO_KEY_AVAILABLE says why: no_key (ask the user) without Retry-After, cooling_down (wait) with it', async () => {
+    const { app } = createTestService();
+    const user = await keyedUser(app);
+    const { resolve, report } = resolver(app, await internalToken());
+    const none = await resolve({ userId: user.id, provider: 'mistral', allowSystemFallback: false });
+    expect([none.status, none.body.error?.code, none.body.error?.details, none.headers['retry-after']]).toEqual([
+      404,
+      'NO_KEY_AVAILABLE',
+      { provider: 'mistral', strict: false, reason: 'no_key' },
+      undefined,
+    ]);
+    const key = await user.addKey('mistral');
+    await report({ userId: user.id, provider: 'mistral', keyId: key.id, outcome: 'rate_limited', retryAfterSeconds: 3600 });
+    const cooling = await resolve({ userId: user.id, provider: 'mistral', allowSystemFallback: false });
+    expect([cooling.status, cooling.body.error?.details?.reason]).toEqual([404, 'cooling_down']);
+    expect(Number(cooling.headers['retry-after'])).toBeGreaterThan(3500);
+    // Reported unauthorized: stored on the key, waiting does not help.
+    await report({ userId: user.id, provider: 'mistral', keyId: key.id, outcome: 'unauthorized' });
+    const unusable = await resolve({ userId: user.id, provider: 'mistral', allowSystemFallback: false });
+    expect([unusable.body.error?.details?.reason, unusable.headers['retry-after']]).toEqual(['no_key', undefined]);
   });
 
   test('ok ends a cooldown early', async () => {

@@ -6,7 +6,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config/config.js';
-import { createService, type OutboundDeps } from '../../src/main.js';
+import { createService, type ServiceDeps } from '../../src/main.js';
 import { createAuditLog } from '../../src/observability/audit.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { serviceEnv } from './env.js';
@@ -33,11 +33,12 @@ function keptLines(file: string): { stream: Writable; lines: Array<Record<string
   return { stream, lines };
 }
 
-export function createTestService(overrides: Record<string, string | undefined> = {}, outbound: OutboundDeps = {}): TestService {
+/** `deps`: a fake host lookup, a fake clock (tests/support/clock.ts) to move instead of sleeping. */
+export function createTestService(overrides: Record<string, string | undefined> = {}, deps: ServiceDeps = {}): TestService {
   mkdirSync(LOG_DIR, { recursive: true });
   const log = keptLines(`${LOG_DIR}/service-${process.pid}.log`);
   const audit = keptLines(`${LOG_DIR}/audit-${process.pid}.jsonl`);
   const config = loadConfig(serviceEnv({ LOG_LEVEL: 'debug', ...overrides }));
-  const service = createService(config, createLogger({ level: config.logLevel, destination: log.stream }), createAuditLog({ destination: audit.stream }), outbound);
+  const service = createService(config, createLogger({ level: config.logLevel, destination: log.stream }), createAuditLog({ destination: audit.stream }), deps);
   return Object.assign(service, { logs: log.lines, auditEvents: audit.lines });
 }

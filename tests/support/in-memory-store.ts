@@ -9,6 +9,7 @@ import { DEFAULT_PREFERENCES, ownerKey } from '../../src/vault/ports.js';
 import type { Tier } from '../../src/vault/tiers.js';
 
 interface Entry {
+  enabled: boolean;
   tier: Tier | undefined;
   sealed: Map<ProviderId, SealedKey[]>;
   preferences: Preferences;
@@ -26,7 +27,7 @@ export function createInMemoryStore() {
       const entry = owners.get(ownerKey(owner));
       if (!entry) return undefined;
       const sealed = new Map([...entry.sealed].map(([provider, keys]) => [provider, [...keys].reverse()] as const));
-      return { owner, enabled: true, tier: entry.tier, sealed, preferences: entry.preferences, usage: new Map(entry.usage), unreadable: [], revision: structuredClone(entry.other) };
+      return { owner, enabled: entry.enabled, tier: entry.tier, sealed, preferences: entry.preferences, usage: new Map(entry.usage), unreadable: [], revision: structuredClone(entry.other) };
     },
     async save(loaded: StoredOwner, change: OwnerChange): Promise<void> {
       stats.saves += 1;
@@ -50,10 +51,15 @@ export function createInMemoryStore() {
     store,
     stats,
     addOwner(owner: OwnerRef, tier?: Tier, other: Record<string, string[]> = {}) {
-      owners.set(ownerKey(owner), { tier, sealed: new Map(), preferences: DEFAULT_PREFERENCES, usage: new Map(), other });
+      owners.set(ownerKey(owner), { enabled: true, tier, sealed: new Map(), preferences: DEFAULT_PREFERENCES, usage: new Map(), other });
     },
     sealedOf(owner: OwnerRef, provider: ProviderId): SealedKey[] {
       return owners.get(ownerKey(owner))?.sealed.get(provider) ?? [];
+    },
+    /** Disables or enables a user, as an administrator does in Keycloak. */
+    setEnabled(owner: OwnerRef, enabled: boolean) {
+      const entry = owners.get(ownerKey(owner));
+      if (entry) entry.enabled = enabled;
     },
     /** Replaces a stored value as someone with write access to the store could. */
     putSealed(owner: OwnerRef, provider: ProviderId, keys: SealedKey[]) {

@@ -112,9 +112,6 @@ describe('documentation links', () => {
     const offenders = tracked.filter((path) => {
       if (!/\.(ts|js|mjs|md|sh|json|yml|yaml|example)$/.test(path) && !/(^|\/)(Dockerfile|\.env\.example)$/.test(path)) return false;
       if (path === 'tests/unit/docs-links.test.ts' || !existsSync(join(ROOT, path))) return false;
-      // Owned by another part of issue 13 while this was written (its header comment cites the brief):
-      // remove this line once that part has landed, so the file is held to the rule too.
-      if (path === 'src/cli/context.ts') return false;
       return /SPEC\.md|SPEC §|shared\/SPEC/.test(readFileSync(join(ROOT, path), 'utf8'));
     });
     expect(offenders).toEqual([]);

@@ -14,6 +14,7 @@ import { createAdoptionStats } from '../../src/vault/adoption-stats.js';
 import { createInProcessLocks } from '../../src/vault/in-process-locks.js';
 import { createKeyService } from '../../src/vault/key-service.js';
 import { createInMemoryStore } from '../support/in-memory-store.js';
+import { systemClock } from '../../src/vault/ports.js';
 
 const config = loadConfig({
   KEYCLOAK_URL: 'http://kc.invalid',
@@ -45,7 +46,7 @@ const keys = createKeyService({
   tester: { test: async () => ({ status: 'valid', testedAt: new Date().toISOString() }) },
   checkBaseUrl: async () => ({ ok: false, reason: 'not in this test' }),
   limits: config.vault,
-  now: () => new Date(),
+  clock: systemClock,
   log: logger,
 });
 const resolver = {

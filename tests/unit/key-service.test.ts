@@ -27,7 +27,7 @@ function setup(limits: Partial<KeyLimits> = {}) {
     tester: { test: async () => ({ status: 'valid', testedAt: clock.now.toISOString() }) },
     checkBaseUrl: async (raw) => ({ ok: true, url: new URL(raw) }),
     limits: { minTier: 'starter', maxKeysPerProvider: 10, perTier: {}, ...limits },
-    now: () => clock.now,
+    clock: { now: () => clock.now.getTime() },
     log: { warn: (fields) => warnings.push(fields) },
     onWrite: (owner) => writes.push(owner),
   });

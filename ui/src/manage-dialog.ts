@@ -12,6 +12,8 @@ import { describeError, type Api, type KeyView, type OwnerKeys, type Provider } 
 import { confirmAction } from './confirm-dialog';
 import { errorSlot, field, h, uniqueId } from './dom';
 import { addRule, formatDate, plural, STATUS_TEXT, summarize, TEST_TEXT } from './format';
+// The limits are the vault's own rules (a module without Node dependencies), not a copy.
+import { KEY_MAX_LENGTH, LABEL_MAX_LENGTH } from '../../src/vault/rules.js';
 
 type Action = 'rename' | 'replace' | 'toggle' | 'test' | 'delete';
 type FocusRequest = { keyId: string; action: Action | 'label' | 'secret' } | 'add' | 'add-secret' | 'heading';
@@ -158,13 +160,13 @@ export function createManageDialog(deps: ManageDeps) {
   function editor(key: KeyView, kind: 'rename' | 'replace'): HTMLFormElement {
     const input =
       kind === 'rename'
-        ? field({ label: `New label for ${key.label}`, name: 'label', value: editing?.draft ?? key.label, required: true, maxLength: 64 })
+        ? field({ label: `New label for ${key.label}`, name: 'label', value: editing?.draft ?? key.label, required: true, maxLength: LABEL_MAX_LENGTH })
         : field({
             label: `New secret for ${key.label}`,
             name: 'apiKey',
             type: 'password',
             required: true,
-            maxLength: 512,
+            maxLength: KEY_MAX_LENGTH,
             hint: `It replaces the old secret; the label and settings stay (${provider().name} keys look like ${provider().keyHint}).`,
             autocomplete: 'new-password',
           });
@@ -216,13 +218,13 @@ export function createManageDialog(deps: ManageDeps) {
     const rule = addRule(deps.owner(), descriptor.name, keys.length);
     const headingId = uniqueId('add-heading');
     const reasonId = uniqueId('add-reason');
-    const label = field({ label: 'Label (optional)', name: 'label', maxLength: 64, placeholder: `${descriptor.name} key ${keys.length + 1}` });
+    const label = field({ label: 'Label (optional)', name: 'label', maxLength: LABEL_MAX_LENGTH, placeholder: `${descriptor.name} key ${keys.length + 1}` });
     const secret = field({
       label: 'API key',
       name: 'apiKey',
       type: 'password',
       required: true,
-      maxLength: 512,
+      maxLength: KEY_MAX_LENGTH,
       hint: `Encrypted at once and never shown again, only masked (${descriptor.name} keys look like ${descriptor.keyHint}).`,
       autocomplete: 'new-password',
     });

@@ -1,64 +1,34 @@
 /**
- * The user API (docs/api.md#user-api) as the UI uses it. Every call first asks for a fresh access token
+ * The user API (SPEC §5.1) as the UI uses it, typed with the server's own types (api-types.ts is
+ * generated from the endpoint table's OpenAPI document). Every call first asks for a fresh access token
  * (keycloak-js refreshes it when it is about to expire), and every error becomes an ApiError with the
  * service's stable code and message, so views can show it next to what caused it.
  */
-export type Tier = 'free' | 'trial' | 'starter' | 'professional' | 'enterprise';
-export type KeyStatus = 'active' | 'disabled' | 'expired' | 'invalid';
-export type TestStatus = 'valid' | 'invalid' | 'rate_limited' | 'unreachable';
+import type { components, paths } from './api-types';
 
-export interface Provider {
-  id: string;
-  name: string;
-  keyHint: string;
-  requiresBaseUrl: boolean;
-  defaultBaseUrl: string | null;
-  testable: boolean;
+// The service's own types (generated from its OpenAPI document: npm run api:types).
+type Schemas = components['schemas'];
+type Json<Path extends keyof paths, Method extends keyof paths[Path], Status extends number> = paths[Path][Method] extends {
+  responses: { [S in Status]: { content: { 'application/json': infer Body } } };
 }
+  ? Body
+  : never;
+type RequestBody<Path extends keyof paths, Method extends keyof paths[Path]> = paths[Path][Method] extends {
+  requestBody: { content: { 'application/json': infer Body } };
+}
+  ? Body
+  : never;
 
-export interface KeyView {
-  id: string;
-  provider: string;
-  label: string;
-  maskedKey: string;
-  enabled: boolean;
-  status: KeyStatus;
-  createdAt: string;
-  updatedAt: string;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-  lastTestedAt: string | null;
-  testStatus: TestStatus | null;
-  baseUrl: string | null;
-}
-
-export interface OwnerKeys {
-  tier: Tier | null;
-  canAddKeys: boolean;
-  addKeysBlockedBy: 'tier' | null;
-  requiredTier: Tier;
-  maxKeysPerProvider: number;
-  providers: { provider: string; keys: KeyView[] }[];
-}
-
-export interface TestResult {
-  keyId: string;
-  status: TestStatus;
-  testedAt: string;
-}
-
-export interface NewKey {
-  provider: string;
-  apiKey: string;
-  label?: string;
-  baseUrl?: string;
-}
-
-export interface KeyPatch {
-  label?: string;
-  enabled?: boolean;
-  apiKey?: string;
-}
+export type KeyView = Schemas['KeyView'];
+export type OwnerKeys = Schemas['OwnerKeys'];
+export type Tier = OwnerKeys['requiredTier'];
+export type KeyStatus = KeyView['status'];
+export type TestStatus = NonNullable<KeyView['testStatus']>;
+export type Provider = Schemas['Providers']['providers'][number];
+export type TestResult = Schemas['TestResults']['results'][number];
+export type NewKey = Omit<RequestBody<'/api/v1/byok/keys/add', 'post'>, 'keyId'>;
+export type KeyPatch = RequestBody<'/api/v1/byok/keys/{provider}/{keyId}', 'patch'>;
+export type Me = Json<'/api/v1/me', 'get', 200>;
 
 export class ApiError extends Error {
   constructor(

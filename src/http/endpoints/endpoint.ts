@@ -173,7 +173,10 @@ export function errorsOf(endpoint: Endpoint): ErrorCode[] {
 }
 
 /** Parses fields in declaration order; provider and keyId go into the audit draft as soon as they are known. */
+const NONE: Record<string, never> = Object.freeze({});
+
 function parseFields(fields: Fields | undefined, raw: Record<string, unknown>, draft: AuditDraft, optional: boolean): Record<string, unknown> {
+  if (fields === undefined) return NONE; // the hot path declares none
   const parsed: Record<string, unknown> = {};
   for (const [name, field] of Object.entries(fields ?? {})) {
     if (optional && raw[name] === undefined) continue;

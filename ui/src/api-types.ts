@@ -562,6 +562,40 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AdoptionStats: {
+            adoption: {
+                /**
+                 * Format: date-time
+                 * @description When the realm was last walked (reused for a minute)
+                 */
+                computedAt: string;
+                keysByProvider: {
+                    [key: string]: number;
+                };
+                tests: {
+                    successRate: number | null;
+                    tested: number;
+                    valid: number;
+                };
+                users: number;
+                usersWithKeys: number;
+            };
+            /** @description This instance's owner cache */
+            cache: {
+                hitRatio: number | null;
+                hits: number;
+                loads: number;
+                misses: number;
+                size: number;
+                staleServed: number;
+            };
+            /** @description Since this instance started */
+            resolvesBySource: {
+                group: number;
+                system: number;
+                user: number;
+            };
+        };
         /**
          * @example {
          *       "error": {
@@ -603,6 +637,35 @@ export interface components {
         };
         KeyList: {
             keys: components["schemas"]["KeyView"][];
+        };
+        KeyStats: {
+            providers: {
+                /** @description Keys resolution may hand out */
+                active: number;
+                enabled: number;
+                expired: number;
+                keys: number;
+                lastTestedAt: string | null;
+                lastUsedAt: string | null;
+                /**
+                 * @description Provider id (see GET /api/v1/byok/providers)
+                 * @enum {string}
+                 */
+                provider: "openai" | "anthropic" | "google" | "groq" | "mistral" | "cohere" | "together" | "perplexity" | "huggingface" | "openrouter" | "deepseek" | "xai" | "meta" | "custom";
+                /** @description How many keys got each verdict at their last test */
+                testStatus: {
+                    [key: string]: number;
+                };
+                /** @description Stored keys that cannot be decrypted (for example under a retired encryption key) */
+                unreadable: number;
+                /** @description Resolves that handed out one of these keys */
+                uses: number;
+            }[];
+            /**
+             * @description Subscription tier (user attribute subscription_tier; missing or unknown counts as free)
+             * @enum {string}
+             */
+            tier?: "free" | "trial" | "starter" | "professional" | "enterprise";
         };
         /**
          * @example {
@@ -1250,9 +1313,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["AdoptionStats"];
                 };
             };
             /** @description `UNAUTHENTICATED`: A valid bearer token is required. */
@@ -2271,15 +2332,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Stats */
+            /** @description Stats per provider */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["KeyStats"];
                 };
             };
             /** @description `UNAUTHENTICATED`: A valid bearer token is required. */

@@ -6,7 +6,7 @@ import { tierBody } from '../schemas.js';
 import { apiEndpoint, type Endpoint, type OwnerFinder } from './endpoint.js';
 import { groupFromPath, groupIdField, userFromPath, userIdField } from './fields.js';
 import { ownerKeyEndpoints, READ_ERRORS, WRITE_ERRORS } from './owner-keys.js';
-import { anyObject, keyList, tierAnswer } from './views.js';
+import { adoptionStats, keyList, tierAnswer } from './views.js';
 
 const A = '/api/v1';
 
@@ -36,7 +36,7 @@ export const adminEndpoints: Endpoint[] = [
     tag: 'admin',
     access: 'admin',
     summary: 'Adoption: owners with keys, keys per provider and status, resolves by source',
-    answer: { status: 200, description: 'Stats', schema: anyObject },
+    answer: { status: 200, description: 'Stats', schema: adoptionStats },
     errors: [],
     async handle(_call, deps) {
       return { status: 200, body: await deps.adoption.get() };

@@ -6,7 +6,7 @@ import { preferencesBody } from '../schemas.js';
 import { apiEndpoint, type Endpoint } from './endpoint.js';
 import { keyIdField, providerField, tokenSubject } from './fields.js';
 import { ownerKeyEndpoints, READ_ERRORS, WRITE_ERRORS } from './owner-keys.js';
-import { anyObject, me, ownerKeys, preferences, providers, testResults } from './views.js';
+import { keyStats, me, ownerKeys, preferences, providers, testResults } from './views.js';
 
 const A = '/api/v1';
 
@@ -114,7 +114,7 @@ export const userEndpoints: Endpoint[] = [
     access: 'user',
     owner: tokenSubject,
     summary: "Usage and status counts of the caller's keys",
-    answer: { status: 200, description: 'Stats', schema: anyObject },
+    answer: { status: 200, description: 'Stats per provider', schema: keyStats },
     errors: READ_ERRORS,
     async handle(call, deps) {
       return { status: 200, body: await deps.keys.stats(call.owner) };

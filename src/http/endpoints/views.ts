@@ -8,7 +8,8 @@ import { z } from 'zod';
 import { ERROR_CODES, type ErrorCode } from '../../errors.js';
 import { PROVIDER_IDS } from '../../providers/registry.js';
 import { HEALTH_ISSUES, TEST_STATUSES, type KeyView } from '../../vault/key-record.js';
-import type { OwnerKeys } from '../../vault/key-service.js';
+import type { KeyService, OwnerKeys } from '../../vault/key-service.js';
+import type { createAdoptionStats } from '../../vault/adoption-stats.js';
 import type { Resolution } from '../../vault/resolver.js';
 import { TIERS } from '../../vault/tiers.js';
 
@@ -154,6 +155,44 @@ export const me = z
   })
   .meta({ id: 'Me' });
 
+const count = z.number().int().min(0);
+
+export const keyStats = z
+  .object({
+    tier: tier.optional(),
+    providers: z.array(
+      z.object({
+        provider: providerId,
+        keys: count,
+        unreadable: count.describe('Stored keys that cannot be decrypted (for example under a retired encryption key)'),
+        enabled: count,
+        active: count.describe('Keys resolution may hand out'),
+        expired: count,
+        lastTestedAt: dateTime.nullable(),
+        testStatus: z.record(z.string(), count).describe('How many keys got each verdict at their last test'),
+        lastUsedAt: dateTime.nullable(),
+        uses: count.describe('Resolves that handed out one of these keys'),
+      }),
+    ),
+  })
+  .meta({ id: 'KeyStats' });
+
+export const adoptionStats = z
+  .object({
+    adoption: z.object({
+      computedAt: dateTime.describe('When the realm was last walked (reused for a minute)'),
+      users: count,
+      usersWithKeys: count,
+      keysByProvider: z.record(z.string(), count),
+      tests: z.object({ tested: count, valid: count, successRate: z.number().min(0).max(1).nullable() }),
+    }),
+    resolvesBySource: z.object({ user: count, group: count, system: count }).describe('Since this instance started'),
+    cache: z
+      .object({ hits: count, misses: count, loads: count, staleServed: count, size: count, hitRatio: z.number().min(0).max(1).nullable() })
+      .describe("This instance's owner cache"),
+  })
+  .meta({ id: 'AdoptionStats' });
+
 export const preferences = z.object({ strict: z.boolean().describe('Only own keys: no team or platform fallback') }).meta({ id: 'Preferences' });
 export const tierAnswer = z.object({ tier });
 export const anyObject = z.object({}).catchall(z.unknown());
@@ -178,5 +217,9 @@ const checks: [
   // OwnerKeys.tier is `Tier | undefined` in the domain, an optional field in JSON.
   [OwnerKeys] extends [z.infer<typeof ownerKeys>] ? true : false,
   SameKeys<z.infer<typeof ownerKeys>, OwnerKeys>,
-] = [true, true, true, true];
+  [Awaited<ReturnType<KeyService['stats']>>] extends [z.infer<typeof keyStats>] ? true : false,
+  SameKeys<z.infer<typeof keyStats>['providers'][number], Awaited<ReturnType<KeyService['stats']>>['providers'][number]>,
+  [Awaited<ReturnType<ReturnType<typeof createAdoptionStats>['get']>>] extends [z.infer<typeof adoptionStats>] ? true : false,
+  SameKeys<z.infer<typeof adoptionStats>['cache'], Awaited<ReturnType<ReturnType<typeof createAdoptionStats>['get']>>['cache']>,
+] = [true, true, true, true, true, true, true, true];
 void checks;

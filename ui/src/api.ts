@@ -56,32 +56,50 @@ export function describeError(error: unknown): string {
   return 'The service could not be reached. Check your connection and try again.';
 }
 
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+type ApiPath = Extract<keyof paths, `/api/v1/${string}`>;
+/** The JSON of an operation's success answer (200, else 201), or void (204). */
+type Success<Operation> = Operation extends { responses: infer Responses }
+  ? Responses extends { 200: { content: { 'application/json': infer Body } } }
+    ? Body
+    : Responses extends { 201: { content: { 'application/json': infer Body } } }
+      ? Body
+      : void
+  : never;
+type BodyOf<Operation> = Operation extends { requestBody: { content: { 'application/json': infer Body } } } ? Body : undefined;
+
 export function createApi(getToken: () => Promise<string>) {
-  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  /** One operation of the document: its path (as the document spells it), parameters and body are checked by the compiler. */
+  async function call<P extends ApiPath, M extends Method & keyof paths[P]>(
+    method: M,
+    path: P,
+    options: { params?: Record<string, string>; query?: Record<string, string>; body?: BodyOf<paths[P][M]> } = {},
+  ): Promise<Success<paths[P][M]>> {
     const token = await getToken();
     const headers: Record<string, string> = { Authorization: `Bearer ${token}`, Accept: 'application/json' };
+    const { body } = options;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const response = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    if (response.status === 204) return undefined as T;
+    const filled = path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(options.params?.[name] ?? ''));
+    const query = options.query === undefined ? '' : `?${new URLSearchParams(options.query).toString()}`;
+    const response = await fetch(`${filled}${query}`, { method: method.toUpperCase(), headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    if (response.status === 204) return undefined as Success<paths[P][M]>;
     const payload = (await response.json().catch(() => undefined)) as { error?: { code?: string; message?: string; details?: unknown } } | undefined;
     if (!response.ok) {
       const error = payload?.error;
       throw new ApiError(response.status, error?.code ?? 'HTTP_' + response.status, error?.message ?? `The service answered ${response.status}.`, error?.details);
     }
-    return payload as T;
+    return payload as Success<paths[P][M]>;
   }
-  const segment = encodeURIComponent;
 
   return {
-    providers: () => call<{ providers: Provider[] }>('GET', '/byok/providers').then((body) => body.providers),
-    keys: () => call<OwnerKeys>('GET', '/byok/keys'),
-    providerKeys: (provider: string) => call<OwnerKeys>('GET', `/byok/keys?provider=${segment(provider)}`),
-    add: (key: NewKey) => call<KeyView>('POST', '/byok/keys/add', key),
-    replaceSecret: (provider: string, keyId: string, apiKey: string) => call<KeyView>('POST', '/byok/keys/add', { provider, keyId, apiKey }),
-    update: (provider: string, keyId: string, patch: KeyPatch) => call<KeyView>('PATCH', `/byok/keys/${segment(provider)}/${segment(keyId)}`, patch),
-    remove: (provider: string, keyId: string) => call<void>('DELETE', `/byok/keys/${segment(provider)}/${segment(keyId)}`),
-    test: (provider: string, keyId: string) =>
-      call<{ provider: string; results: TestResult[] }>('POST', `/byok/keys/test/${segment(provider)}?keyId=${segment(keyId)}`).then((body) => body.results),
+    providers: () => call('get', '/api/v1/byok/providers').then((body) => body.providers),
+    keys: () => call('get', '/api/v1/byok/keys'),
+    providerKeys: (provider: string) => call('get', '/api/v1/byok/keys', { query: { provider } }),
+    add: (key: NewKey) => call('post', '/api/v1/byok/keys/add', { body: key }),
+    replaceSecret: (provider: Provider['id'], keyId: string, apiKey: string) => call('post', '/api/v1/byok/keys/add', { body: { provider, keyId, apiKey } }),
+    update: (provider: string, keyId: string, patch: KeyPatch) => call('patch', '/api/v1/byok/keys/{provider}/{keyId}', { params: { provider, keyId }, body: patch }),
+    remove: (provider: string, keyId: string) => call('delete', '/api/v1/byok/keys/{provider}/{keyId}', { params: { provider, keyId } }),
+    test: (provider: string, keyId: string) => call('post', '/api/v1/byok/keys/test/{provider}', { params: { provider }, query: { keyId } }).then((body) => body.results),
   };
 }
 

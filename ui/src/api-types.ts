@@ -620,8 +620,8 @@ export interface components {
              * @enum {string}
              */
             code: "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "METHOD_NOT_ALLOWED" | "UNKNOWN_PROVIDER" | "INVALID_KEY_FORMAT" | "INVALID_BASE_URL" | "TIER_REQUIRED" | "KEY_LIMIT_REACHED" | "KEY_NOT_FOUND" | "OWNER_NOT_FOUND" | "NO_KEY_AVAILABLE" | "UNKNOWN_MODEL" | "KEYCLOAK_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "OWNER_BUSY" | "RATE_LIMITED" | "NOT_READY" | "INTERNAL";
-            /** @description VALIDATION_FAILED: one entry per invalid field; other codes: an object with more facts */
-            details?: components["schemas"]["ErrorDetail"][] | {
+            /** @description VALIDATION_FAILED: one entry per invalid field; NO_KEY_AVAILABLE: why (NoKeyDetails); other codes: an object with more facts */
+            details?: components["schemas"]["ErrorDetail"][] | components["schemas"]["NoKeyDetails"] | {
                 [key: string]: unknown;
             };
             /** @description For people; may change between versions */
@@ -727,6 +727,29 @@ export interface components {
             /** @description Token `sub`: the Keycloak user id (the `userId` internal services resolve for) */
             subject: string;
             username: string | null;
+        };
+        NoKeyDetails: {
+            /**
+             * @description Also tried, for a model its own provider could not serve
+             * @enum {string}
+             */
+            fallbackProvider?: "openai" | "anthropic" | "google" | "groq" | "mistral" | "cohere" | "together" | "perplexity" | "huggingface" | "openrouter" | "deepseek" | "xai" | "meta" | "custom";
+            /**
+             * @description Provider id (see GET /api/v1/byok/providers)
+             * @enum {string}
+             */
+            provider?: "openai" | "anthropic" | "google" | "groq" | "mistral" | "cohere" | "together" | "perplexity" | "huggingface" | "openrouter" | "deepseek" | "xai" | "meta" | "custom";
+            /**
+             * @description no_key: nothing usable, ask the user to add or fix a key; cooling_down: every usable key is rate limited, retry after Retry-After; user_disabled: the user is disabled
+             * @enum {string}
+             */
+            reason: "no_key" | "cooling_down" | "user_disabled";
+            /** @description cooling_down: when the first key is back (also the Retry-After header) */
+            retryAfterSeconds?: number;
+            /** @description The user accepts only their own keys */
+            strict?: boolean;
+        } & {
+            [key: string]: unknown;
         };
         OwnerKeys: {
             /** @description Why adding is not possible */

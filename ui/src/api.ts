@@ -1,5 +1,5 @@
 /**
- * The user API (SPEC §5.1) as the UI uses it, typed with the server's own types (api-types.ts is
+ * The user API (docs/api.md#user-api) as the UI uses it, typed with the server's own types (api-types.ts is
  * generated from the endpoint table's OpenAPI document). Every call first asks for a fresh access token
  * (keycloak-js refreshes it when it is about to expire), and every error becomes an ApiError with the
  * service's stable code and message, so views can show it next to what caused it.

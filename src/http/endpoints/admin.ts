@@ -1,5 +1,5 @@
 /**
- * SPEC §5.3: administration (realm role byok-admin): adoption, users' keys (read-only) and tiers, and
+ * docs/api.md#admin-api: administration (realm role byok-admin): adoption, users' keys (read-only) and tiers, and
  * team keys on groups, whose add/change/delete are the owner-key endpoints mounted on the group.
  */
 import { tierBody } from '../schemas.js';

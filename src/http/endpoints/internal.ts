@@ -1,5 +1,5 @@
 /**
- * SPEC §5.2: internal services (client-credentials tokens with realm role byok-internal).
+ * docs/api.md#internal-api: internal services (client-credentials tokens with realm role byok-internal).
  * `/internal/resolve` is the only response that ever carries a secret, and the hot path of the
  * product: both endpoints are `hot`, served straight from the Node request before Express (app.ts).
  */

@@ -1,4 +1,4 @@
-/** SPEC §5.4: probes, metrics and the API's own document (handlers in routes/health, metrics, docs). */
+/** docs/api.md#operations-endpoints: probes, metrics and the API's own document (handlers in routes/health, metrics, docs). */
 import { z } from 'zod';
 import { metricsEndpoint } from '../routes/metrics.js';
 import { DOCS_FILES, docsHandlers } from '../routes/docs.js';

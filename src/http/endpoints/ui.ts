@@ -1,4 +1,4 @@
-/** SPEC §8: the web UI's pages and files (handlers in routes/ui.ts, under the UI's CSP). */
+/** docs/web-ui.md: the web UI's pages and files (handlers in routes/ui.ts, under the UI's CSP). */
 import { z } from 'zod';
 import { uiHandlers } from '../routes/ui.js';
 import { rawEndpoint, type RawEndpoint } from './endpoint.js';

@@ -1,5 +1,5 @@
 /**
- * SPEC §5.1: a user's own keys (any user token). The owner is always the token's subject; the key
+ * docs/api.md#user-api: a user's own keys (any user token). The owner is always the token's subject; the key
  * endpoints shared with team keys come from owner-keys.ts.
  */
 import { preferencesBody } from '../schemas.js';

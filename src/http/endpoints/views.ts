@@ -7,11 +7,12 @@
 import { z } from 'zod';
 import { ERROR_CODES, type ErrorCode } from '../../errors.js';
 import { PROVIDER_IDS } from '../../providers/registry.js';
-import { HEALTH_ISSUES, TEST_STATUSES, type KeyView } from '../../vault/key-record.js';
+import type { KeyView } from '../../vault/key-record.js';
+import { HEALTH_ISSUES, KEY_STATUSES, NO_KEY_REASONS, TEST_STATUSES } from '../../vault/rules.js';
 import type { KeyService, OwnerKeys } from '../../vault/key-service.js';
 import type { createAdoptionStats } from '../../vault/adoption-stats.js';
 import type { Resolution } from '../../vault/resolver.js';
-import { TIERS } from '../../vault/tiers.js';
+import { TIERS } from '../../vault/rules.js';
 
 const providerId = z.enum(PROVIDER_IDS).describe('Provider id (see GET /api/v1/byok/providers)');
 const tier = z.enum(TIERS).describe('Subscription tier (user attribute subscription_tier; missing or unknown counts as free)');
@@ -25,9 +26,23 @@ const errorDetail = z
   })
   .meta({ id: 'ErrorDetail' });
 
+/** NO_KEY_AVAILABLE says why, so a caller knows whether to ask the user for a key or to wait. */
+const noKeyDetails = z
+  .object({
+    reason: z
+      .enum(NO_KEY_REASONS)
+      .describe('no_key: nothing usable, ask the user to add or fix a key; cooling_down: every usable key is rate limited, retry after Retry-After; user_disabled: the user is disabled'),
+    provider: providerId.optional(),
+    fallbackProvider: providerId.optional().describe('Also tried, for a model its own provider could not serve'),
+    strict: z.boolean().optional().describe('The user accepts only their own keys'),
+    retryAfterSeconds: z.number().int().min(1).optional().describe('cooling_down: when the first key is back (also the Retry-After header)'),
+  })
+  .catchall(z.unknown())
+  .meta({ id: 'NoKeyDetails' });
+
 /**
- * Every error answer. Not recursive: `details` is a list of field problems for VALIDATION_FAILED, and
- * an object for a few codes (TIER_REQUIRED: `requiredTier`; NO_KEY_AVAILABLE: why).
+ * Every error answer. Not recursive: `details` is a list of field problems for VALIDATION_FAILED,
+ * and an object for a few codes (NO_KEY_AVAILABLE: why; TIER_REQUIRED: `requiredTier`).
  */
 export const errorResponse = z
   .object({
@@ -37,9 +52,9 @@ export const errorResponse = z
         message: z.string().describe('For people; may change between versions'),
         requestId: z.string().describe('The X-Request-Id of this request, to quote when asking for help'),
         details: z
-          .union([z.array(errorDetail), z.record(z.string(), z.unknown())])
+          .union([z.array(errorDetail), noKeyDetails, z.record(z.string(), z.unknown())])
           .optional()
-          .describe('VALIDATION_FAILED: one entry per invalid field; other codes: an object with more facts'),
+          .describe('VALIDATION_FAILED: one entry per invalid field; NO_KEY_AVAILABLE: why (NoKeyDetails); other codes: an object with more facts'),
       })
       .meta({ id: 'ErrorBody' }),
   })
@@ -64,7 +79,7 @@ export const keyView = z
     label: z.string().describe('Shown to the owner and passed on in resolve answers'),
     maskedKey: z.string().describe('At most the first and last four characters (the last two of a key shorter than 16); never the key'),
     enabled: z.boolean(),
-    status: z.enum(['active', 'disabled', 'expired', 'invalid']).describe('active keys are used by resolution; invalid: failed a test or reported unauthorized / over quota'),
+    status: z.enum(KEY_STATUSES).describe('active keys are used by resolution; invalid: failed a test or reported unauthorized / over quota'),
     createdAt: dateTime,
     updatedAt: dateTime,
     expiresAt: dateTime.nullable().describe('After this instant the key is not used'),

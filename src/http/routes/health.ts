@@ -37,7 +37,7 @@ export const liveness: RequestHandler = (_req, res) => {
   res.json({ status: 'ok' });
 };
 
-/** `/readyz` (SPEC §5.4; 503 with the reason otherwise). */
+/** `/readyz` (docs/api.md#operations-endpoints; 503 with the reason otherwise). */
 export function readinessHandler(deps: { readiness: Pick<Readiness, 'check'>; logger: Logger; readinessCacheMs?: number | undefined }): RequestHandler {
   const readiness = cachedReadiness(deps.readiness, deps.readinessCacheMs ?? 0);
   return async (req, res) => {

@@ -123,7 +123,7 @@ export interface ApiEndpoint<P extends Fields | undefined = Fields | undefined, 
   owner?: OwnerFinder;
   /** Key management calls leave one audit event whatever happens (success, denied, failed). */
   audit?: AuditAction;
-  /** Counts per-user key tests (the handler calls it): adds RATE_LIMITED. */
+  /** The handler: everything it needs arrives parsed in `call`; `deps` are the application's. */
   handle(call: Call<P, Q, B>, deps: EndpointDeps): Promise<Reply>;
 }
 

@@ -6,7 +6,8 @@
  * straight from the Node request, with the same request tracking, authentication, body parser and
  * error responder as the Express routes, but without Express's per-request set-up and routing (the
  * benchmark showed them costing more than the resolve itself). Every other request goes to the Express
- * application, where the same endpoints are routes too. Routing is exact everywhere (routing.ts): case,
+ * application, where the same endpoints are routes too. Every route comes from the endpoint table
+ * (endpoints/index.ts), and so does the OpenAPI document. Routing is exact everywhere (routing.ts): case,
  * trailing slashes and encodings count, so another spelling of a path is a 404, never the same
  * endpoint under other rules.
  */
@@ -24,19 +25,19 @@ import type { ProviderRegistry } from '../providers/registry.js';
 import type { createAdoptionStats } from '../vault/adoption-stats.js';
 import type { KeyService } from '../vault/key-service.js';
 import type { Resolver } from '../vault/resolver.js';
-import { authenticate, createAuthenticator, principalOf, requireActiveTokenForWrites } from './middleware/auth.js';
+import { readFileSync } from 'node:fs';
+import { authenticate, createAuthenticator, principalOf, requireActiveTokenForWrites, requireRealmRole } from './middleware/auth.js';
 import { createErrorHandler, createErrorResponder, notFoundHandler } from './middleware/errors.js';
 import { createRequestTracker, requestContext } from './middleware/request-context.js';
-import { healthRoutes } from './routes/health.js';
-import { adminRoutes } from './routes/admin.js';
-import { byokRoutes } from './routes/byok.js';
 import { internalEndpoints, internalGate, type JsonReader } from './routes/internal.js';
-import { meRoutes } from './routes/me.js';
-import { uiRoutes } from './routes/ui.js';
-import { docsRoutes } from './routes/docs.js';
-import { metricsEndpoint } from './routes/metrics.js';
 import { jsonBody } from './middleware/json-body.js';
 import { ROUTING_OPTIONS, exactRouter } from './routing.js';
+import { ENDPOINTS } from './endpoints/index.js';
+import { ADMIN_ROLE, expressPath, invoke, type Endpoint } from './endpoints/endpoint.js';
+import { openApiDocument } from './openapi.js';
+
+const API_PREFIX = '/api/v1';
+const PACKAGE = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 export interface AppDeps {
   config: Pick<Config, 'http' | 'keycloak' | 'ui' | 'metrics'>;
@@ -56,13 +57,13 @@ export interface AppDeps {
   rateLimits?: RateLimits;
 }
 
-/** A route the application serves, in Express's path syntax (`/byok/keys/:provider`). */
+/** A route the application serves, in OpenAPI's path syntax (`/byok/keys/{provider}`). */
 export interface ServedRoute {
-  method: string;
+  method: Endpoint['method'];
   path: string;
 }
 
-/** The request listener, and the routes it serves (for the OpenAPI completeness test). */
+/** The request listener, and the routes it serves (the table's entries it mounted). */
 export type App = RequestListener & { routes(): ServedRoute[] };
 
 export function createApp(deps: AppDeps): App {
@@ -76,18 +77,25 @@ export function createApp(deps: AppDeps): App {
   app.set('trust proxy', deps.config.http.trustProxyHops);
   app.use(requestContext(deps.logger, deps.metrics));
 
+  const mounted = ENDPOINTS.filter((endpoint) => endpoint.enabled?.(deps) ?? true);
+  let document: string | undefined;
+  const openApi = () =>
+    (document ??= JSON.stringify(
+      openApiDocument(ENDPOINTS, { version: PACKAGE.version, keycloak: { url: deps.config.keycloak.url, realm: deps.config.keycloak.realm } }),
+    ));
+
   // Authenticate before reading a body: an anonymous caller gets its 401 without us parsing anything.
   const authenticator = createAuthenticator(deps.verifier, deps.config.keycloak.realm);
   const auth = authenticate(authenticator);
   const json = jsonBody({ limitBytes: deps.config.http.bodyLimitBytes });
-  const hot = internalEndpoints('/api/v1', deps, authenticator, jsonReader(json));
+  const hot = internalEndpoints(API_PREFIX, deps, authenticator, jsonReader(json));
   for (const endpoint of hot) app.post(endpoint.path, (req, res) => endpoint.serve(req, res));
 
   const api = exactRouter();
   api.use(auth);
   if (deps.rateLimits) {
     const { user } = deps.rateLimits;
-    // Internal clients are limited per client inside their endpoints (internal.ts).
+    // Internal clients are limited per client inside their endpoints (routes/internal.ts).
     api.use(async (req, res, next) => {
       if (!req.path.startsWith('/internal/')) await user(principalOf(res));
       next();
@@ -96,21 +104,21 @@ export function createApp(deps: AppDeps): App {
   // After the rate limit, so a flood of writes is refused before it reaches Keycloak.
   api.use(requireActiveTokenForWrites(deps.introspection));
   api.use(json);
+  // The role gates answer for any path under their tree (403 before "not found"); each endpoint
+  // checks the role its entry declares too.
   api.use(internalGate());
-  api.use(meRoutes());
-  api.use(byokRoutes(deps));
-  api.use(adminRoutes(deps));
-  app.use('/api/v1', api);
-
-  // On this port only behind its token; with METRICS_PORT it has a listener of its own (main.ts).
-  const { metrics: metricsConfig } = deps.config;
-  if (deps.metrics && metricsConfig.port === undefined && metricsConfig.token !== undefined) {
-    const serveMetrics = metricsEndpoint(deps.metrics, metricsConfig.token);
-    app.get('/metrics', (req, res) => serveMetrics(req, res));
+  api.use('/admin', requireRealmRole(ADMIN_ROLE));
+  for (const endpoint of mounted) {
+    if (endpoint.kind !== 'api' || endpoint.hot) continue;
+    if (!endpoint.path.startsWith(`${API_PREFIX}/`)) throw new Error(`API endpoint outside ${API_PREFIX}: ${endpoint.path}`);
+    api[endpoint.method](expressPath(endpoint.path.slice(API_PREFIX.length)), (req, res) =>
+      invoke(endpoint, deps, { req, res, principal: principalOf(res), rawParams: req.params, rawQuery: req.query as Record<string, unknown>, body: req.body, sourceAddress: req.ip }),
+    );
   }
-  app.use(docsRoutes());
-  app.use(uiRoutes(deps));
-  app.use(healthRoutes({ ...deps, readinessCacheMs: deps.config.http.readinessCacheMs }));
+  app.use(API_PREFIX, api);
+
+  const context = { deps, openApi };
+  for (const endpoint of mounted) if (endpoint.kind === 'raw') app[endpoint.method](expressPath(endpoint.path), endpoint.mount(context));
 
   app.use(notFoundHandler);
   app.use(createErrorHandler(deps.logger));
@@ -127,31 +135,7 @@ export function createApp(deps: AppDeps): App {
     track(req, res, endpoint.route);
     endpoint.serve(req, res).catch((error: unknown) => respondError(error, req, res));
   };
-  return Object.assign(listener, { routes: () => servedRoutes(app) });
-}
-
-interface RouterLayer {
-  route?: { path: string | string[]; methods: Record<string, boolean> };
-  handle?: { stack?: RouterLayer[] };
-  rawPath?: unknown;
-}
-
-/** Walks Express's router stack (routes and mounted routers; plain middleware is not a route). */
-function servedRoutes(app: express.Express): ServedRoute[] {
-  const routes: ServedRoute[] = [];
-  const walk = (stack: RouterLayer[], prefix: string) => {
-    for (const layer of stack) {
-      if (layer.route) {
-        for (const path of [layer.route.path].flat()) {
-          for (const [method, on] of Object.entries(layer.route.methods)) if (on && method !== '_all') routes.push({ method, path: `${prefix}${path}` });
-        }
-      } else if (layer.handle?.stack) {
-        walk(layer.handle.stack, typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? `${prefix}${layer.rawPath}` : prefix);
-      }
-    }
-  };
-  walk((app as unknown as { router: { stack: RouterLayer[] } }).router.stack, '');
-  return routes;
+  return Object.assign(listener, { routes: () => mounted.map((endpoint: Endpoint) => ({ method: endpoint.method, path: endpoint.path })) });
 }
 
 /** The body parser as a promise, for endpoints served outside Express (it needs only Node's req). */

@@ -1,6 +1,7 @@
 /**
- * Request schemas (zod) for every body and parameter of the API. The same schemas will generate the
- * OpenAPI document; routes parse with `parseBody`/`parseParam`, which turn failures into stable codes.
+ * Request schemas (zod) for every body and parameter of the API. The endpoint table (endpoints/)
+ * names them, so the OpenAPI document shows what the handlers parse; `parseBody` and the parsers
+ * below turn failures into stable codes.
  */
 import { z } from 'zod';
 import { isKeyId } from '../crypto/envelope.js';

@@ -1,64 +1,34 @@
 /**
- * The user API (docs/api.md#user-api) as the UI uses it. Every call first asks for a fresh access token
+ * The user API (docs/api.md#user-api) as the UI uses it, typed with the server's own types (api-types.ts is
+ * generated from the endpoint table's OpenAPI document). Every call first asks for a fresh access token
  * (keycloak-js refreshes it when it is about to expire), and every error becomes an ApiError with the
  * service's stable code and message, so views can show it next to what caused it.
  */
-export type Tier = 'free' | 'trial' | 'starter' | 'professional' | 'enterprise';
-export type KeyStatus = 'active' | 'disabled' | 'expired' | 'invalid';
-export type TestStatus = 'valid' | 'invalid' | 'rate_limited' | 'unreachable';
+import type { components, paths } from './api-types';
 
-export interface Provider {
-  id: string;
-  name: string;
-  keyHint: string;
-  requiresBaseUrl: boolean;
-  defaultBaseUrl: string | null;
-  testable: boolean;
+// The service's own types (generated from its OpenAPI document: npm run api:types).
+type Schemas = components['schemas'];
+type Json<Path extends keyof paths, Method extends keyof paths[Path], Status extends number> = paths[Path][Method] extends {
+  responses: { [S in Status]: { content: { 'application/json': infer Body } } };
 }
+  ? Body
+  : never;
+type RequestBody<Path extends keyof paths, Method extends keyof paths[Path]> = paths[Path][Method] extends {
+  requestBody: { content: { 'application/json': infer Body } };
+}
+  ? Body
+  : never;
 
-export interface KeyView {
-  id: string;
-  provider: string;
-  label: string;
-  maskedKey: string;
-  enabled: boolean;
-  status: KeyStatus;
-  createdAt: string;
-  updatedAt: string;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-  lastTestedAt: string | null;
-  testStatus: TestStatus | null;
-  baseUrl: string | null;
-}
-
-export interface OwnerKeys {
-  tier: Tier | null;
-  canAddKeys: boolean;
-  addKeysBlockedBy: 'tier' | null;
-  requiredTier: Tier;
-  maxKeysPerProvider: number;
-  providers: { provider: string; keys: KeyView[] }[];
-}
-
-export interface TestResult {
-  keyId: string;
-  status: TestStatus;
-  testedAt: string;
-}
-
-export interface NewKey {
-  provider: string;
-  apiKey: string;
-  label?: string;
-  baseUrl?: string;
-}
-
-export interface KeyPatch {
-  label?: string;
-  enabled?: boolean;
-  apiKey?: string;
-}
+export type KeyView = Schemas['KeyView'];
+export type OwnerKeys = Schemas['OwnerKeys'];
+export type Tier = OwnerKeys['requiredTier'];
+export type KeyStatus = KeyView['status'];
+export type TestStatus = NonNullable<KeyView['testStatus']>;
+export type Provider = Schemas['Providers']['providers'][number];
+export type TestResult = Schemas['TestResults']['results'][number];
+export type NewKey = Omit<RequestBody<'/api/v1/byok/keys/add', 'post'>, 'keyId'>;
+export type KeyPatch = RequestBody<'/api/v1/byok/keys/{provider}/{keyId}', 'patch'>;
+export type Me = Json<'/api/v1/me', 'get', 200>;
 
 export class ApiError extends Error {
   constructor(
@@ -86,32 +56,50 @@ export function describeError(error: unknown): string {
   return 'The service could not be reached. Check your connection and try again.';
 }
 
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+type ApiPath = Extract<keyof paths, `/api/v1/${string}`>;
+/** The JSON of an operation's success answer (200, else 201), or void (204). */
+type Success<Operation> = Operation extends { responses: infer Responses }
+  ? Responses extends { 200: { content: { 'application/json': infer Body } } }
+    ? Body
+    : Responses extends { 201: { content: { 'application/json': infer Body } } }
+      ? Body
+      : void
+  : never;
+type BodyOf<Operation> = Operation extends { requestBody: { content: { 'application/json': infer Body } } } ? Body : undefined;
+
 export function createApi(getToken: () => Promise<string>) {
-  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  /** One operation of the document: its path (as the document spells it), parameters and body are checked by the compiler. */
+  async function call<P extends ApiPath, M extends Method & keyof paths[P]>(
+    method: M,
+    path: P,
+    options: { params?: Record<string, string>; query?: Record<string, string>; body?: BodyOf<paths[P][M]> } = {},
+  ): Promise<Success<paths[P][M]>> {
     const token = await getToken();
     const headers: Record<string, string> = { Authorization: `Bearer ${token}`, Accept: 'application/json' };
+    const { body } = options;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const response = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    if (response.status === 204) return undefined as T;
+    const filled = path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(options.params?.[name] ?? ''));
+    const query = options.query === undefined ? '' : `?${new URLSearchParams(options.query).toString()}`;
+    const response = await fetch(`${filled}${query}`, { method: method.toUpperCase(), headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    if (response.status === 204) return undefined as Success<paths[P][M]>;
     const payload = (await response.json().catch(() => undefined)) as { error?: { code?: string; message?: string; details?: unknown } } | undefined;
     if (!response.ok) {
       const error = payload?.error;
       throw new ApiError(response.status, error?.code ?? 'HTTP_' + response.status, error?.message ?? `The service answered ${response.status}.`, error?.details);
     }
-    return payload as T;
+    return payload as Success<paths[P][M]>;
   }
-  const segment = encodeURIComponent;
 
   return {
-    providers: () => call<{ providers: Provider[] }>('GET', '/byok/providers').then((body) => body.providers),
-    keys: () => call<OwnerKeys>('GET', '/byok/keys'),
-    providerKeys: (provider: string) => call<OwnerKeys>('GET', `/byok/keys?provider=${segment(provider)}`),
-    add: (key: NewKey) => call<KeyView>('POST', '/byok/keys/add', key),
-    replaceSecret: (provider: string, keyId: string, apiKey: string) => call<KeyView>('POST', '/byok/keys/add', { provider, keyId, apiKey }),
-    update: (provider: string, keyId: string, patch: KeyPatch) => call<KeyView>('PATCH', `/byok/keys/${segment(provider)}/${segment(keyId)}`, patch),
-    remove: (provider: string, keyId: string) => call<void>('DELETE', `/byok/keys/${segment(provider)}/${segment(keyId)}`),
-    test: (provider: string, keyId: string) =>
-      call<{ provider: string; results: TestResult[] }>('POST', `/byok/keys/test/${segment(provider)}?keyId=${segment(keyId)}`).then((body) => body.results),
+    providers: () => call('get', '/api/v1/byok/providers').then((body) => body.providers),
+    keys: () => call('get', '/api/v1/byok/keys'),
+    providerKeys: (provider: string) => call('get', '/api/v1/byok/keys', { query: { provider } }),
+    add: (key: NewKey) => call('post', '/api/v1/byok/keys/add', { body: key }),
+    replaceSecret: (provider: Provider['id'], keyId: string, apiKey: string) => call('post', '/api/v1/byok/keys/add', { body: { provider, keyId, apiKey } }),
+    update: (provider: string, keyId: string, patch: KeyPatch) => call('patch', '/api/v1/byok/keys/{provider}/{keyId}', { params: { provider, keyId }, body: patch }),
+    remove: (provider: string, keyId: string) => call('delete', '/api/v1/byok/keys/{provider}/{keyId}', { params: { provider, keyId } }),
+    test: (provider: string, keyId: string) => call('post', '/api/v1/byok/keys/test/{provider}', { params: { provider }, query: { keyId } }).then((body) => body.results),
   };
 }
 

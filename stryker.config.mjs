@@ -1,0 +1,36 @@
+// Mutation testing (npm run test:mutation; not part of scripts/test.sh or CI: it takes tens of
+// minutes on 2 cores). Stryker changes one thing at a time in the security-critical modules below
+// and runs their unit tests; a change no test notices ("survived") is a property nothing pins.
+// Scores and how to read them: docs/mutation-testing.md. One module while iterating:
+//   npm run test:mutation -- --mutate src/crypto/envelope.ts
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  packageManager: 'npm',
+  testRunner: 'jest',
+  // Jest runs the TypeScript tests as ES modules (see jest.config.js).
+  testRunnerNodeArgs: ['--experimental-vm-modules'],
+  jest: {
+    projectType: 'custom',
+    // The unit project alone, limited to the tests of these modules (see that file).
+    configFile: 'tests/mutation/jest.config.js',
+    enableFindRelatedTests: false,
+  },
+  mutate: [
+    'src/crypto/envelope.ts',
+    'src/providers/url-policy.ts',
+    'src/keycloak/attribute-codec.ts',
+    'src/crypto/keyring.ts',
+    'src/vault/key-record.ts',
+    'src/vault/tiers.ts',
+  ],
+  coverageAnalysis: 'perTest',
+  concurrency: 2,
+  incremental: true,
+  incrementalFile: '.data/stryker/incremental.json',
+  tempDirName: '.data/stryker/tmp',
+  ignorePatterns: ['.data', 'dist', 'ui', 'deploy', 'coverage'],
+  reporters: ['clear-text', 'progress', 'json'],
+  jsonReporter: { fileName: '.data/stryker/mutation.json' },
+  thresholds: { high: 90, low: 90, break: null },
+  timeoutMS: 10_000,
+};

@@ -41,7 +41,7 @@ describe('ENCRYPTION_KEYS edges', () => {
 
   test('a base64url key with - and _ decodes to the same bytes as its base64 spelling', () => {
     let k = key();
-    while (!/[-_]/.test(k.toString('base64url'))) k = key();
+    while (!(k.toString('base64url').includes('-') && k.toString('base64url').includes('_'))) k = key();
     expect(ok(`1:${k.toString('base64url')}`).activeKey().equals(k)).toBe(true);
     expect(ok(`1:${k.toString('base64')}`).activeKey().equals(k)).toBe(true);
   });
@@ -97,5 +97,19 @@ describe('ENCRYPTION_KEYS edges', () => {
       (keyring as { activeVersion: number }).activeVersion = 1;
     }).toThrow(TypeError);
     expect(keyring.activeVersion).toBe(2);
+  });
+});
+
+describe('ENCRYPTION_KEYS: what must stay refused', () => {
+  test('only a leading "v" is dropped from a version: "1v" is not a version', () => {
+    expect(problems(`1v:${key().toString('base64')}`)).toEqual([expect.stringContaining('version must be a whole number')]);
+  });
+
+  test('a key of the wrong length says how to generate one', () => {
+    expect(problems(`1:${randomBytes(16).toString('base64')}`)[0]).toContain('generate one with `openssl rand -base64 32`');
+  });
+
+  test('an unknown active version is quoted trimmed, as the version it names', () => {
+    expect(problems(`1:${key().toString('base64')}`, ' 4 ')).toEqual(['ENCRYPTION_ACTIVE_KEY_VERSION=4 does not name a version in ENCRYPTION_KEYS']);
   });
 });

@@ -73,11 +73,12 @@ const METRICS_TOKEN = randomBytes(24).toString('base64url');
 /**
  * What the services run with: the test realm's environment (tests/support/env.ts) as deployed, not
  * as the test suites relax it (their rate limits off, readiness uncached, debug logs, audit files).
+ * The KEK is the suites' own: the realm keeps a key-check value for it, and a service with other
+ * bytes for version 1 would (rightly) never become ready there.
  */
 const SERVICE_ENV: Record<string, string | undefined> = {
   NODE_ENV: 'production',
   HOME: process.env.HOME,
-  ENCRYPTION_KEYS: `1:${randomBytes(32).toString('base64')}`,
   LOG_LEVEL: 'warn',
   METRICS_TOKEN,
   RATE_LIMIT_USER_PER_MINUTE: undefined,

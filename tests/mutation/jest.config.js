@@ -7,7 +7,7 @@ import jestConfig from '../../jest.config.js';
 const { displayName: _name, testMatch: _match, ...unit } = jestConfig.projects.find((project) => project.displayName === 'unit');
 
 const TESTS = process.env.STRYKER_TESTS?.split(',') ?? [
-  'envelope', 'envelope-rules', 'known-answer', 'keyring', 'keyring-rules', 'kek-check', 'attribute-codec', 'attribute-codec-rules', 'url-policy', 'key-record', 'tiers',
+  'envelope', 'envelope-rules', 'known-answer', 'keyring', 'keyring-rules', 'kek-check', 'attribute-codec', 'attribute-codec-rules', 'url-policy', 'url-policy-rules', 'key-record', 'tiers',
 ];
 
 export default {

@@ -1,8 +1,7 @@
-// Mutation testing (npm run test:mutation; not part of scripts/test.sh or CI: it takes tens of
-// minutes on 2 cores). Stryker changes one thing at a time in the security-critical modules below
-// and runs their unit tests; a change no test notices ("survived") is a property nothing pins.
-// Scores and how to read them: docs/mutation-testing.md. One module while iterating:
-//   npm run test:mutation -- --mutate src/crypto/envelope.ts
+// Mutation testing (npm run test:mutation = scripts/mutation.sh, which runs this configuration once
+// per module with that module's unit tests; not part of scripts/test.sh or CI). Stryker changes one
+// thing at a time in the security-critical modules below and runs the tests that cover it; a change
+// no test notices ("survived") is a property nothing pins. Scores: docs/mutation-testing.md.
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   packageManager: 'npm',

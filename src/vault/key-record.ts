@@ -37,9 +37,9 @@ export type KeyRecord = Omit<z.infer<typeof recordSchema>, 'v' | 'provider'> & {
 
 export function serializeRecord(record: KeyRecord): Buffer {
   const { id, provider, label, secret, createdAt, updatedAt, enabled, expiresAt, baseUrl, lastTestedAt, testStatus, healthIssue } = record;
-  // Stryker disable next-line StringLiteral: equivalent, Buffer.from(text, '') also means utf8.
   return Buffer.from(
     JSON.stringify({ v: 1, id, provider, label, secret, createdAt, updatedAt, enabled, expiresAt, baseUrl, lastTestedAt, testStatus, healthIssue }),
+    // Stryker disable next-line StringLiteral: equivalent, Buffer.from(text, '') also means utf8.
     'utf8',
   );
 }
@@ -52,7 +52,6 @@ export function parseRecord(plaintext: Buffer): KeyRecord | undefined {
     if (!parsed.success) return undefined;
     const { v: _version, ...record } = parsed.data;
     return record;
-    // Stryker disable next-line BlockStatement: equivalent, an empty catch also returns undefined.
   } catch {
     return undefined;
   }

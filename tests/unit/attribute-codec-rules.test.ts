@@ -120,6 +120,22 @@ describe('attribute codec: each unusable value has its own reason', () => {
     expect(only(relabelled).problem).toBe(`chunks reassemble into an envelope for another key id (${otherId})`);
   });
 
+  test('a value split into a single chunk (count 1) is read as its envelope', () => {
+    const keyId = newKeyId();
+    const envelope = envelopeOf(20, keyId);
+    expect(fromAttributeValues([`c1.${keyId}.0.1.${envelope}`]).envelopes).toEqual([{ keyId, envelope }]);
+  });
+
+  test('disagreeing counts are listed in ascending order, whichever comes first', () => {
+    const keyId = newKeyId();
+    const chunks = toAttributeValues(envelopeOf(300, keyId), 100);
+    const count = chunks.length;
+    const piece = (value: string) => value.split('.').slice(4).join('.');
+    const lower = `c1.${keyId}.0.${count - 1}.${piece(chunks[0] as string)}`;
+    expect(only([lower, ...chunks]).problem).toBe(`chunks disagree on their count (${count - 1}, ${count})`);
+    expect(only([...chunks, lower]).problem).toBe(`chunks disagree on their count (${count - 1}, ${count})`);
+  });
+
   test('several keys are returned in key id order, each problem beside the keys that load', () => {
     const envelopes = [envelopeOf(50), envelopeOf(50), envelopeOf(50)];
     const read = fromAttributeValues([...envelopes].reverse());

@@ -1,5 +1,5 @@
 // The benchmark's baseline: a bare Express 5 app with one route and no middleware but express.json,
-// so scripts/bench.mjs can compare the service with what Express alone costs on this machine.
+// so the benchmark (tests/bench/bench.ts) can compare the service with what Express alone costs on this machine.
 // Listens on 127.0.0.1:$PORT; stops on SIGTERM/SIGINT.
 import express from 'express';
 

@@ -10,6 +10,8 @@ import { freePort } from './wait.js';
 export interface TestRedis {
   url: string;
   port: number;
+  /** The running server's process id (undefined while stopped). */
+  readonly pid: number | undefined;
   /** Kills the server (SIGKILL: as a crash or a lost host, nothing is saved). */
   stop(): Promise<void>;
   /** Starts it again on the same port, empty (no persistence), and waits until it answers. */
@@ -49,5 +51,13 @@ export async function startTestRedis(): Promise<TestRedis> {
   };
   await start();
   process.once('exit', () => child?.kill('SIGKILL'));
-  return { url: `redis://127.0.0.1:${port}`, port, stop, start };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    get pid() {
+      return child?.exitCode === null ? child.pid : undefined;
+    },
+    stop,
+    start,
+  };
 }

@@ -2,7 +2,7 @@
  * Key records: the plaintext inside every envelope (its format is stored data and may not drift),
  * the masking rule (what of a secret a user may ever see), the status rule and the view.
  */
-import { compareRecords, keyStatus, maskKey, parseRecord, serializeRecord, toKeyView, type KeyRecord } from '../../src/vault/key-record.js';
+import { compareRecords, keyStateOf, keyStatus, maskKey, parseRecord, serializeRecord, toKeyView, type KeyRecord } from '../../src/vault/key-record.js';
 
 const NOW = new Date('2026-06-01T12:00:00.000Z');
 
@@ -133,5 +133,13 @@ describe('record order, masking, status and view', () => {
     });
     expect(JSON.stringify(view)).not.toContain(r.secret);
     expect(toKeyView(record(), NOW).lastUsedAt).toBeNull();
+  });
+});
+
+describe('the servable state of a record', () => {
+  test('no expiry stays "no expiry" (null), not a time; an expiry becomes its epoch milliseconds', () => {
+    const base = { enabled: true, testStatus: null, healthIssue: null } as const;
+    expect(keyStateOf({ ...base, expiresAt: null }).expiresAtMs).toBeNull();
+    expect(keyStateOf({ ...base, expiresAt: '2027-01-31T00:00:00.000Z' }).expiresAtMs).toBe(Date.UTC(2027, 0, 31));
   });
 });

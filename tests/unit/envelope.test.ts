@@ -8,6 +8,7 @@ import {
   type AssociatedData,
   type DecryptFailureReason,
 } from '../../src/crypto/envelope.js';
+import { failureOf } from '../support/decrypt-failure.js';
 import { parseKeyring, type Keyring } from '../../src/crypto/keyring.js';
 
 const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
@@ -25,17 +26,6 @@ function someAd(overrides: Partial<AssociatedData> = {}): AssociatedData {
 
 function someSecret(): Buffer {
   return Buffer.from(`sk-proj-${randomBytes(48).toString('base64url')}`, 'utf8');
-}
-
-/** Runs `fn` and returns the DecryptError reason it threw; fails the test if it returned or threw something else. */
-function failureOf(fn: () => unknown): DecryptFailureReason {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof DecryptError) return error.reason;
-    throw error;
-  }
-  throw new Error('expected a DecryptError, but the envelope opened');
 }
 
 function replaceField(envelope: string, index: number, value: string): string {

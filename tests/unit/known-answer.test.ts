@@ -14,6 +14,7 @@ import {
   type AssociatedData,
   type DecryptFailureReason,
 } from '../../src/crypto/envelope.js';
+import { failureOf } from '../support/decrypt-failure.js';
 import { fernetDecrypt, fernetTimestamp, parseFernetKey } from '../../src/crypto/fernet.js';
 import { kekCheckVersion, verifyKekCheck } from '../../src/crypto/kek-check.js';
 import { parseKeyring, type Keyring } from '../../src/crypto/keyring.js';
@@ -54,16 +55,6 @@ function keyring(raw: string, active?: number): Keyring {
 /** Only the versions in `keep`: what a deployment holds after retiring the others. */
 function keyringWith(raw: string, keep: number[]): Keyring {
   return keyring(raw.split(',').filter((entry) => keep.includes(Number(entry.split(':')[0]))).join(','));
-}
-
-function failureOf(fn: () => unknown): DecryptFailureReason {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof DecryptError) return error.reason;
-    throw error;
-  }
-  throw new Error('expected a DecryptError, but the envelope opened');
 }
 
 const plaintextOf = (v: { plaintextBase64: string }) => Buffer.from(v.plaintextBase64, 'base64');

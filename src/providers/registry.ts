@@ -34,6 +34,25 @@ export type KeyTransport =
   | { kind: 'header'; name: string };
 
 /**
+ * Where a caller's SDK may put its key besides the provider's own transport (the gateway reads the
+ * caller's credential from there, and strips every such place before forwarding): Anthropic's SDK
+ * sends `Authorization: Bearer` when given `authToken`; Google's older SDKs and curl examples use `?key=`.
+ */
+export type CallerKeyLocation = KeyTransport | { kind: 'query'; name: string };
+
+/** The header that carries `apiKey` over `transport`: the one place that spells the scheme out. */
+export function keyHeaderOf(transport: KeyTransport, apiKey: string): { readonly name: string; readonly value: string } {
+  return transport.kind === 'bearer' ? { name: 'authorization', value: `Bearer ${apiKey}` } : { name: transport.name, value: apiKey };
+}
+
+/**
+ * How a provider reports token usage (the gateway's usage meters): `openai` for the OpenAI-compatible
+ * APIs (`usage` in the body and in the last SSE chunk), `anthropic` (`message_start`/`message_delta`),
+ * `google` (`usageMetadata`), `none` where no meter exists yet (requests are still counted).
+ */
+export type UsageFormat = 'openai' | 'anthropic' | 'google' | 'none';
+
+/**
  * A cheap authenticated request that proves a key works without spending tokens: every one is a
  * read of account or model metadata, never a completion.
  */
@@ -75,6 +94,12 @@ export interface ProviderDefinition {
   readonly test: TestRequest;
   /** Whole-name patterns (case-insensitive) of the provider's own model names. */
   readonly modelPatterns: readonly RegExp[];
+  /**
+   * Places other than `test.auth` where the provider's SDKs put the key (see CallerKeyLocation).
+   * `test.auth` is both where the key is sent upstream and the first place a caller's key is read from.
+   */
+  readonly otherCallerKeyLocations: readonly CallerKeyLocation[];
+  readonly usageFormat: UsageFormat;
 }
 
 /** A definition with this deployment's base URL overrides applied. */
@@ -117,6 +142,8 @@ const DEFINITIONS: readonly ProviderDefinition[] = [
     // sk-proj-, sk-svcacct-, sk-admin- and legacy sk- keys all start with sk-.
     keyFormat: keyFormat('openai', ['sk-']),
     test: LIST_MODELS_BEARER,
+    otherCallerKeyLocations: [],
+    usageFormat: 'openai',
     modelPatterns: [
       /^gpt-/i,
       /^o\d+(?:-|$)/i,
@@ -143,6 +170,8 @@ const DEFINITIONS: readonly ProviderDefinition[] = [
       auth: { kind: 'header', name: 'x-api-key' },
       headers: { 'anthropic-version': '2023-06-01' },
     },
+    otherCallerKeyLocations: [{ kind: 'bearer' }],
+    usageFormat: 'anthropic',
     modelPatterns: [/^claude-/i],
   },
   {
@@ -155,6 +184,8 @@ const DEFINITIONS: readonly ProviderDefinition[] = [
     // The API also accepts `?key=`, but a key in a query string ends up in proxy and access logs.
     // Google answers an unknown key with 400 API_KEY_INVALID, which the tester counts as invalid.
     test: { method: 'GET', path: '/v1beta/models', auth: { kind: 'header', name: 'x-goog-api-key' }, headers: {} },
+    otherCallerKeyLocations: [{ kind: 'query', name: 'key' }],
+    usageFormat: 'google',
     modelPatterns: [/^gemini-/i, /^gemma-/i, /^imagen-/i],
   },
   {
@@ -166,6 +197,8 @@ const DEFINITIONS: readonly ProviderDefinition[] = [
     keyFormat: keyFormat('groq', ['gsk_']),
     test: LIST_MODELS_BEARER,
     // Groq serves other vendors' models under their names; only `groq/<model>` selects it.
+    otherCallerKeyLocations: [],
+    usageFormat: 'openai',
     modelPatterns: [],
   },
   {
@@ -176,6 +209,8 @@ const DEFINITIONS: readonly ProviderDefinition[] = [
     keyHint: '32 letters and digits',
     keyFormat: keyFormat('mistral', []),
     test: LIST_MODELS_BEARER,
+    otherCallerKeyLocations: [],
+    usageFormat: 'openai',
     modelPatterns: [
       /^(?:open-)?(?:mistral|mixtral|codestral|pixtral|ministral|magistral|devstral|voxtral)(?:-|$)/i,
     ],
@@ -189,6 +224,8 @@ const DEFINITIONS: readonly ProviderDefinition[] = [
     keyFormat: keyFormat('cohere', []),
     // The model list only exists in the v1 API; the key is the same for v1 and v2.
     test: { method: 'GET', path: '/v1/models', auth: BEARER, headers: {} },
+    otherCallerKeyLocations: [],
+    usageFormat: 'none',
     modelPatterns: [/^command(?:-|$)/i, /^c4ai-/i, /^embed-(?:english|multilingual|v\d)/i, /^rerank-/i],
   },
   {
@@ -200,6 +237,8 @@ const DEFINITIONS: readonly ProviderDefinition[] = [
     keyFormat: keyFormat('together', []),
     test: LIST_MODELS_BEARER,
     // Together names models `org/model`; those go to the fallback provider unless prefixed together/.
+    otherCallerKeyLocations: [],
+    usageFormat: 'openai',
     modelPatterns: [],
   },
   {
@@ -212,6 +251,8 @@ const DEFINITIONS: readonly ProviderDefinition[] = [
     // Perplexity's model list does not require authentication, so it cannot tell keys apart; the
     // list of the account's async requests does, and costs nothing.
     test: { method: 'GET', path: '/async/chat/completions', auth: BEARER, headers: {} },
+    otherCallerKeyLocations: [],
+    usageFormat: 'openai',
     modelPatterns: [/^sonar(?:-|$)/i, /^r1-1776$/i],
   },
   {
@@ -222,6 +263,8 @@ const DEFINITIONS: readonly ProviderDefinition[] = [
     keyHint: 'hf_…',
     keyFormat: keyFormat('huggingface', ['hf_']),
     test: { method: 'GET', path: '/api/whoami-v2', auth: BEARER, headers: {}, baseUrl: 'https://huggingface.co' },
+    otherCallerKeyLocations: [],
+    usageFormat: 'openai',
     modelPatterns: [],
   },
   {
@@ -233,6 +276,8 @@ const DEFINITIONS: readonly ProviderDefinition[] = [
     keyFormat: keyFormat('openrouter', ['sk-or-']),
     // Describes the calling key (limits, usage); 401 for an unknown key.
     test: { method: 'GET', path: '/key', auth: BEARER, headers: {} },
+    otherCallerKeyLocations: [],
+    usageFormat: 'openai',
     modelPatterns: [],
   },
   {
@@ -243,6 +288,8 @@ const DEFINITIONS: readonly ProviderDefinition[] = [
     keyHint: 'sk-…',
     keyFormat: keyFormat('deepseek', ['sk-']),
     test: LIST_MODELS_BEARER,
+    otherCallerKeyLocations: [],
+    usageFormat: 'openai',
     modelPatterns: [/^deepseek-/i],
   },
   {
@@ -253,6 +300,8 @@ const DEFINITIONS: readonly ProviderDefinition[] = [
     keyHint: 'xai-…',
     keyFormat: keyFormat('xai', ['xai-']),
     test: LIST_MODELS_BEARER,
+    otherCallerKeyLocations: [],
+    usageFormat: 'openai',
     modelPatterns: [/^grok(?:-|$)/i],
   },
   {
@@ -264,6 +313,8 @@ const DEFINITIONS: readonly ProviderDefinition[] = [
     keyFormat: keyFormat('meta', []),
     test: LIST_MODELS_BEARER,
     // The Llama API names models `Llama-4-…`, plus accelerated variants `cerebras-llama-…`/`groq-llama-…`.
+    otherCallerKeyLocations: [],
+    usageFormat: 'openai',
     modelPatterns: [/^llama-/i, /^(?:cerebras|groq)-llama-/i],
   },
   {
@@ -274,6 +325,8 @@ const DEFINITIONS: readonly ProviderDefinition[] = [
     keyHint: 'any key your endpoint accepts',
     keyFormat: { prefixes: [], rejects: [] },
     test: LIST_MODELS_BEARER,
+    otherCallerKeyLocations: [],
+    usageFormat: 'openai',
     modelPatterns: [],
   },
 ];

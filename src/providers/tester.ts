@@ -12,7 +12,7 @@
  * no result, error or log. Errors from fetch are swallowed, not wrapped: undici quotes an invalid
  * header value in its message, which would be the key.
  */
-import type { KeyTransport, ProviderId, ProviderRegistry } from './registry.js';
+import { keyHeaderOf, type KeyTransport, type ProviderId, type ProviderRegistry } from './registry.js';
 import type { HostLookup } from './outbound.js';
 import { checkBaseUrl, type UrlPolicy } from './url-policy.js';
 
@@ -62,7 +62,8 @@ function statusOf(httpStatus: number): KeyTestStatus {
 }
 
 function keyHeader(transport: KeyTransport, apiKey: string): Record<string, string> {
-  return transport.kind === 'bearer' ? { authorization: `Bearer ${apiKey}` } : { [transport.name]: apiKey };
+  const header = keyHeaderOf(transport, apiKey);
+  return { [header.name]: header.value };
 }
 
 export type KeyTester = ReturnType<typeof createKeyTester>;

@@ -102,7 +102,7 @@ describe('documentation links', () => {
   test('the checker itself catches a missing file, a missing heading and a path out of the repository', () => {
     expect(problem({ file: 'README.md', target: 'docs/no-such-page.md' })).toBe('no such file');
     expect(problem({ file: 'README.md', target: 'docs/operations.md#no-such-heading' })).toMatch(/^no heading/);
-    expect(problem({ file: 'docs/api.md', target: '../../shared/SPEC.md' })).toBe('points outside the repository');
+    expect(problem({ file: 'docs/api.md', target: '../../outside-the-repo/page.md' })).toBe('points outside the repository');
     expect(problem({ file: 'README.md', target: '#two-commands' })).toBeUndefined();
     expect(headingIds('# A `b` c\n## Operations: the `byok` command\n## X\n## X')).toEqual(new Set(['a-b-c', 'operations-the-byok-command', 'x', 'x-1']));
   });

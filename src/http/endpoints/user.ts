@@ -97,7 +97,7 @@ export const userEndpoints: Endpoint[] = [
     params: { provider: providerField },
     query: { keyId: { ...keyIdField, description: 'Only this key' } },
     summary: "Test the caller's keys of a provider against the provider (or one, with keyId)",
-    description: 'Each key tested is one request to the provider; key tests have a per-user limit of their own (KEY_TESTS_PER_MINUTE).',
+    description: 'Each key tested is one request to the provider; key tests have a per-user limit of their own (RATE_LIMIT_KEY_TESTS_PER_MINUTE).',
     answer: { status: 200, description: 'One result per key tested', schema: testResults },
     errors: ['RATE_LIMITED', ...WRITE_ERRORS],
     audit: 'key.test',

@@ -26,10 +26,12 @@ for entry in "${MODULES[@]}"; do
   IFS='|' read -r name module tests <<<"$entry"
   if [ $# -gt 0 ] && [[ " $* " != *" $name "* ]]; then continue; fi
   say "mutation testing $module (tests: $tests)"
+  rm -f "$OUT/mutation.json"
   STRYKER_TESTS="$tests" NODE_OPTIONS=--experimental-vm-modules npx stryker run stryker.config.mjs \
-    --mutate "$module" --incrementalFile "$OUT/incremental-$name.json" | tee "$OUT/$name.log" | grep -E '^\s*(All files|[a-z-]+\.ts)\s*\|' || true
+    --mutate "$module" --incrementalFile "$OUT/incremental-$name.json" > "$OUT/$name.log" 2>&1 \
+    || fail "stryker failed on $module (see $OUT/$name.log)"
   cp "$OUT/mutation.json" "$OUT/mutation-$name.json"
-  grep -E "^ *[a-z-]+\.ts *\|" "$OUT/$name.log" | tail -1 >> "$SUMMARY"
+  grep -E "^ *[a-z-]+\.ts *\|" "$OUT/$name.log" | tail -1 | tee -a "$SUMMARY"
 done
 say "scores (% Mutation score total | covered | killed | timeout | survived | no coverage | errors)"
 cat "$SUMMARY"

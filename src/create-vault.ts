@@ -128,7 +128,11 @@ export function createVault(config: Config, options: VaultOptions) {
       memberships.expireAll(loadedBefore);
     },
   });
-  advisories.push(() => (adminEvents.running() ? [{ name: 'admin_events', ok: adminEvents.status().ok, detail: adminEvents.status().detail }] : []));
+  advisories.push(() => {
+    if (!adminEvents.running()) return [];
+    const { ok, detail } = adminEvents.status();
+    return [{ name: 'admin_events', ok, detail }];
+  });
 
   const localLocks = createInProcessLocks();
   const localCursors = createInProcessCursors();

@@ -166,7 +166,7 @@ function parseEnvelope(envelope: string): ParsedEnvelope | undefined {
 }
 
 /** Buffer.from(…, 'base64url') skips junk and ignores spare bits; accept only the one canonical spelling. */
-function decodeCanonicalBase64url(text: string): Buffer | undefined {
+export function decodeCanonicalBase64url(text: string): Buffer | undefined {
   // Stryker disable next-line ConditionalExpression,BooleanLiteral: equivalent, the round trip below refuses the same texts (the pattern says what is meant and fails fast).
   if (!BASE64URL_PATTERN.test(text)) return undefined;
   const bytes = Buffer.from(text, 'base64url');

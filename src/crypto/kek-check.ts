@@ -14,13 +14,13 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Keyring } from './keyring.js';
 import { MAX_KEK_VERSION } from './keyring.js';
+import { decodeCanonicalBase64url } from './envelope.js';
 
 export const KEK_CHECK_FORMAT = 'kc1';
 const PLAINTEXT = Buffer.from('byok-vault key-check value', 'utf8');
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const KEK_VERSION_PATTERN = /^[1-9][0-9]{0,4}$/;
-const BASE64URL_PATTERN = /^[A-Za-z0-9_-]+$/;
 
 /**
  * `match`: the keyring's key for that version opens it. `mismatch`: the keyring holds that version
@@ -72,14 +72,8 @@ function parse(value: string): { version: number; iv: Buffer; sealed: Buffer } |
   if (format !== KEK_CHECK_FORMAT || !KEK_VERSION_PATTERN.test(versionText)) return undefined;
   const version = Number(versionText);
   if (version > MAX_KEK_VERSION) return undefined;
-  const iv = canonicalBase64url(ivText);
-  const sealed = canonicalBase64url(sealedText);
+  const iv = decodeCanonicalBase64url(ivText);
+  const sealed = decodeCanonicalBase64url(sealedText);
   if (iv === undefined || iv.length !== IV_BYTES || sealed === undefined || sealed.length <= TAG_BYTES) return undefined;
   return { version, iv, sealed };
-}
-
-function canonicalBase64url(text: string): Buffer | undefined {
-  if (!BASE64URL_PATTERN.test(text)) return undefined;
-  const bytes = Buffer.from(text, 'base64url');
-  return bytes.toString('base64url') === text ? bytes : undefined;
 }

@@ -26,7 +26,7 @@ import type { createAdoptionStats } from '../vault/adoption-stats.js';
 import type { KeyService } from '../vault/key-service.js';
 import type { Resolver } from '../vault/resolver.js';
 import { readFileSync } from 'node:fs';
-import { authenticate, createAuthenticator, principalOf, requireActiveTokenForWrites, requireRealmRole } from './middleware/auth.js';
+import { authenticate, createAuthenticator, principalOf, requireActiveToken, requireRealmRole } from './middleware/auth.js';
 import { createErrorHandler, createErrorResponder, notFoundHandler } from './middleware/errors.js';
 import { createRequestTracker, requestContext } from './middleware/request-context.js';
 import { internalEndpoints, internalGate, type JsonReader } from './routes/internal.js';
@@ -101,17 +101,19 @@ export function createApp(deps: AppDeps): App {
       next();
     });
   }
-  // After the rate limit, so a flood of writes is refused before it reaches Keycloak.
-  api.use(requireActiveTokenForWrites(deps.introspection));
   api.use(json);
   // The role gates answer for any path under their tree (403 before "not found"); each endpoint
   // checks the role its entry declares too.
   api.use(internalGate());
   api.use('/admin', requireRealmRole(ADMIN_ROLE));
+  // Writes with a user's token are introspected (after the rate limit and the role gates, so a flood,
+  // an unknown path or a missing role is refused before it reaches Keycloak).
+  const activeToken = requireActiveToken(deps.introspection);
   for (const endpoint of mounted) {
     if (endpoint.kind !== 'api' || endpoint.hot) continue;
     if (!endpoint.path.startsWith(`${API_PREFIX}/`)) throw new Error(`API endpoint outside ${API_PREFIX}: ${endpoint.path}`);
-    api[endpoint.method](expressPath(endpoint.path.slice(API_PREFIX.length)), (req, res) =>
+    const revocable = endpoint.method !== 'get' && endpoint.access !== 'internal' ? [activeToken] : [];
+    api[endpoint.method](expressPath(endpoint.path.slice(API_PREFIX.length)), ...revocable, (req, res) =>
       invoke(endpoint, deps, { req, res, principal: principalOf(res), rawParams: req.params, rawQuery: req.query as Record<string, unknown>, body: req.body, sourceAddress: req.ip }),
     );
   }

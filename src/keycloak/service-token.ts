@@ -81,7 +81,7 @@ export function createServiceTokenCache(options: ServiceTokenCacheOptions) {
     const json = (await response.json()) as { access_token?: unknown; expires_in?: unknown };
     if (typeof json.access_token !== 'string' || typeof json.expires_in !== 'number') {
       options.onRequest?.('unavailable', now() - started);
-      throw new AppError('KEYCLOAK_UNAVAILABLE', { message: 'Keycloak sent a token response without a token.' });
+      throw new AppError('KEYCLOAK_UNAVAILABLE', { message: 'Keycloak sent a token response without a token.', retryAfterSeconds: 5 });
     }
     options.onRequest?.('ok', now() - started);
     const lifetimeMs = json.expires_in * 1000;

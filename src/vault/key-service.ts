@@ -106,7 +106,6 @@ export function createUsageWriter(deps: { store: OwnerStore; locks: OwnerLocks }
 export function createKeyService(deps: KeyServiceDeps) {
   const { store, locks, codec, registry, limits, log } = deps;
   const now = () => new Date(deps.clock.now());
-  const usageWriter = createUsageWriter({ store, locks });
 
   const opener = createRecordOpener(codec, log);
   const { openProvider, seal } = opener;
@@ -373,12 +372,6 @@ export function createKeyService(deps: KeyServiceDeps) {
       }
       return outcomes.map(({ outcome }) => outcome);
     },
-
-    /**
-     * Merges a batch of usage into what is stored (docs/resolution.md#caching-and-usage: batched, under the owner lock). Usage of
-     * keys deleted meanwhile is dropped. No cache invalidation: resolution does not read usage.
-     */
-    recordUsage: usageWriter.recordUsage,
 
     /**
      * docs/resolution.md#health: an internal service found the key unauthorized or over quota. The key leaves rotation

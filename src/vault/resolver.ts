@@ -148,36 +148,45 @@ export function createResolver(deps: ResolverDeps) {
   }
 
   /**
-   * docs/resolution.md#round-robin: the next of `keys` not cooling down, in turn for this cursor; when every one is cooling
-   * down, `backAt` says when the first comes back (epoch ms).
+   * docs/resolution.md#round-robin: the next of `keys` not cooling down, in turn for this cursor, and
+   * `allowed` (when given) from there on; when every one is cooling down, `backAt` says when the first
+   * comes back (epoch ms). One cooldown read and one cursor step per resolve, however many are skipped.
    */
-  async function nextInTurn<K extends { keyId: string }>(keys: readonly K[], cursor: string): Promise<{ key?: K; backAt?: number }> {
+  async function nextInTurn<K extends { keyId: string }>(
+    keys: readonly K[],
+    cursor: string,
+    allowed?: (key: K) => Promise<boolean>,
+  ): Promise<{ key?: K; backAt?: number }> {
     if (keys.length === 0) return {};
     const cooling = await deps.cooldowns.cooling(keys.map((key) => key.keyId));
     const usable = cooling.size === 0 ? keys : keys.filter((key) => !cooling.has(key.keyId));
-    if (usable.length === 0) return { backAt: Math.min(...cooling.values()) };
-    return { key: usable[(await deps.cursors.next(cursor)) % usable.length] as K };
+    const backAt = cooling.size === 0 ? {} : { backAt: Math.min(...cooling.values()) };
+    if (usable.length === 0) return backAt;
+    const start = (await deps.cursors.next(cursor)) % usable.length;
+    for (let step = 0; step < usable.length; step += 1) {
+      const key = usable[(start + step) % usable.length] as K;
+      if (!allowed || (await allowed(key))) return { key };
+    }
+    return backAt;
   }
 
-  /** nextInTurn, skipping keys whose own base URL no longer passes the URL policy. */
-  async function nextAllowed(keys: readonly ResolvableKey[], owner: OwnerRef, provider: ProviderId): Promise<{ key?: ResolvableKey; backAt?: number }> {
-    let candidates = keys;
-    for (;;) {
-      const turn = await nextInTurn(candidates, `${ownerKey(owner)}:${provider}`);
-      const { key } = turn;
-      if (!key || key.baseUrl === null || !deps.checkBaseUrl) return turn;
-      const check = await deps.checkBaseUrl(key.baseUrl);
-      if (check.ok) return turn;
-      deps.log.warn({ owner: ownerKey(owner), provider, keyId: key.keyId, reason: check.reason }, 'key skipped: its base URL no longer passes the URL policy');
-      candidates = candidates.filter((other) => other !== key);
-    }
+  /** A key whose own base URL no longer passes the URL policy is skipped (and logged by id). */
+  function baseUrlAllowed(owner: OwnerRef, provider: ProviderId): ((key: ResolvableKey) => Promise<boolean>) | undefined {
+    const check = deps.checkBaseUrl;
+    if (!check) return undefined;
+    return async (key) => {
+      if (key.baseUrl === null) return true;
+      const result = await check(key.baseUrl);
+      if (!result.ok) deps.log.warn({ owner: ownerKey(owner), provider, keyId: key.keyId, reason: result.reason }, 'key skipped: its base URL no longer passes the URL policy');
+      return result.ok;
+    };
   }
 
   /** The next servable key of an owner for a provider, decrypted; or when its first key comes back from a cooldown. */
   async function serveFrom(owner: ResolvableOwner, provider: ProviderId): Promise<{ served?: { key: ResolvableKey; secret: string }; backAt?: number }> {
     const at = deps.clock.now();
     const servable = (owner.keys.get(provider) ?? []).filter((key) => isServable(key, at));
-    const { key, backAt } = await nextAllowed(servable, owner.owner, provider);
+    const { key, backAt } = await nextInTurn(servable, `${ownerKey(owner.owner)}:${provider}`, baseUrlAllowed(owner.owner, provider));
     if (!key) return backAt === undefined ? {} : { backAt };
     // The record was fully validated when the cache entry was built; here only its secret is needed.
     const secret = (JSON.parse(key.open().toString('utf8')) as { secret?: unknown }).secret;

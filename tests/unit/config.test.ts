@@ -102,9 +102,9 @@ describe('an empty variable means the default (as copied from .env.example)', ()
     expect(comparable({ ...example, ...valid })).toEqual(comparable(valid));
   });
 
-  test.each(BOOTSTRAP_VARIABLES)('bootstrap-realm: %s= (empty) gives the same config as leaving it out', (name) => {
-    const base = { KEYCLOAK_URL: 'http://127.0.0.1:8080', KEYCLOAK_ADMIN_USERNAME: 'admin', KEYCLOAK_ADMIN_PASSWORD: 'pw' };
-    if (name in base) return;
+  const bootstrapBase = { KEYCLOAK_URL: 'http://127.0.0.1:8080', KEYCLOAK_ADMIN_USERNAME: 'admin', KEYCLOAK_ADMIN_PASSWORD: 'pw' };
+  test.each(BOOTSTRAP_VARIABLES.filter((name) => !(name in bootstrapBase)))('bootstrap-realm: %s= (empty) gives the same config as leaving it out', (name) => {
+    const base = bootstrapBase;
     expect(loadBootstrapConfig({ ...base, [name]: '' })).toEqual(loadBootstrapConfig(base));
   });
 });

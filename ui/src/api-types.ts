@@ -221,7 +221,7 @@ export interface paths {
         put?: never;
         /**
          * Test the caller's keys of a provider against the provider (or one, with keyId)
-         * @description Each key tested is one request to the provider; key tests have a per-user limit of their own (KEY_TESTS_PER_MINUTE). Any user token of the realm. Audited: `key.test`.
+         * @description Each key tested is one request to the provider; key tests have a per-user limit of their own (RATE_LIMIT_KEY_TESTS_PER_MINUTE). Any user token of the realm. Audited: `key.test`.
          */
         post: operations["postByokKeysTestProvider"];
         delete?: never;

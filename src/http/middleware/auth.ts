@@ -44,26 +44,20 @@ export function authenticate(authenticator: Authenticator): RequestHandler {
   };
 }
 
-const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-/** Paths of internal callers (client-credentials tokens); a user token is refused there by the role gate. */
-const INTERNAL_PATH = /^\/internal(\/|$)/i;
-
 /**
- * Revocation for writes (after `authenticate`): every request that may change state, made with a
- * user's token (any method but GET, HEAD, OPTIONS; outside /internal), goes on only when Keycloak
- * says the token is still active: a user who was disabled or logged out by an admin, or whose
- * not-before moved past the token, cannot write with a token verified earlier. Reads keep the offline
- * check, so a revoked token still reads until it expires (the access token lifespan).
- * Internal callers are not introspected: /internal/resolve is the hot path, and /internal/report only
- * benches a key for a cool-down; their tokens hold until they expire.
+ * Revocation for writes (after `authenticate`, mounted on each write endpoint that user tokens may call):
+ * the request goes on only when Keycloak says the token is still active, so a user who was disabled
+ * or logged out by an admin, or whose not-before moved past the token, cannot write with a token
+ * verified earlier. Reads keep the offline check, so a revoked token still reads until it expires (the
+ * access token lifespan). Internal callers are not introspected: /internal/resolve is the hot path,
+ * and /internal/report only benches a key for a cool-down; their tokens hold until they expire.
+ * Mounted per route, after the role gates, so an unknown path or a missing role costs no Keycloak call.
  */
-export function requireActiveTokenForWrites(introspection: Pick<TokenIntrospection, 'assertActive'>): RequestHandler {
+export function requireActiveToken(introspection: Pick<TokenIntrospection, 'assertActive'>): RequestHandler {
   return async (req, res, next) => {
-    if (!READ_METHODS.has(req.method) && !INTERNAL_PATH.test(req.path)) {
-      const token = bearerToken(req.headers.authorization ?? '');
-      if (token === undefined) throw new AppError('UNAUTHENTICATED');
-      await introspection.assertActive(token, principalOf(res));
-    }
+    const token = bearerToken(req.headers.authorization ?? '');
+    if (token === undefined) throw new AppError('UNAUTHENTICATED');
+    await introspection.assertActive(token, principalOf(res));
     next();
   };
 }

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Benchmark of the internal resolve path (npm run bench): installs what is missing, builds, uses the
-# test Keycloak (ports KC_HTTP_PORT/KC_MGMT_PORT, 18080/19000 by default; started here when not
-# running, and then stopped at the end), bootstraps realm byok with development data and runs
-# tests/bench/bench.ts with tsx (it shares tests/support with the test suites). Results: a table on
-# stdout and .data/bench/latest.json. BENCH_DURATION, BENCH_CONNECTIONS, BENCH_WARMUP, BENCH_BURST,
-# BENCH_ROUNDS, BENCH_INSTANCES, BENCH_ONLY=scale-out and BENCH_STRICT=1 are read by bench.ts (see its
-# header). The scale-out scenario needs redis-server (Debian: apt-get install redis-server).
+# Benchmark of the internal resolve path and the signing gateway (npm run bench): installs what is
+# missing, builds, uses the test Keycloak (ports KC_HTTP_PORT/KC_MGMT_PORT, 18080/19000 by default;
+# started here when not running, and then stopped at the end), bootstraps realm byok with
+# development data and runs tests/bench/bench.ts with tsx (it shares tests/support with the test
+# suites). Results: a table on stdout and .data/bench/latest.json. BENCH_DURATION,
+# BENCH_CONNECTIONS, BENCH_WARMUP, BENCH_BURST, BENCH_ROUNDS, BENCH_INSTANCES, BENCH_FIXED_RATE,
+# BENCH_FIRST_BYTE_REQUESTS, BENCH_ONLY=scale-out|gateway, BENCH_CPU_PROF=1 and BENCH_STRICT=1 are
+# read by bench.ts (see its header). The scale-out scenario needs redis-server (Debian: apt-get
+# install redis-server).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"

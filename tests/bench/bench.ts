@@ -14,17 +14,39 @@
 //                  (shared cursors, locks, invalidation); the warm resolve against the first 1, 2, ...
 //                  of them, one load generator spreading its connections over the instances
 //                  (BENCH_ROUNDS alternating rounds, the median round of each step counts)
-// Prints a table and the targets (PASS/MISS) and writes the same as JSON to .data/bench/latest.json.
+//   gateway        (issue 14) one chat completion three ways, to scripts/bench-upstream.mjs, a fake
+//                  OpenAI (POST /v1/chat/completions: 329 bytes of JSON with usage, or with
+//                  "stream": true 6 SSE chunks 1 ms apart, the first at once; it accepts only the
+//                  user's key, so a request signed otherwise counts as non-2xx):
+//                    direct                the load straight at the upstream
+//                    minimal pass-through  scripts/bench-passthrough.mjs: node:http in, one undici Pool
+//                                          out, body held, authorization swapped, answer streamed back
+//                                          (the limit for a Node gateway)
+//                    gateway               node dist/main.js with OPENAI_BASE_URL at the upstream;
+//                                          POST /api/v1/proxy/openai/chat/completions with an internal
+//                                          client's token and X-Byok-User of a user who added the key
+//                  For each, in BENCH_ROUNDS alternating rounds (median round): throughput at saturation
+//                  (autocannon); latency at a fixed BENCH_FIXED_RATE; the time to the first byte of a
+//                  streamed answer over BENCH_FIRST_BYTE_REQUESTS requests one after another. The last
+//                  two are timed by tests/bench/latency-probe.ts in a child process (undici and
+//                  process.hrtime), because autocannon's latencies are whole milliseconds (its HDR
+//                  histogram's unit), too coarse for the 0.5 ms target. Targets: gateway throughput
+//                  >= 0.6x the pass-through's; added p50 over direct at the fixed rate <= 0.5 ms; added
+//                  time to first byte <= 1 ms.
+// Prints a table and the targets (PASS/MISS) and writes the same as JSON to .data/bench/latest.json
+// (BENCH_ONLY=scale-out: scale-out.json; BENCH_ONLY=gateway: gateway.json).
 //
 // Environment: BENCH_DURATION (s, 10), BENCH_CONNECTIONS (50), BENCH_WARMUP (s, 2), BENCH_BURST (500),
 // BENCH_ROUNDS (3: baseline and warm resolve alternate, the median round counts),
-// BENCH_INSTANCES (3: the largest scale-out step), BENCH_ONLY=scale-out (only that scenario),
+// BENCH_INSTANCES (3: the largest scale-out step), BENCH_ONLY=scale-out or gateway (only that scenario),
+// BENCH_FIXED_RATE (requests/s, 1000), BENCH_FIRST_BYTE_REQUESTS (300, after 30 unrecorded),
 // BYOK_TEST_KEYCLOAK_URL (set by bench.sh from BENCH_KEYCLOAK_URL), BENCH_KEYCLOAK_INSTANCE (test:
 // whose pid file names the Keycloak process group for the CPU figures), BENCH_STRICT=1 (exit 1 when
 // a target is missed), BENCH_CPU_PROF=1 (every server child runs with --cpu-prof; profiles in
-// .data/bench/profiles, open them in Chrome DevTools; profiling slows the servers, so figures are
-// then not comparable).
-import { execFileSync } from 'node:child_process';
+// .data/bench/profiles, open them in Chrome DevTools or summarise them with
+// `node --import tsx tests/bench/profile-summary.ts <file> [top] [filter]`; profiling slows the
+// servers, so figures are then not comparable).
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -36,9 +58,12 @@ import { clientToken, createTestUser, masterAdmin, userToken, type TestUser } fr
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 import { testApiKey } from '../support/secrets.js';
 import { startNodeProcess, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+import type { ProbeSpec } from './latency-probe.js';
 import {
   diffCalls,
+  gatewayReport,
   keycloakCalls,
+  medianBy,
   medianRun,
   metricSum,
   report,
@@ -49,6 +74,11 @@ import {
   type Burst,
   type Calls,
   type CpuCores,
+  type FirstByteRun,
+  type FixedRateRun,
+  type GatewayResults,
+  type GatewayScenario,
+  type GatewayScenarioName,
   type Results,
   type Run,
   type ScaleOutStep,
@@ -66,6 +96,8 @@ const SETTINGS: Settings = {
   instances: positiveInt('BENCH_INSTANCES', 3),
   only: process.env.BENCH_ONLY || undefined,
   pipelining: 1,
+  fixedRate: positiveInt('BENCH_FIXED_RATE', 1000),
+  firstByteRequests: positiveInt('BENCH_FIRST_BYTE_REQUESTS', 300),
 };
 const READY_TIMEOUT_MS = 60_000;
 /** The services' GET /metrics token (METRICS_TOKEN), made per run. */
@@ -147,13 +179,16 @@ async function service(name: string, extra: Record<string, string> = {}): Promis
   return Object.assign(started, { metrics: true });
 }
 
-async function baselineServer(): Promise<Server> {
+/** One of the benchmark's own servers (scripts/bench-*.mjs), with only `env` besides PATH and PORT. */
+async function scriptServer(name: string, script: string, env: Record<string, string> = {}): Promise<Server> {
   const started = await track(
-    startNodeProcess('baseline', join(ROOT, 'scripts/bench-baseline.mjs'), { env: { HOME: process.env.HOME, NODE_ENV: 'production' }, readyPath: '/', readyTimeoutMs: READY_TIMEOUT_MS, logFile: join(OUT_DIR, 'baseline.log'), nodeArgs: profileArgs('baseline') }),
+    startNodeProcess(name, join(ROOT, script), { env: { HOME: process.env.HOME, NODE_ENV: 'production', ...env }, readyPath: '/', readyTimeoutMs: READY_TIMEOUT_MS, logFile: join(OUT_DIR, `${name}.log`), nodeArgs: profileArgs(name) }),
   );
-  log(`baseline ready at ${started.url} (pid ${started.pid})`);
+  log(`${name} ready at ${started.url} (pid ${started.pid})`);
   return Object.assign(started, { metrics: false });
 }
+
+const baselineServer = () => scriptServer('baseline', 'scripts/bench-baseline.mjs');
 
 async function redisServer(): Promise<TestRedis> {
   const redis = await track(startTestRedis().catch((error: Error) => Promise.reject(new Error(`${error.message} (is it installed? Debian: apt-get install redis-server)`))));
@@ -220,18 +255,29 @@ function ticksOf(pids: readonly number[]): number | undefined {
   return total;
 }
 
-function cpuMeter(pids: readonly number[], redisPid: number | undefined): () => CpuCores {
-  const start = { at: process.hrtime.bigint(), self: process.cpuUsage(), server: ticksOf(pids), keycloak: keycloakTicks(), redis: redisPid === undefined ? undefined : procTicks(redisPid)?.ticks };
+/** Besides the servers measured: processes whose CPU is reported on their own. */
+interface OtherPids {
+  redis?: number;
+  upstream?: number;
+}
+
+function cpuMeter(pids: readonly number[], others: OtherPids = {}): () => CpuCores {
+  const ticksOfOthers = () => ({
+    redis: others.redis === undefined ? undefined : procTicks(others.redis)?.ticks,
+    upstream: others.upstream === undefined ? undefined : procTicks(others.upstream)?.ticks,
+  });
+  const start = { at: process.hrtime.bigint(), self: process.cpuUsage(), server: ticksOf(pids), keycloak: keycloakTicks(), ...ticksOfOthers() };
   return () => {
     const seconds = Number(process.hrtime.bigint() - start.at) / 1e9;
     const self = process.cpuUsage(start.self);
     const server = ticksOf(pids);
     const keycloak = keycloakTicks();
-    const redis = redisPid === undefined ? undefined : procTicks(redisPid)?.ticks;
+    const now = ticksOfOthers();
     const cores = (ticks: number) => round(ticks / CLK_TCK / seconds, 2);
-    const delta = (now: number | undefined, then: number | undefined) => (now === undefined || then === undefined ? null : cores(now - then));
+    const delta = (later: number | undefined, then: number | undefined) => (later === undefined || then === undefined ? null : cores(later - then));
     return {
-      ...(redisPid === undefined ? {} : { redis: delta(redis, start.redis) }),
+      ...(others.redis === undefined ? {} : { redis: delta(now.redis, start.redis) }),
+      ...(others.upstream === undefined ? {} : { upstream: delta(now.upstream, start.upstream) }),
       loadGenerator: round((self.user + self.system) / 1e6 / seconds, 2),
       server: delta(server, start.server),
       keycloak: delta(keycloak, start.keycloak),
@@ -261,18 +307,21 @@ async function deleteCreatedUsers(): Promise<void> {
   }
 }
 
-/** Gives `user` `count` openai keys through the service's own user API. */
+/** Gives `user` the openai key `apiKey` through the service's own user API. */
+async function addKey(server: Server, token: string, apiKey: string, label: string): Promise<void> {
+  const response = await fetch(`${server.url}/api/v1/byok/keys/add`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ provider: 'openai', apiKey, label }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (response.status !== 201) throw new Error(`adding "${label}" through ${server.name} failed: ${response.status} ${await response.text()}`);
+}
+
+/** Gives `user` `count` fresh openai keys through the service's own user API. */
 async function addKeys(server: Server, user: TestUser, count: number): Promise<void> {
   const token = await userToken(user);
-  for (let i = 1; i <= count; i += 1) {
-    const response = await fetch(`${server.url}/api/v1/byok/keys/add`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ provider: 'openai', apiKey: testApiKey('openai'), label: `bench ${i}` }),
-      signal: AbortSignal.timeout(10_000),
-    });
-    if (response.status !== 201) throw new Error(`adding key ${i} through ${server.name} failed: ${response.status} ${await response.text()}`);
-  }
+  for (let i = 1; i <= count; i += 1) await addKey(server, token, testApiKey('openai'), `bench ${i}`);
 }
 
 interface ResolveAnswer {
@@ -314,16 +363,28 @@ function cannon(options: CannonOptions): Promise<CannonResult> {
   });
 }
 
+/** What one load run sends: always a POST. */
+interface LoadRequest {
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** A resolve request (and the baseline's /ping, which takes the same body). */
+function resolveRequest(path: string, token: string | undefined, userId: string): LoadRequest {
+  return { path, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify({ userId, model: 'gpt-4o' }) };
+}
+
 /** One autocannon run against `target`, or against several servers at once (its connections spread over them). */
-async function measure(name: string, target: Server | Server[], path: string, token: string | undefined, userId: string, redis?: TestRedis): Promise<Run> {
+async function measure(name: string, target: Server | Server[], request: LoadRequest, others: OtherPids = {}): Promise<Run> {
   const servers = Array.isArray(target) ? target : [target];
   // autocannon hands connection i to url i mod n: a multiple of n loads every instance alike.
   const connections = Math.ceil(SETTINGS.connections / servers.length) * servers.length;
   const options: CannonOptions = {
-    url: servers.length === 1 ? `${servers[0]?.url}${path}` : servers.map((s) => `${s.url}${path}`),
+    url: servers.length === 1 ? `${servers[0]?.url}${request.path}` : servers.map((s) => `${s.url}${request.path}`),
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ userId, model: 'gpt-4o' }),
+    headers: request.headers,
+    body: request.body,
     connections,
     pipelining: SETTINGS.pipelining,
     timeout: 10,
@@ -334,7 +395,7 @@ async function measure(name: string, target: Server | Server[], path: string, to
   const calls = async (): Promise<Calls | undefined> =>
     servers.every((s) => s.metrics) ? sumCalls(await Promise.all(servers.map(async (s) => keycloakCalls(await scrape(s))))) : undefined;
   const before = await calls();
-  const cpu = cpuMeter(servers.map((s) => s.pid), redis?.pid);
+  const cpu = cpuMeter(servers.map((s) => s.pid), others);
   const result = await cannon({ ...options, duration: SETTINGS.duration });
   const cpuUsed = cpu();
   const after = await calls();
@@ -378,7 +439,7 @@ async function scaleOut(): Promise<NonNullable<Results['scaleOut']>> {
   for (let r = 1; r <= SETTINGS.rounds; r += 1) {
     log(`scale-out round ${r} of ${SETTINGS.rounds}`);
     for (let n = 1; n <= instances.length; n += 1) {
-      runs[n - 1]?.push(await measure(`scale-out ${n}`, instances.slice(0, n), '/api/v1/internal/resolve', token, user.id, redis));
+      runs[n - 1]?.push(await measure(`scale-out ${n}`, instances.slice(0, n), resolveRequest('/api/v1/internal/resolve', token, user.id), { redis: redis.pid }));
     }
   }
   const medians = runs.map((stepRuns) => ({ ...medianRun(stepRuns), rounds: stepRuns.map((run) => run.requestsPerSecond) }));
@@ -387,6 +448,145 @@ async function scaleOut(): Promise<NonNullable<Results['scaleOut']>> {
   for (const instance of instances) await stop(instance);
   await stop(redis);
   return { instances: instances.length, steps };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gateway (issue 14): the same chat completion sent straight to a fake upstream, through the minimal
+// pass-through and through the gateway, in alternating rounds.
+
+const PROBE = join(ROOT, 'tests/bench/latency-probe.ts');
+const CHAT = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello.' }] };
+const CHAT_BODY = JSON.stringify(CHAT);
+const STREAM_BODY = JSON.stringify({ ...CHAT, stream: true, stream_options: { include_usage: true } });
+const UPSTREAM_SSE = { chunks: 6, chunkMs: 1 }; // scripts/bench-upstream.mjs defaults: role, 2 words, finish, usage, [DONE]
+
+interface GatewayTarget {
+  scenario: GatewayScenarioName;
+  server: Server;
+  path: string;
+  /** Fresh per run: the gateway's caller token is a short-lived Keycloak token. */
+  headers: () => Promise<Record<string, string>>;
+  others: OtherPids;
+}
+
+/** Runs tests/bench/latency-probe.ts in a child process with `spec` and returns its result. */
+async function latencyProbe<T>(spec: ProbeSpec): Promise<T> {
+  checkInterrupted();
+  const child = spawn(process.execPath, ['--import', 'tsx', PROBE], { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production' }, stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const handle = {
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+  running.add(handle);
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+  child.stdin.end(JSON.stringify(spec));
+  const code = await exited;
+  running.delete(handle);
+  checkInterrupted();
+  if (code !== 0) throw new Error(`the latency probe (${spec.mode}) exited with ${code}`);
+  return JSON.parse(out) as T;
+}
+
+const probeTargets = (targets: readonly GatewayTarget[]) => Promise.all(targets.map(async (t) => ({ origin: t.server.url, path: t.path, headers: await t.headers() })));
+
+/**
+ * All targets at SETTINGS.fixedRate, interleaved in 250 ms slices (each gets SETTINGS.duration s of
+ * samples), with each server's CPU time per request it answered (the upstream answers every
+ * scenario's requests; warm-up included in both).
+ */
+async function fixedRateRuns(targets: readonly GatewayTarget[]): Promise<FixedRateRun[]> {
+  const seconds = SETTINGS.duration * targets.length;
+  log(`${targets.map((t) => t.scenario).join(', ')}: ${SETTINGS.fixedRate} req/s in turns of 250 ms, ${SETTINGS.warmup} + ${seconds} s (latency probe)`);
+  const pids = targets.map((t) => t.server.pid);
+  const before = pids.map((pid) => procTicks(pid)?.ticks);
+  const runs = await latencyProbe<FixedRateRun[]>({ mode: 'fixed-rate', targets: await probeTargets(targets), body: CHAT_BODY, rate: SETTINGS.fixedRate, sliceMs: 250, warmupSeconds: SETTINGS.warmup, seconds });
+  const after = pids.map((pid) => procTicks(pid)?.ticks);
+  const requests = runs.map((run) => (run.sent * (SETTINGS.warmup + seconds)) / seconds);
+  return runs.map((run, i) => {
+    const pid = pids[i] as number;
+    const served = targets.reduce((sum, t, j) => sum + (t.server.pid === pid || t.others.upstream === pid ? (requests[j] ?? 0) : 0), 0);
+    const ticks = after[i] === undefined || before[i] === undefined ? undefined : (after[i] as number) - (before[i] as number);
+    return { ...run, serverCpuUsPerRequest: ticks === undefined || served === 0 ? null : Math.round(((ticks / CLK_TCK) * 1e6) / served) };
+  });
+}
+
+async function firstByteRuns(targets: readonly GatewayTarget[]): Promise<FirstByteRun[]> {
+  log(`${targets.map((t) => t.scenario).join(', ')}: ${SETTINGS.firstByteRequests} streamed requests each, one at a time, in turn (latency probe)`);
+  return latencyProbe<FirstByteRun[]>({ mode: 'first-byte', targets: await probeTargets(targets), body: STREAM_BODY, requests: SETTINGS.firstByteRequests, warmup: 30 });
+}
+
+/**
+ * One plain and one streamed request through `target` before any load: both 200 with an answer of
+ * the fake upstream (which accepts only the user's key), and the key nowhere in what comes back.
+ * Returns the size of the plain answer's body.
+ */
+async function probeChat(target: GatewayTarget, apiKey: string): Promise<number> {
+  const send = async (body: string) => {
+    const response = await fetch(`${target.server.url}${target.path}`, { method: 'POST', headers: await target.headers(), body, signal: AbortSignal.timeout(10_000) });
+    const text = await response.text();
+    const seen = `${JSON.stringify([...response.headers])}${text}`;
+    if (target.scenario !== 'direct' && seen.includes(apiKey)) throw new Error(`${target.scenario}: the provider key came back to the caller`);
+    return { response, text };
+  };
+  const plain = await send(CHAT_BODY);
+  if (plain.response.status !== 200 || !plain.text.includes('"chat.completion"')) throw new Error(`${target.scenario} probe: ${plain.response.status} ${plain.text.slice(0, 300)}`);
+  const streamed = await send(STREAM_BODY);
+  const type = streamed.response.headers.get('content-type') ?? '';
+  if (streamed.response.status !== 200 || !type.startsWith('text/event-stream') || !streamed.text.endsWith('data: [DONE]\n\n'))
+    throw new Error(`${target.scenario} streamed probe: ${streamed.response.status} ${type} ${streamed.text.slice(0, 300)}`);
+  log(`${target.scenario} probe: 200 (${Buffer.byteLength(plain.text)} bytes), streamed 200`);
+  return Buffer.byteLength(plain.text);
+}
+
+async function gatewayBench(): Promise<GatewayResults> {
+  // One provider key, known here: the upstream accepts only it, the pass-through signs with it, and
+  // the gateway's user has it (added through the service, so the gateway decrypts it as in production).
+  const apiKey = testApiKey('openai');
+  const upstream = await scriptServer('upstream', 'scripts/bench-upstream.mjs', { UPSTREAM_API_KEY: apiKey });
+  const passThrough = await scriptServer('passthrough', 'scripts/bench-passthrough.mjs', { UPSTREAM_URL: upstream.url, PASSTHROUGH_API_KEY: apiKey });
+  const gateway = await service('service-gateway', { OPENAI_BASE_URL: `${upstream.url}/v1` });
+  const user = await createUser('starter');
+  await addKey(gateway, await userToken(user), apiKey, 'bench gateway');
+  const json = { 'content-type': 'application/json' };
+  const targets: GatewayTarget[] = [
+    { scenario: 'direct', server: upstream, path: '/v1/chat/completions', headers: async () => ({ ...json, authorization: `Bearer ${apiKey}` }), others: {} },
+    { scenario: 'minimal pass-through', server: passThrough, path: '/v1/chat/completions', headers: async () => ({ ...json, authorization: 'Bearer caller-credential' }), others: { upstream: upstream.pid } },
+    {
+      scenario: 'gateway',
+      server: gateway,
+      path: '/api/v1/proxy/openai/chat/completions',
+      headers: async () => ({ ...json, authorization: `Bearer ${await internalToken()}`, 'x-byok-user': user.id }),
+      others: { upstream: upstream.pid },
+    },
+  ];
+  let jsonBytes = 0;
+  for (const target of targets) jsonBytes = await probeChat(target, apiKey);
+
+  // Alternating rounds: the saturation runs go over the three scenarios one after the other, the
+  // latency probe interleaves them, so drift of this shared machine hits them alike; each figure is
+  // its median round.
+  const runs = targets.map(() => ({ saturation: [] as Run[], fixedRate: [] as FixedRateRun[], firstByte: [] as FirstByteRun[] }));
+  for (let r = 1; r <= SETTINGS.rounds; r += 1) {
+    log(`gateway round ${r} of ${SETTINGS.rounds}`);
+    for (const [i, t] of targets.entries()) runs[i]?.saturation.push(await measure(t.scenario, t.server, { path: t.path, headers: await t.headers(), body: CHAT_BODY }, t.others));
+    for (const [i, run] of (await fixedRateRuns(targets)).entries()) runs[i]?.fixedRate.push(run);
+    for (const [i, run] of (await firstByteRuns(targets)).entries()) runs[i]?.firstByte.push(run);
+  }
+  const scenarios = targets.map((t, i): GatewayScenario => {
+    const { saturation, fixedRate, firstByte } = runs[i] as (typeof runs)[number];
+    return {
+      scenario: t.scenario,
+      saturation: { ...medianRun(saturation), rounds: saturation.map((run) => run.requestsPerSecond) },
+      fixedRate: { ...medianBy(fixedRate, (run) => run.latencyMs.p50), rounds: fixedRate.map((run) => run.latencyMs.p50) },
+      firstByte: { ...medianBy(firstByte, (run) => run.firstByteMs.p50), rounds: firstByte.map((run) => run.firstByteMs.p50) },
+    };
+  });
+  for (const server of [gateway, passThrough, upstream]) await stop(server);
+  return { upstream: { sseChunks: UPSTREAM_SSE.chunks, chunkMs: UPSTREAM_SSE.chunkMs, jsonBytes }, scenarios };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -414,7 +614,12 @@ async function main(): Promise<boolean> {
     write('scale-out.json', results, scaleOutReport(results));
     return true;
   }
-  if (SETTINGS.only !== undefined) throw new Error(`BENCH_ONLY must be scale-out or unset, got ${SETTINGS.only}`);
+  if (SETTINGS.only === 'gateway') {
+    results.gateway = await gatewayBench();
+    write('gateway.json', results, gatewayReport(results));
+    return (results.targets ?? []).every((t) => t.pass);
+  }
+  if (SETTINGS.only !== undefined) throw new Error(`BENCH_ONLY must be scale-out, gateway or unset, got ${SETTINGS.only}`);
 
   // 1 and 2. Baseline and warm resolves, measured in alternating rounds (both servers up, one
   // loaded at a time) so that drift of this shared 2-core machine hits both alike; each figure is
@@ -431,8 +636,8 @@ async function main(): Promise<boolean> {
   const warmRuns: Run[] = [];
   for (let r = 1; r <= SETTINGS.rounds; r += 1) {
     log(`round ${r} of ${SETTINGS.rounds}`);
-    baseRuns.push(await measure('baseline', base, '/ping', undefined, 'baseline-user'));
-    warmRuns.push(await measure('resolve warm', warm, '/api/v1/internal/resolve', token, user.id));
+    baseRuns.push(await measure('baseline', base, resolveRequest('/ping', undefined, 'baseline-user')));
+    warmRuns.push(await measure('resolve warm', warm, resolveRequest('/api/v1/internal/resolve', token, user.id)));
   }
   results.baseline = medianRun(baseRuns);
   results.scenarios.push(medianRun(warmRuns));
@@ -440,7 +645,7 @@ async function main(): Promise<boolean> {
   // For comparison only (no target): the same endpoint reached through Express's router, as any URL
   // but the exact path is (a query string; a trailing slash is a 404 since routing became strict);
   // the difference is what the direct path saves.
-  results.scenarios.push(await measure('warm via Express', warm, '/api/v1/internal/resolve?via=express', token, user.id));
+  results.scenarios.push(await measure('warm via Express', warm, resolveRequest('/api/v1/internal/resolve?via=express', token, user.id)));
   await stop(base);
   // The burst user's keys are written through this instance, so the burst instance never saw it.
   const burstUser = await createUser('starter');
@@ -453,7 +658,7 @@ async function main(): Promise<boolean> {
   token = await internalToken();
   const coldProbe = await resolveOnce(cold, token, user.id);
   if (coldProbe.status !== 200) throw new Error(`cold resolve probe: ${coldProbe.status} ${coldProbe.body?.error?.code ?? ''}`);
-  results.scenarios.push(await measure('resolve cold', cold, '/api/v1/internal/resolve', token, user.id));
+  results.scenarios.push(await measure('resolve cold', cold, resolveRequest('/api/v1/internal/resolve', token, user.id)));
   results.tokenCounts['cold'] = tokenRequests(await scrape(cold));
   await stop(cold);
 
@@ -492,7 +697,11 @@ async function main(): Promise<boolean> {
   // 5. Scale-out over Redis.
   results.scaleOut = await scaleOut();
 
-  write('latest.json', results, `${report(results)}\n\n${scaleOutReport(results)}`);
+  // 6. The gateway against a direct call and the minimal pass-through.
+  results.gateway = await gatewayBench();
+
+  const text = `${report(results)}\n\n${scaleOutReport(results)}\n\n${gatewayReport(results)}`;
+  write('latest.json', results, text);
   return (results.targets ?? []).every((t) => t.pass);
 }
 

@@ -7,6 +7,8 @@ export interface CpuCores {
   server: number | null;
   keycloak: number | null;
   redis?: number | null;
+  /** The fake upstream, in the gateway scenarios where it is not itself the server measured. */
+  upstream?: number | null;
 }
 
 export type Calls = Record<string, number>;
@@ -56,6 +58,10 @@ export interface Settings {
   instances: number;
   only: string | undefined;
   pipelining: number;
+  /** Requests per second of the fixed-rate latency runs (gateway scenarios). */
+  fixedRate: number;
+  /** Sequential streamed requests per time-to-first-byte measurement (gateway scenarios). */
+  firstByteRequests: number;
 }
 
 export interface Target {
@@ -75,10 +81,79 @@ export interface Results {
   burst?: Burst;
   tokenCounts: Record<string, number>;
   scaleOut?: { instances: number; steps: ScaleOutStep[] };
+  gateway?: GatewayResults;
   targets?: Target[];
 }
 
+/** Milliseconds, from sub-millisecond samples (process.hrtime). */
+export interface LatencySummary {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+/** One run of the fixed-rate load loop (tests/bench/latency-probe.ts), with the servers' CPU. */
+export interface FixedRateRun {
+  targetRate: number;
+  achievedRate: number;
+  sent: number;
+  ok2xx: number;
+  non2xx: number;
+  errors: number;
+  latencyMs: LatencySummary;
+  /** The server's CPU time per request it answered (the upstream's: per request of every scenario). */
+  serverCpuUsPerRequest?: number | null;
+}
+
+/** Sequential streamed requests (tests/bench/latency-probe.ts): time to the first body byte and to the end. */
+export interface FirstByteRun {
+  requests: number;
+  ok2xx: number;
+  non2xx: number;
+  errors: number;
+  firstByteMs: LatencySummary;
+  totalMs: LatencySummary;
+}
+
+export const GATEWAY_SCENARIOS = ['direct', 'minimal pass-through', 'gateway'] as const;
+export type GatewayScenarioName = (typeof GATEWAY_SCENARIOS)[number];
+
+export interface GatewayScenario {
+  scenario: GatewayScenarioName;
+  /** The median round by throughput (autocannon at saturation; its latencies are whole milliseconds). */
+  saturation: Run & { rounds: number[] };
+  /** The median round by p50. */
+  fixedRate: FixedRateRun & { rounds: number[] };
+  /** The median round by p50. */
+  firstByte: FirstByteRun & { rounds: number[] };
+}
+
+export interface GatewayResults {
+  upstream: { sseChunks: number; chunkMs: number; jsonBytes: number };
+  scenarios: GatewayScenario[];
+}
+
 export const TARGETS = { throughputRatio: 0.85, p99Ratio: 2 };
+/** Issue 14: the gateway against the minimal pass-through (throughput) and against direct calls (added time). */
+export const GATEWAY_TARGETS = { throughputVsPassThrough: 0.6, addedP50Ms: 0.5, addedFirstByteMs: 1 };
+
+/** Percentiles (nearest rank) and mean of `samples` in milliseconds, rounded to microseconds. */
+export function summarise(samples: readonly number[]): LatencySummary {
+  if (samples.length === 0) return { p50: 0, p90: 0, p99: 0, max: 0, mean: 0 };
+  const sorted = Float64Array.from(samples).sort();
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
+  const mean = sorted.reduce((sum, value) => sum + value, 0) / sorted.length;
+  return { p50: round(at(0.5), 3), p90: round(at(0.9), 3), p99: round(at(0.99), 3), max: round(sorted[sorted.length - 1] as number, 3), mean: round(mean, 3) };
+}
+
+/** The element of `items` with the median `value` (the lower one of an even count). */
+export function medianBy<T>(items: readonly T[], value: (item: T) => number): T {
+  if (items.length === 0) throw new Error('medianBy needs at least one item');
+  const sorted = [...items].sort((a, b) => value(a) - value(b));
+  return sorted[Math.floor((sorted.length - 1) / 2)] as T;
+}
 
 export function round(value: number, digits: number): number {
   const factor = 10 ** digits;
@@ -87,8 +162,7 @@ export function round(value: number, digits: number): number {
 
 /** The run with the median throughput (its own latencies with it). */
 export function medianRun<T extends Run>(runs: readonly T[]): T {
-  const sorted = [...runs].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond);
-  return sorted[Math.floor((sorted.length - 1) / 2)] as T;
+  return medianBy(runs, (run) => run.requestsPerSecond);
 }
 
 /** Sum of every sample of `name` whose labels include all of `labels` (Prometheus text format). */
@@ -210,5 +284,120 @@ export function scaleOutReport(results: Results): string {
     `scale-out: the warm resolve against 1..${steps.length} instances sharing one redis-server; one autocannon in this process spreads its connections over them (${results.machine.cpus} CPUs for all of it); median of ${results.settings.rounds} alternating rounds (all rounds: ${steps.map((s) => s.rounds.map((r) => Math.round(r)).join('/')).join(', ')} req/s)`,
     '',
     table(rows),
+  ].join('\n');
+}
+
+const ms = (value: number) => value.toFixed(3);
+const signedMs = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(3)}`;
+
+/** The three gateway targets, from the median rounds. */
+export function gatewayTargets(gateway: GatewayResults): Target[] {
+  const by = (name: GatewayScenarioName) => {
+    const found = gateway.scenarios.find((s) => s.scenario === name);
+    if (found === undefined) throw new Error(`the gateway results lack the ${name} scenario`);
+    return found;
+  };
+  const direct = by('direct');
+  const pass = by('minimal pass-through');
+  const gw = by('gateway');
+  const clean = (s: GatewayScenario) =>
+    s.saturation.non2xx + s.saturation.errors + s.saturation.timeouts === 0 && s.fixedRate.non2xx + s.fixedRate.errors === 0 && s.firstByte.non2xx + s.firstByte.errors === 0;
+  const ratio = gw.saturation.requestsPerSecond / pass.saturation.requestsPerSecond;
+  // The summaries are whole microseconds: rounding the difference only removes floating-point noise.
+  const addedP50 = round(gw.fixedRate.latencyMs.p50 - direct.fixedRate.latencyMs.p50, 3);
+  const addedFirstByte = round(gw.firstByte.firstByteMs.p50 - direct.firstByte.firstByteMs.p50, 3);
+  const allClean = GATEWAY_SCENARIOS.every((name) => clean(by(name)));
+  const rate = gw.fixedRate.targetRate;
+  return [
+    {
+      target: `gateway throughput >= ${GATEWAY_TARGETS.throughputVsPassThrough}x minimal pass-through`,
+      value: `${Math.round(gw.saturation.requestsPerSecond)} vs ${Math.round(pass.saturation.requestsPerSecond)} req/s (${ratio.toFixed(3)}x)`,
+      pass: ratio >= GATEWAY_TARGETS.throughputVsPassThrough,
+    },
+    {
+      target: `gateway added p50 over direct at ${rate} req/s <= ${GATEWAY_TARGETS.addedP50Ms} ms`,
+      value: `${signedMs(addedP50)} ms (${ms(gw.fixedRate.latencyMs.p50)} vs ${ms(direct.fixedRate.latencyMs.p50)})`,
+      pass: addedP50 <= GATEWAY_TARGETS.addedP50Ms && gw.fixedRate.achievedRate >= 0.95 * rate,
+    },
+    {
+      target: `gateway added time to first streamed byte <= ${GATEWAY_TARGETS.addedFirstByteMs} ms`,
+      value: `${signedMs(addedFirstByte)} ms (${ms(gw.firstByte.firstByteMs.p50)} vs ${ms(direct.firstByte.firstByteMs.p50)})`,
+      pass: addedFirstByte <= GATEWAY_TARGETS.addedFirstByteMs,
+    },
+    { target: 'gateway scenarios: every answer 2xx', value: allClean ? 'yes' : 'no (see non-2xx)', pass: allClean },
+  ];
+}
+
+/** The gateway tables (saturation, fixed rate, first byte) and targets; appends the targets to `results.targets`. */
+export function gatewayReport(results: Results): string {
+  const gateway = results.gateway;
+  if (gateway === undefined) throw new Error('gatewayReport needs the gateway results');
+  const { settings } = results;
+  const direct = gateway.scenarios.find((s) => s.scenario === 'direct');
+  const pass = gateway.scenarios.find((s) => s.scenario === 'minimal pass-through');
+  const ratioTo = (value: number, of: number | undefined) => (of ? `${((value / of) * 100).toFixed(1)}%` : 'n/a');
+  const bad = (n: { non2xx: number; errors: number; timeouts?: number }) => n.non2xx + n.errors + (n.timeouts ?? 0);
+
+  const saturation: Cell[][] = [['at saturation', 'requests/s (median round)', 'p50 ms', 'p99 ms', 'non-2xx', 'vs direct', 'vs pass-through', 'CPU: server', 'req/s per server core', 'upstream', 'load generator', 'keycloak']];
+  for (const s of gateway.scenarios) {
+    const run = s.saturation;
+    saturation.push([
+      s.scenario,
+      run.requestsPerSecond.toFixed(1),
+      run.p50Ms,
+      run.p99Ms,
+      bad(run),
+      ratioTo(run.requestsPerSecond, direct?.saturation.requestsPerSecond),
+      ratioTo(run.requestsPerSecond, pass?.saturation.requestsPerSecond),
+      run.cpuCores.server ?? '?',
+      run.cpuCores.server ? Math.round(run.requestsPerSecond / run.cpuCores.server) : '?',
+      s.scenario === 'direct' ? '(server)' : (run.cpuCores.upstream ?? '?'),
+      run.cpuCores.loadGenerator,
+      run.cpuCores.keycloak ?? '?',
+    ]);
+  }
+  const fixed: Cell[][] = [[`at ${settings.fixedRate} req/s`, 'achieved req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'added p50 ms', 'non-2xx', 'server CPU µs/request']];
+  for (const s of gateway.scenarios) {
+    const run = s.fixedRate;
+    fixed.push([
+      s.scenario,
+      run.achievedRate.toFixed(1),
+      ms(run.latencyMs.p50),
+      ms(run.latencyMs.p90),
+      ms(run.latencyMs.p99),
+      direct ? signedMs(run.latencyMs.p50 - direct.fixedRate.latencyMs.p50) : 'n/a',
+      bad(run),
+      run.serverCpuUsPerRequest ?? '?',
+    ]);
+  }
+  const first: Cell[][] = [['streamed, one at a time', 'requests', 'first byte p50 ms', 'p90 ms', 'p99 ms', 'added p50 ms', 'whole stream p50 ms', 'non-2xx']];
+  for (const s of gateway.scenarios) {
+    const run = s.firstByte;
+    first.push([
+      s.scenario,
+      run.requests,
+      ms(run.firstByteMs.p50),
+      ms(run.firstByteMs.p90),
+      ms(run.firstByteMs.p99),
+      direct ? signedMs(run.firstByteMs.p50 - direct.firstByte.firstByteMs.p50) : 'n/a',
+      ms(run.totalMs.p50),
+      bad(run),
+    ]);
+  }
+  const targets = gatewayTargets(gateway);
+  results.targets = [...(results.targets ?? []), ...targets];
+  const roundsOf = (pick: (s: GatewayScenario) => number[], digits: number) => gateway.scenarios.map((s) => `${s.scenario} ${pick(s).map((v) => v.toFixed(digits)).join('/')}`).join(', ');
+  return [
+    `gateway: POST /v1/chat/completions to a fake upstream (${gateway.upstream.jsonBytes}-byte JSON answer; streamed: ${gateway.upstream.sseChunks} SSE chunks ${gateway.upstream.chunkMs} ms apart, the first at once), each server its own process; median of ${settings.rounds} alternating rounds`,
+    `  saturation: autocannon, ${settings.connections} connections, ${settings.duration} s after ${settings.warmup} s (whole milliseconds); all rounds: ${roundsOf((s) => s.saturation.rounds, 0)} req/s`,
+    `  fixed rate and first byte: tests/bench/latency-probe.ts in a child process (undici, process.hrtime; sub-millisecond), the scenarios interleaved; p50 of all rounds: ${roundsOf((s) => s.fixedRate.rounds, 3)} ms; first byte: ${roundsOf((s) => s.firstByte.rounds, 3)} ms`,
+    '',
+    table(saturation),
+    '',
+    table(fixed),
+    '',
+    table(first),
+    '',
+    table([['target', 'measured', 'result'], ...targets.map((t) => [t.target, t.value, t.pass ? 'PASS' : 'MISS'])]),
   ].join('\n');
 }

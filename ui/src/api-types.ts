@@ -354,6 +354,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/proxy/{provider}/{path}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Forward a request to the provider, signed with the user's next key (any method; streams; fails over)
+         * @description `{path}` is everything after the provider id (several segments), sent to the provider base URL of GET /api/v1/byok/providers with the query string: point an SDK's base URL at `/api/v1/proxy/{provider}`. The credential goes where that provider's SDK puts its key (`Authorization: Bearer`, `x-api-key`, `x-goog-api-key`, `?key=`): the user's own access token, or an internal client's token (realm role `byok-internal`) with `X-Byok-User: <userId>` (and optionally `X-Byok-Group`). The answer is the provider's, passed through (streams as they arrive), with `X-Byok-Source`, `X-Byok-Key-Id` and `X-Byok-Attempts`. 429, 401, 403 and 402 answers, and connections that fail, are retried on the next usable key (PROXY_MAX_ATTEMPTS); when none is left the last answer is passed on. Any user token of the realm.
+         */
+        post: operations["postProxyProviderPath"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/assets/{file}": {
         parameters: {
             query?: never;
@@ -619,7 +639,7 @@ export interface components {
              * @description Stable machine-readable code; never changes meaning
              * @enum {string}
              */
-            code: "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "METHOD_NOT_ALLOWED" | "UNKNOWN_PROVIDER" | "INVALID_KEY_FORMAT" | "INVALID_BASE_URL" | "TIER_REQUIRED" | "KEY_LIMIT_REACHED" | "KEY_NOT_FOUND" | "OWNER_NOT_FOUND" | "NO_KEY_AVAILABLE" | "UNKNOWN_MODEL" | "KEYCLOAK_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "OWNER_BUSY" | "RATE_LIMITED" | "NOT_READY" | "INTERNAL";
+            code: "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "METHOD_NOT_ALLOWED" | "UNKNOWN_PROVIDER" | "INVALID_KEY_FORMAT" | "INVALID_BASE_URL" | "TIER_REQUIRED" | "KEY_LIMIT_REACHED" | "KEY_NOT_FOUND" | "OWNER_NOT_FOUND" | "NO_KEY_AVAILABLE" | "UNKNOWN_MODEL" | "KEYCLOAK_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "OWNER_BUSY" | "RATE_LIMITED" | "UPSTREAM_UNAVAILABLE" | "UPSTREAM_TIMEOUT" | "NOT_READY" | "INTERNAL";
             /** @description VALIDATION_FAILED: one entry per invalid field; NO_KEY_AVAILABLE: why (NoKeyDetails); other codes: an object with more facts */
             details?: components["schemas"]["ErrorDetail"][] | components["schemas"]["NoKeyDetails"] | {
                 [key: string]: unknown;
@@ -2675,6 +2695,107 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postProxyProviderPath: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The provider API path, e.g. `chat/completions` (OpenAI) or `v1/messages` (Anthropic); may hold slashes */
+                path: string;
+                /** @description Provider id (see GET /api/v1/byok/providers) */
+                provider: "openai" | "anthropic" | "google" | "groq" | "mistral" | "cohere" | "together" | "perplexity" | "huggingface" | "openrouter" | "deepseek" | "xai" | "meta" | "custom";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The provider's answer, passed through */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description `UNKNOWN_PROVIDER`: Unknown provider. `VALIDATION_FAILED`: The request is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: A valid bearer token is required. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `NO_KEY_AVAILABLE`: No usable key is available. `OWNER_NOT_FOUND`: No such user or group. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RATE_LIMITED`: Too many requests; retry later. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `UPSTREAM_UNAVAILABLE`: The provider could not be reached. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `KEYCLOAK_UNAVAILABLE`: The identity server is unavailable; retry later. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `UPSTREAM_TIMEOUT`: The provider did not answer in time. */
+            504: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

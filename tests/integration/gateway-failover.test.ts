@@ -102,16 +102,19 @@ describe('failover to the next key', () => {
 
   test('402 (quota), 403 and a dropped connection fail over too: three keys tried in one call, the third serves', async () => {
     const user = await keyedUser(gateway.service.app);
-    const quota = await user.addKey('openai');
-    const dropped = await user.addKey('openai');
-    const serving = await user.addKey('openai');
-    fake.answer(quota.secret, { status: 402 });
-    fake.answer(dropped.secret, { drop: true }, 1);
+    const keys = [await user.addKey('openai'), await user.addKey('openai'), await user.addKey('openai')];
+    const idOf = (secret: string | undefined) => keys.find((key) => key.secret === secret)?.id;
+    // Whichever keys the gateway tries first and second: the first answers 402, the second never answers.
+    fake.answerNext({ status: 402 }, { drop: true });
 
-    expect(await complete(gateway, user)).toMatchObject({ keyId: serving.id, attempts: '3' });
-    expect(fake.requests.map((r) => r.key)).toEqual([quota.secret, dropped.secret, serving.secret]);
+    const served = await complete(gateway, user);
+    const tried = fake.requests.map((r) => r.key);
+    expect(new Set(tried).size).toBe(3);
+    expect(served).toMatchObject({ keyId: idOf(tried[2]), attempts: '3', text: fake.requests[2]?.replyText });
     const listed = await listedKeys(gateway, user);
-    expect(listed[quota.id]).toMatchObject({ status: 'invalid', healthIssue: 'quota_exceeded' });
+    expect(listed[idOf(tried[0]) ?? '']).toMatchObject({ status: 'invalid', healthIssue: 'quota_exceeded' });
+    // A connection failure says nothing about the key: it stays in rotation.
+    expect(listed[idOf(tried[1]) ?? '']).toMatchObject({ status: 'active', healthIssue: null });
 
     // A 403 is a verdict on the key like a 401.
     const other = await keyedUser(gateway.service.app);
@@ -127,11 +130,14 @@ describe('failover to the next key', () => {
     try {
       const user = await keyedUser(limited.service.app);
       const keys = [await user.addKey('openai'), await user.addKey('openai'), await user.addKey('openai')];
-      for (const key of keys) fake.answer(key.secret, { status: 429, headers: { 'retry-after': '60' }, body: { error: { message: `limited ${key.id}`, type: 'rate_limit_error' } } });
+      keys.forEach((key, n) => fake.answer(key.secret, { status: 429, headers: { 'retry-after': '60' }, body: { error: { message: `limited #${n}`, type: 'rate_limit_error' } } }));
       const response = await post(limited, user);
+      const tried = fake.requests.map((r) => r.key ?? '');
+      expect(tried).toHaveLength(2);
+      expect(new Set(tried).size).toBe(2);
       expect(response.status).toBe(429);
-      expect(await response.json()).toEqual({ error: { message: `limited ${keys[1]?.id}`, type: 'rate_limit_error' } });
-      expect(fake.requests.map((r) => r.key)).toEqual([keys[0]?.secret, keys[1]?.secret]);
+      expect(response.headers.get('retry-after')).toBe('60');
+      expect(await response.json()).toEqual({ error: { message: `limited #${keys.findIndex((key) => key.secret === tried[1])}`, type: 'rate_limit_error' } });
     } finally {
       await limited.close();
     }
@@ -167,7 +173,7 @@ describe('when no key can serve', () => {
     const response = await post(gateway, user);
     expect(response.status).toBe(404);
     expect(await errorCodeOf(response)).toBe('NO_KEY_AVAILABLE');
-    const sdkError = await gateway.anthropic({ token: user.token }).messages.create({ model: 'claude-sonnet-4-5', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] }).catch((error: unknown) => error);
+    const sdkError = await gateway.anthropic({ token: user.token }).messages.create({ model: 'claude-sonnet-5-5', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] }).catch((error: unknown) => error);
     expect(sdkError).toMatchObject({ status: 404 });
     expect(fake.requests).toHaveLength(0);
   });

@@ -111,19 +111,19 @@ describe.each(CALLERS)('the anthropic SDK through the gateway, with %s', (_name,
     const client = gateway.anthropic(caller);
 
     const { data, response } = await client.messages
-      .create({ model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user', content: 'plain hello' }] })
+      .create({ model: 'claude-sonnet-5-5', max_tokens: 64, messages: [{ role: 'user', content: 'plain hello' }] })
       .withResponse();
     const plain = fake.requests[0];
     expectSignedOnly(plain, caller, { 'x-api-key': key.secret });
     expect([plain.method, plain.path, plain.key]).toEqual(['POST', '/v1/messages', key.secret]);
     // The SDK's own headers pass through: the API needs them.
     expect(plain.headers['anthropic-version']).toBeDefined();
-    expect(JSON.parse(plain.body)).toMatchObject({ model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user', content: 'plain hello' }] });
+    expect(JSON.parse(plain.body)).toMatchObject({ model: 'claude-sonnet-5-5', max_tokens: 64, messages: [{ role: 'user', content: 'plain hello' }] });
     expect(data.content).toEqual([{ type: 'text', text: plain.replyText }]);
     expect(data.usage).toMatchObject({ input_tokens: 11, output_tokens: 7 });
     expect([response.headers.get('x-byok-source'), response.headers.get('x-byok-key-id'), response.headers.get('x-byok-attempts')]).toEqual(['user', key.id, '1']);
 
-    const stream = client.messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user', content: 'streamed hello' }] });
+    const stream = client.messages.stream({ model: 'claude-sonnet-5-5', max_tokens: 64, messages: [{ role: 'user', content: 'streamed hello' }] });
     const deltas: string[] = [];
     stream.on('text', (delta) => deltas.push(delta));
     const message = await stream.finalMessage();

@@ -54,7 +54,7 @@ describe('provider keys stay inside', () => {
       await rawRequest(`${gateway.url}${CHAT}`, { headers: json(user.token), body: JSON.stringify({ ...HELLO, stream: true, stream_options: { include_usage: true } }) }),
       await rawRequest(`${gateway.url}/api/v1/proxy/anthropic/v1/messages`, {
         headers: { 'x-api-key': user.token, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }], stream: true }),
+        body: JSON.stringify({ model: 'claude-sonnet-5-5', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }], stream: true }),
       }),
     ];
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
@@ -83,7 +83,7 @@ describe('provider keys stay inside', () => {
     for await (const chunk of await openai.chat.completions.create({ ...(HELLO), stream: true })) void chunk;
     fake.answer(b.secret, { status: 401 });
     await openai.chat.completions.create(HELLO).catch(() => undefined);
-    await gateway.anthropic({ token: internal, user: user.id }).messages.create({ model: 'claude-sonnet-4-5', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] });
+    await gateway.anthropic({ token: internal, user: user.id }).messages.create({ model: 'claude-sonnet-5-5', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] });
     await rawRequest(`${gateway.url}${CHAT}`, { headers: json(user.token, { 'x-byok-user': user.id }), body: JSON.stringify(HELLO) });
 
     const logged = JSON.stringify(gateway.service.logs) + JSON.stringify(gateway.service.auditEvents);
@@ -128,7 +128,7 @@ describe('what does not go upstream', () => {
     await rawRequest(`${gateway.url}${CHAT}?key=${user.token}`, { headers: json(user.token, slots), body: JSON.stringify(HELLO) });
     await rawRequest(`${gateway.url}/api/v1/proxy/anthropic/v1/messages?key=${user.token}`, {
       headers: { ...json(user.token, slots), 'anthropic-version': '2023-06-01' },
-      body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] }),
+      body: JSON.stringify({ model: 'claude-sonnet-5-5', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] }),
     });
     expect(upstreamSaw(fake)).not.toContain(user.token);
     expect(upstreamSaw(fake)).not.toContain(user.token.split('.')[2]);

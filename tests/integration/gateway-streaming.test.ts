@@ -82,10 +82,10 @@ describe('streams pass through as they arrive', () => {
     const user = await keyedUser(gateway.service.app);
     await user.addKey('anthropic');
     const client = gateway.anthropic({ token: user.token });
-    await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 8, messages: [{ role: 'user', content: 'warm up' }] });
+    await client.messages.create({ model: 'claude-sonnet-5-5', max_tokens: 8, messages: [{ role: 'user', content: 'warm up' }] });
 
     const started = performance.now();
-    const stream = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user', content: 'count' }], stream: true });
+    const stream = await client.messages.create({ model: 'claude-sonnet-5-5', max_tokens: 64, messages: [{ role: 'user', content: 'count' }], stream: true });
     const timeline: Timeline = { arrivals: [], upstreamEventsAtFirst: -1, upstreamFinishedAtFirst: true };
     for await (const event of stream) {
       if (event.type !== 'content_block_delta') continue;
@@ -118,13 +118,32 @@ describe('a caller that goes away aborts the upstream request', () => {
     expect(upstream.eventsSent).toBeLessThan(EVENTS);
   });
 
+  test('a caller that leaves while the upstream has not answered yet aborts the upstream request too', async () => {
+    const user = await keyedUser(gateway.service.app);
+    const key = await user.addKey('openai');
+    fake.answer(key.secret, { delayMs: 10_000 }, 1);
+    const controller = new AbortController();
+    const call = gateway
+      .openai({ token: user.token })
+      .chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'slow' }], stream: true }, { signal: controller.signal })
+      .catch((error: unknown) => error);
+    await until(() => fake.requests.length === 1, 'the request to reach the upstream');
+    const abortedAt = Date.now();
+    controller.abort();
+    await call;
+    const upstream = lastRequest();
+    await until(() => upstream.closedEarly, 'the upstream connection to close', 5_000);
+    expect((upstream.closedAt ?? Infinity) - abortedAt).toBeLessThan(CLOSE_WITHIN_MS);
+    expect(upstream.status).toBe(0);
+  });
+
   test('anthropic: an AbortController signal after 3 events closes the upstream connection mid-stream', async () => {
     const user = await keyedUser(gateway.service.app);
     await user.addKey('anthropic');
     const controller = new AbortController();
     const stream = await gateway
       .anthropic({ token: user.token })
-      .messages.create({ model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user', content: 'count' }], stream: true }, { signal: controller.signal });
+      .messages.create({ model: 'claude-sonnet-5-5', max_tokens: 64, messages: [{ role: 'user', content: 'count' }], stream: true }, { signal: controller.signal });
     let seen = 0;
     let abortedAt = 0;
     const consumed = (async () => {

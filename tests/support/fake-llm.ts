@@ -6,7 +6,8 @@
  *
  * What tests use it for:
  * - per-key scripted answers (`answer(key, …)`): a 429 with `Retry-After` once, a 401 until told
- *   otherwise, a success with extra headers (`Set-Cookie`), or a dropped connection;
+ *   otherwise, a success with extra headers (`Set-Cookie`), or a dropped connection; or answers for
+ *   the next requests whichever key they carry (`answerNext`);
  * - streams of `events` content events `intervalMs` apart (`setStream`), the first at once;
  * - a log of every request (method, path, headers, body, the key it carried) with what was answered,
  *   and whether the client closed the connection before the answer was complete (`closedEarly`):
@@ -28,6 +29,8 @@ export interface ScriptedAnswer {
   body?: unknown;
   /** Close the connection without answering (a connection failure, for failover). */
   drop?: boolean;
+  /** Wait this long before the status line (a slow provider); a client that leaves meanwhile gets nothing. */
+  delayMs?: number;
 }
 
 export interface RecordedLlmRequest {
@@ -69,7 +72,12 @@ export interface FakeLlm {
   requestsWith(key: string): RecordedLlmRequest[];
   /** Answer requests signed with `key` like this, `times` times (default: until `clear`). */
   answer(key: string, scripted: ScriptedAnswer, times?: number): void;
-  /** Forget the script of `key` (or of every key): it answers normally again. */
+  /**
+   * Answer the next requests like these, in order, whatever key they carry (after any per-key
+   * script): for failover tests that must not depend on which key the gateway tries first.
+   */
+  answerNext(...scripted: ScriptedAnswer[]): void;
+  /** Forget the script of `key` (or of every key, and the queue): it answers normally again. */
   clear(key?: string): void;
   /** Streams: `events` content events, `intervalMs` apart (default 5 events, 0 ms). */
   setStream(options: { events: number; intervalMs: number }): void;
@@ -149,11 +157,12 @@ const STREAM: Record<Api, (model: string, n: number, includeUsage: boolean) => {
 export async function startFakeLlm(): Promise<FakeLlm> {
   const requests: RecordedLlmRequest[] = [];
   const scripts = new Map<string, { answer: ScriptedAnswer; left: number }>();
+  const upcoming: ScriptedAnswer[] = [];
   let stream = { events: 5, intervalMs: 0 };
 
   const takeScript = (key: string | undefined): ScriptedAnswer | undefined => {
     const script = key === undefined ? undefined : scripts.get(key);
-    if (!script || key === undefined) return undefined;
+    if (!script || key === undefined) return upcoming.shift();
     script.left -= 1;
     if (script.left <= 0) scripts.delete(key);
     return script.answer;
@@ -177,6 +186,37 @@ export async function startFakeLlm(): Promise<FakeLlm> {
       else res.end(frames.tail.join(''));
     };
     next();
+  };
+
+  /** The answer to one recorded request: scripted, or the API's own (plain or streamed). */
+  const respond = (res: ServerResponse, record: RecordedLlmRequest, api: Api | undefined, scripted: ScriptedAnswer | undefined) => {
+    if (scripted?.drop) {
+      res.socket?.destroy();
+      return;
+    }
+    let body: Record<string, unknown> | undefined;
+    try {
+      body = JSON.parse(record.body) as Record<string, unknown>;
+    } catch {
+      body = undefined;
+    }
+    const status = scripted?.status ?? (!api ? 404 : body ? 200 : 400);
+    const headers = scripted?.headers ?? {};
+    record.status = status;
+    if (status !== 200 || scripted?.body !== undefined || !api || !body) {
+      const errorBody = scripted?.body ?? (api ? ERROR_BODIES[api](status) : { error: { message: `no route ${record.path}` } });
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.end(JSON.stringify(errorBody));
+      return;
+    }
+    if (body.stream === true) {
+      record.streamed = true;
+      writeStream(res, record, api, body, headers);
+      return;
+    }
+    record.replyText = `reply ${record.n}`;
+    res.writeHead(200, { 'content-type': 'application/json', ...headers });
+    res.end(JSON.stringify(PLAIN[api](String(body.model ?? 'fake-model'), record.replyText, record.n)));
   };
 
   const server = createServer((req, res) => {
@@ -209,38 +249,10 @@ export async function startFakeLlm(): Promise<FakeLlm> {
         if (!res.writableFinished) record.closedEarly = true;
       });
 
-      const api = ROUTES[new URL(path, 'http://fake.invalid').pathname];
       const scripted = takeScript(key);
-      if (scripted?.drop) {
-        req.socket.destroy();
-        return;
-      }
-      const status = scripted?.status ?? (api ? 200 : 404);
-      const headers = scripted?.headers ?? {};
-      record.status = status;
-      if (status !== 200 || scripted?.body !== undefined || !api) {
-        const errorBody = scripted?.body ?? (api ? ERROR_BODIES[api](status) : { error: { message: `no route ${path}` } });
-        res.writeHead(status, { 'content-type': 'application/json', ...headers });
-        res.end(JSON.stringify(errorBody));
-        return;
-      }
-      let body: Record<string, unknown>;
-      try {
-        body = JSON.parse(text) as Record<string, unknown>;
-      } catch {
-        record.status = 400;
-        res.writeHead(400, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(ERROR_BODIES[api](400)));
-        return;
-      }
-      if (body.stream === true) {
-        record.streamed = true;
-        writeStream(res, record, api, body, headers);
-        return;
-      }
-      record.replyText = `reply ${record.n}`;
-      res.writeHead(200, { 'content-type': 'application/json', ...headers });
-      res.end(JSON.stringify(PLAIN[api](String(body.model ?? 'fake-model'), record.replyText, record.n)));
+      const answer = () => respond(res, record, ROUTES[new URL(path, 'http://fake.invalid').pathname], scripted);
+      if (scripted?.delayMs) setTimeout(() => !res.destroyed && answer(), scripted.delayMs).unref();
+      else answer();
     });
   });
 
@@ -259,9 +271,15 @@ export async function startFakeLlm(): Promise<FakeLlm> {
     answer(key, scripted, times = Number.POSITIVE_INFINITY) {
       scripts.set(key, { answer: scripted, left: times });
     },
+    answerNext(...scripted) {
+      upcoming.push(...scripted);
+    },
     clear(key) {
-      if (key === undefined) scripts.clear();
-      else scripts.delete(key);
+      if (key !== undefined) scripts.delete(key);
+      else {
+        scripts.clear();
+        upcoming.length = 0;
+      }
     },
     setStream(options) {
       if (options.events < 1) throw new RangeError('a stream has at least one content event');

@@ -179,8 +179,8 @@ export function createGateway(deps: GatewayDeps) {
       });
     }
     const principal = await deps.verifier.verify(credential);
-    const onBehalf = single(req.headers['x-byok-user']);
-    const groupId = single(req.headers['x-byok-group']);
+    const onBehalf = keycloakIdHeader(req, 'x-byok-user');
+    const groupId = keycloakIdHeader(req, 'x-byok-group');
     const internal = principal.realmRoles.has(deps.internalRole);
     if (onBehalf !== undefined) {
       if (!internal) throw new AppError('FORBIDDEN', { message: `X-Byok-User needs an internal client's token (realm role ${deps.internalRole}).` });
@@ -428,6 +428,15 @@ export function createGateway(deps: GatewayDeps) {
 interface Meter {
   observe(chunk: Buffer): void;
   finish(): void;
+}
+
+// A Keycloak id, as /internal/resolve's body takes it (it becomes part of an Admin API path).
+const KEYCLOAK_ID = /^[A-Za-z0-9-]{1,64}$/;
+
+function keycloakIdHeader(req: IncomingMessage, name: 'x-byok-user' | 'x-byok-group'): string | undefined {
+  const value = single(req.headers[name]);
+  if (value === undefined || KEYCLOAK_ID.test(value)) return value;
+  throw new AppError('VALIDATION_FAILED', { details: [{ path: name === 'x-byok-user' ? 'X-Byok-User' : 'X-Byok-Group', message: 'must be a Keycloak id' }] });
 }
 
 function queryOf(url: string): string {

@@ -244,7 +244,7 @@ describe('who the request is for', () => {
   });
 
   test('X-Byok-User with a user token is 403', async () => {
-    const answer = await call('openai/chat/completions', { headers: { 'x-byok-user': 'someone-else' } });
+    const answer = await call('openai/chat/completions', { headers: { 'x-byok-user': USER_ID } });
     expect(answer.status).toBe(403);
     expect(resolver.requests).toHaveLength(0);
   });
@@ -255,6 +255,10 @@ describe('who the request is for', () => {
     expect(resolver.requests[0]).toMatchObject({ userId: USER_ID, groupId: 'g1', allowSystemFallback: true });
     expect(introspected).toBe(0);
     expect((await call('openai/chat/completions', { headers: internal })).status).toBe(400);
+    // Not an id: it would become part of a Keycloak Admin API path.
+    expect((await call('openai/chat/completions', { headers: { ...internal, 'x-byok-user': '../../x' } })).status).toBe(400);
+    expect((await call('openai/chat/completions', { headers: { ...internal, 'x-byok-user': USER_ID, 'x-byok-group': 'a/b' } })).status).toBe(400);
+    expect(resolver.requests).toHaveLength(1);
   });
 });
 

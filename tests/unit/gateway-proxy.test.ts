@@ -6,7 +6,8 @@
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Agent } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
+import { createMetrics } from '../../src/observability/metrics.js';
 import { AppError, isAppError } from '../../src/errors.js';
 import { createGateway, PROXY_PREFIX, type GatewaySettings, type ServedKey } from '../../src/gateway/proxy.js';
 import type { TokenUsage } from '../../src/gateway/usage-meters.js';
@@ -105,7 +106,16 @@ let resolver: ReturnType<typeof fakeResolver>;
 let tokens: { served: ServedKey; tokens: TokenUsage }[];
 let introspected: number;
 let upstreamBase: () => string;
+let pinnedOrigins: string[];
+let metrics: ReturnType<typeof createMetrics>;
 const agent = new Agent();
+/** The pinned agent stand-in: records which origins went through it, then connects as the trusted one. */
+const pinned = {
+  request(options: Dispatcher.RequestOptions) {
+    pinnedOrigins.push(String(options.origin));
+    return agent.request(options);
+  },
+} as unknown as Dispatcher;
 
 beforeEach(async () => {
   upstream = await startUpstream();
@@ -113,6 +123,8 @@ beforeEach(async () => {
   resolver = fakeResolver(() => upstreamBase());
   tokens = [];
   introspected = 0;
+  pinnedOrigins = [];
+  metrics = createMetrics({ defaultMetrics: false });
   const registry = createProviderRegistry({ baseUrlOverrides: { openai: `${upstream.url}/v1` } });
   const gateway = createGateway({
     registry,
@@ -130,7 +142,8 @@ beforeEach(async () => {
       },
     },
     trusted: agent,
-    pinned: agent,
+    pinned,
+    metrics,
     settings: SETTINGS,
     internalRole: 'byok-internal',
     clock: createFakeClock(),
@@ -225,6 +238,35 @@ describe('signing and hygiene', () => {
     const answer = await call('OpenAI/chat/completions');
     expect(answer.status).toBe(400);
     expect(((await answer.json()) as { error: { code: string } }).error.code).toBe('UNKNOWN_PROVIDER');
+  });
+});
+
+describe('egress', () => {
+  test("the registry's base URL goes through the trusted pool; a key's own base URL through the pinned agent", async () => {
+    await call('openai/chat/completions');
+    expect(pinnedOrigins).toEqual([]);
+    // The same upstream under another name: a custom key's base URL, not the operator's.
+    upstreamBase = () => `${upstream.url.replace('127.0.0.1', 'localhost')}/v1`;
+    const answer = await call('openai/chat/completions');
+    expect(answer.status).toBe(200);
+    expect(pinnedOrigins).toEqual([upstream.url.replace('127.0.0.1', 'localhost')]);
+  });
+});
+
+describe('metrics', () => {
+  test('requests by provider, status and attempts; failovers by reason; tokens', async () => {
+    upstream.handle = (req, res) =>
+      keyOf({ headers: req.headers } as never) === KEYS.A
+        ? res.writeHead(429).end()
+        : res.writeHead(200, { 'content-type': 'application/json' }).end('{"usage":{"prompt_tokens":4,"completion_tokens":2}}');
+    await (await call('openai/chat/completions')).text();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('byok_proxy_requests_total{provider="openai",status="200",attempts="2"} 1');
+    expect(text).toContain('byok_proxy_failovers_total{provider="openai",reason="rate_limited"} 1');
+    expect(text).toContain('byok_proxy_tokens_total{provider="openai",direction="input"} 4');
+    expect(text).toContain('byok_proxy_tokens_total{provider="openai",direction="output"} 2');
+    expect(text).toMatch(/byok_proxy_upstream_duration_seconds_count\{provider="openai",class="4xx"\} 1/);
   });
 });
 

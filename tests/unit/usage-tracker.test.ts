@@ -13,7 +13,7 @@ const team: OwnerRef = { kind: 'group', id: 'team' };
 function tracker(write: (owner: OwnerRef, usage: UsageBatch) => Promise<void>) {
   const clock = createFakeClock();
   const warnings: Array<Record<string, unknown>> = [];
-  const usage = createUsageTracker({ write, clock, log: { warn: (fields) => void warnings.push(fields) } });
+  const usage = createUsageTracker({ write, clock, log: { warn: (fields) => void warnings.push(fields) }, daysKept: 30 });
   return { usage, clock, warnings };
 }
 

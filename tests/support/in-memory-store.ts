@@ -19,6 +19,9 @@ interface Entry {
   other: Record<string, string[]>;
 }
 
+/** A copy the caller cannot change afterwards (a stored value is a copy). */
+const copyDaily = (byKey: DailyByKey): DailyByKey => new Map([...byKey].map(([keyId, days]) => [keyId, new Map([...days].map(([date, figures]) => [date, { ...figures }]))]));
+
 export function createInMemoryStore() {
   const owners = new Map<string, Entry>();
   const stats = { loads: 0, saves: 0 };
@@ -45,7 +48,7 @@ export function createInMemoryStore() {
         else entry.usage.delete(provider);
       }
       for (const [provider, byKey] of change.daily ?? []) {
-        if (byKey.size > 0) entry.daily.set(provider, structuredClone(byKey));
+        if (byKey.size > 0) entry.daily.set(provider, copyDaily(byKey));
         else entry.daily.delete(provider);
       }
       if (change.preferences) entry.preferences = change.preferences;
@@ -69,7 +72,7 @@ export function createInMemoryStore() {
     },
     /** Replaces the stored daily figures of a provider, as a value written earlier (or by hand) would be. */
     putDaily(owner: OwnerRef, provider: ProviderId, byKey: DailyByKey) {
-      owners.get(ownerKey(owner))?.daily.set(provider, structuredClone(byKey));
+      owners.get(ownerKey(owner))?.daily.set(provider, copyDaily(byKey));
     },
     /** Replaces a stored value as someone with write access to the store could. */
     putSealed(owner: OwnerRef, provider: ProviderId, keys: SealedKey[]) {

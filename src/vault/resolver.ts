@@ -258,6 +258,7 @@ export function createResolver(deps: ResolverDeps) {
           );
           sooner(systemBackAt);
           if (!chosen) continue;
+          deps.usage.record('system', stepProvider, chosen.keyId);
           deps.usage.countSource('system');
           deps.onResolved?.('system', stepIndex);
           return { provider: stepProvider, ...modelOut, baseUrl: base, apiKey: chosen.apiKey, source: 'system', keyId: chosen.keyId, label: 'platform key' };

@@ -57,6 +57,7 @@ export function createService(config: Config, logger: Logger, audit: AuditLog = 
     settings: config.gateway,
     internalRole: INTERNAL_ROLE,
     clock: vault.clock,
+    onTokens: (served, tokens) => vault.usage.recordTokens(served.holder, served.provider, served.keyId, tokens),
     metrics,
     log: logger,
   });

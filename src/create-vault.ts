@@ -18,7 +18,7 @@ import type { ReadinessCheck } from './keycloak/readiness.js';
 import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
 import { createBaseUrlRecheck } from './providers/base-url-recheck.js';
-import { createPinnedFetch, type HostLookup } from './providers/outbound.js';
+import { createPinnedAgent, fetchThrough, type HostLookup } from './providers/outbound.js';
 import { createProviderRegistry } from './providers/registry.js';
 import { createKeyTester } from './providers/tester.js';
 import { checkBaseUrl, type UrlPolicyDeps } from './providers/url-policy.js';
@@ -80,12 +80,14 @@ export function createVault(config: Config, options: VaultOptions) {
   // One host resolver for the save-time check, the re-checks and the connections themselves.
   const lookupDeps: UrlPolicyDeps = options.lookup ? { lookup: options.lookup } : {};
   const policyCheck = (raw: string) => checkBaseUrl(raw, urlPolicy, lookupDeps);
-  const pinnedFetch = createPinnedFetch({
+  // Every connection to a base URL a user gave (key tests, the gateway) goes through this agent.
+  const pinnedAgent = createPinnedAgent({
     policy: urlPolicy,
     lookup: options.lookup,
     connectTimeoutMs: config.providers.testTimeoutMs,
     onRefused: (refusal) => logger.warn({ host: refusal.hostname, kind: refusal.kind }, 'outbound connection refused: the address is not allowed by the URL policy'),
   });
+  const pinnedFetch = fetchThrough(pinnedAgent);
   const codec = createEnvelopeCodec(config.keyring);
   const store = createKeycloakOwnerStore(keycloak.admin);
   const opener = createRecordOpener(codec, vaultLog);
@@ -155,7 +157,8 @@ export function createVault(config: Config, options: VaultOptions) {
     },
   };
   // Usage writes do not invalidate: resolution does not read usage.
-  const usage = createUsageTracker({ write: createUsageWriter({ store, locks }).recordUsage, clock, log: vaultLog });
+  const usageWriter = createUsageWriter({ store, locks, clock, daysKept: resolution.usageDaysKept });
+  const usage = createUsageTracker({ write: usageWriter.recordUsage, clock, log: vaultLog, daysKept: resolution.usageDaysKept });
   const keys = createKeyService({
     store,
     locks,
@@ -168,6 +171,8 @@ export function createVault(config: Config, options: VaultOptions) {
     log: vaultLog,
     onWrite: ownerChanged,
     pendingUsage: (owner) => usage.pending(owner),
+    pendingDaily: (owner) => usage.pendingDaily(owner),
+    usageDaysKept: resolution.usageDaysKept,
   });
   const resolver = createResolver({
     owners,
@@ -213,5 +218,6 @@ export function createVault(config: Config, options: VaultOptions) {
     resolver,
     adminEvents,
     checkBaseUrl: policyCheck,
+    pinnedAgent,
   };
 }

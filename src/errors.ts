@@ -40,6 +40,10 @@ export const ERROR_CODES = {
   OWNER_BUSY: { status: 503, message: 'Another change to these keys is in progress; retry shortly.' },
   /** Too many requests from this user or internal client; `Retry-After` says when to retry. */
   RATE_LIMITED: { status: 429, message: 'Too many requests; retry later.' },
+  /** Gateway: no upstream answered (every attempt failed to connect or was reset before its headers). */
+  UPSTREAM_UNAVAILABLE: { status: 502, message: 'The provider could not be reached.' },
+  /** Gateway: the upstream sent no response headers within PROXY_HEADERS_TIMEOUT_SECONDS. */
+  UPSTREAM_TIMEOUT: { status: 504, message: 'The provider did not answer in time.' },
   /** The service is up but not ready (see /readyz for the reason). */
   NOT_READY: { status: 503, message: 'The service is not ready.' },
   INTERNAL: { status: 500, message: 'Internal error.' },

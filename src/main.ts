@@ -5,7 +5,10 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { createVault } from './create-vault.js';
+import { Agent } from 'undici';
+import { createGateway } from './gateway/proxy.js';
 import { createApp } from './http/app.js';
+import { INTERNAL_ROLE } from './http/endpoints/endpoint.js';
 import { createRateLimits } from './http/rate-limit.js';
 import { metricsListener } from './http/routes/metrics.js';
 import { createLogger, type Logger } from './observability/logger.js';
@@ -27,9 +30,11 @@ export function createService(config: Config, logger: Logger, audit: AuditLog = 
   const metrics = createMetrics();
   const vault = createVault(config, { logger, metrics, ...(deps.clock ? { clock: deps.clock } : {}), ...(deps.lookup ? { lookup: deps.lookup } : {}) });
   const adoption = createAdoptionStats({
-    users: vault.store,
+    owners: vault.store,
     opener: vault.opener,
     resolvesBySource: vault.usage.sources,
+    usage: vault.usage,
+    daysKept: config.resolution.usageDaysKept,
     cacheStats: vault.owners.stats,
     maxAgeMs: 60_000,
     now: () => vault.clock.now(),
@@ -40,7 +45,23 @@ export function createService(config: Config, logger: Logger, audit: AuditLog = 
     onLimited: (scope) => metrics.rateLimited.inc({ scope }),
   });
   const { verifier, introspection, readiness, keys, registry, resolver } = vault;
-  const app = createApp({ config, logger, verifier, introspection, readiness, keys, registry, resolver, adoption, metrics, audit, rateLimits });
+  const gateway = createGateway({
+    registry,
+    resolver,
+    verifier,
+    introspection,
+    rateLimits,
+    // Operator base URLs (the registry's): one keep-alive pool per origin.
+    trusted: new Agent({ connect: { timeout: config.providers.testTimeoutMs }, keepAliveTimeout: 30_000 }),
+    pinned: vault.pinnedAgent,
+    settings: config.gateway,
+    internalRole: INTERNAL_ROLE,
+    clock: vault.clock,
+    onTokens: (served, tokens) => vault.usage.recordTokens(served.holder, served.provider, served.keyId, tokens),
+    metrics,
+    log: logger,
+  });
+  const app = createApp({ config, logger, verifier, introspection, readiness, keys, registry, resolver, adoption, metrics, audit, rateLimits, gateway });
   // GET /metrics on a port of its own (METRICS_PORT); otherwise the app serves it behind METRICS_TOKEN.
   const metricsApp = config.metrics.port === undefined ? undefined : metricsListener(metrics, config.metrics.token);
   return { ...vault, app, metricsApp, audit, metrics };

@@ -149,6 +149,8 @@ const envSchema = z.object({
   STALE_IF_ERROR_SECONDS: int('STALE_IF_ERROR_SECONDS', 0, 86_400, 600),
   DEFAULT_COOLDOWN_SECONDS: int('DEFAULT_COOLDOWN_SECONDS', 1, 86_400, 60),
   USAGE_FLUSH_INTERVAL_SECONDS: int('USAGE_FLUSH_INTERVAL_SECONDS', 1, 86_400, 60),
+  /** Days of usage per key and day kept (today included); older days are pruned when usage is written. */
+  USAGE_DAYS_KEPT: int('USAGE_DAYS_KEPT', 1, 366, 30),
   /**
    * How often each instance reads Keycloak's admin events to drop disabled users, removed
    * memberships and deleted owners from its caches; such changes take effect within twice this.
@@ -171,6 +173,20 @@ const envSchema = z.object({
   RATE_LIMIT_INTERNAL_PER_SECOND: int('RATE_LIMIT_INTERNAL_PER_SECOND', 0, 1_000_000, 0),
   /** Key tests (each one a request to the provider per key: up to 10) per minute per user; 0: no limit. */
   RATE_LIMIT_KEY_TESTS_PER_MINUTE: int('RATE_LIMIT_KEY_TESTS_PER_MINUTE', 0, 100_000, 10),
+  /** Gateway (docs/gateway.md): upstream attempts per request (the first and the failovers). */
+  PROXY_MAX_ATTEMPTS: int('PROXY_MAX_ATTEMPTS', 1, 10, 3),
+  /** Gateway: the largest request body held for a resend, in bytes; over it 413 without any upstream call. */
+  PROXY_BODY_LIMIT: int('PROXY_BODY_LIMIT', 1024, 100 * 1024 * 1024, 10 * 1024 * 1024),
+  /** Gateway: how long an upstream may take to send its response headers (a non-streamed completion is generated first). */
+  PROXY_HEADERS_TIMEOUT_SECONDS: int('PROXY_HEADERS_TIMEOUT_SECONDS', 1, 3600, 300),
+  /** Gateway: how long a response body may stay silent between two chunks. */
+  PROXY_IDLE_TIMEOUT_SECONDS: int('PROXY_IDLE_TIMEOUT_SECONDS', 1, 3600, 120),
+  /** Gateway: no failover attempt starts later than this after the request arrived. */
+  PROXY_DEADLINE_SECONDS: int('PROXY_DEADLINE_SECONDS', 1, 3600, 600),
+  /** Gateway: calls with a user's own token may be served platform keys (off: only the user's and team keys). */
+  PROXY_USER_SYSTEM_FALLBACK: bool('PROXY_USER_SYSTEM_FALLBACK'),
+  /** Gateway: how long a user token's introspection (is the session still active?) is reused; 0: every call. */
+  PROXY_INTROSPECTION_CACHE_SECONDS: int('PROXY_INTROSPECTION_CACHE_SECONDS', 0, 300, 10),
   /** How long a /readyz answer is reused (each check calls Keycloak; /readyz is anonymous); 0: no reuse. */
   READINESS_CACHE_SECONDS: int('READINESS_CACHE_SECONDS', 0, 300, 5),
   /** Serve GET /metrics on this port of its own (bound to METRICS_HOST), not on PORT. Unset: not. */
@@ -231,8 +247,20 @@ export interface Config {
     readonly staleIfErrorMs: number;
     readonly defaultCooldownSeconds: number;
     readonly usageFlushIntervalMs: number;
+    /** Days of daily usage kept and shown, today included. */
+    readonly usageDaysKept: number;
     /** Admin-event poll interval; disables and membership changes take effect within twice this. */
     readonly adminEventsPollMs: number;
+  };
+  /** The signing gateway (docs/gateway.md). */
+  readonly gateway: {
+    readonly maxAttempts: number;
+    readonly bodyLimitBytes: number;
+    readonly headersTimeoutMs: number;
+    readonly idleTimeoutMs: number;
+    readonly deadlineMs: number;
+    readonly userSystemFallback: boolean;
+    readonly introspectionCacheMs: number;
   };
   readonly scale: {
     /** Unset: everything in process (one instance). */
@@ -336,7 +364,17 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): Config {
       staleIfErrorMs: e.STALE_IF_ERROR_SECONDS * 1000,
       defaultCooldownSeconds: e.DEFAULT_COOLDOWN_SECONDS,
       usageFlushIntervalMs: e.USAGE_FLUSH_INTERVAL_SECONDS * 1000,
+      usageDaysKept: e.USAGE_DAYS_KEPT,
       adminEventsPollMs: e.ADMIN_EVENTS_POLL_SECONDS * 1000,
+    },
+    gateway: {
+      maxAttempts: e.PROXY_MAX_ATTEMPTS,
+      bodyLimitBytes: e.PROXY_BODY_LIMIT,
+      headersTimeoutMs: e.PROXY_HEADERS_TIMEOUT_SECONDS * 1000,
+      idleTimeoutMs: e.PROXY_IDLE_TIMEOUT_SECONDS * 1000,
+      deadlineMs: e.PROXY_DEADLINE_SECONDS * 1000,
+      userSystemFallback: e.PROXY_USER_SYSTEM_FALLBACK,
+      introspectionCacheMs: e.PROXY_INTROSPECTION_CACHE_SECONDS * 1000,
     },
     scale: {
       redisUrl: e.REDIS_URL,

@@ -25,6 +25,7 @@ import type { ProviderRegistry } from '../providers/registry.js';
 import type { createAdoptionStats } from '../vault/adoption-stats.js';
 import type { KeyService } from '../vault/key-service.js';
 import type { Resolver } from '../vault/resolver.js';
+import { PROXY_PREFIX, type Gateway } from '../gateway/proxy.js';
 import { readFileSync } from 'node:fs';
 import { authenticate, createAuthenticator, principalOf, requireActiveToken, requireRealmRole } from './middleware/auth.js';
 import { createErrorHandler, createErrorResponder, notFoundHandler } from './middleware/errors.js';
@@ -55,6 +56,8 @@ export interface AppDeps {
   audit?: AuditLog;
   /** Per-user and per-internal-client limits; none when absent. */
   rateLimits?: RateLimits;
+  /** The signing gateway (docs/gateway.md); `/api/v1/proxy/` is not served when absent. */
+  gateway?: Pick<Gateway, 'serve'>;
 }
 
 /** A route the application serves, in OpenAPI's path syntax (`/byok/keys/{provider}`). */
@@ -128,8 +131,16 @@ export function createApp(deps: AppDeps): App {
   const track = createRequestTracker(deps.logger, deps.metrics);
   const respondError = createErrorResponder(deps.logger);
   const direct = new Map(hot.map((endpoint) => [endpoint.path, { ...endpoint, route: () => endpoint.path }]));
+  const { gateway } = deps;
+  const gatewayRoute = () => `${PROXY_PREFIX}{provider}/{path}`;
   const listener = (req: IncomingMessage, res: ServerResponse) => {
-    const endpoint = req.method === 'POST' ? direct.get(req.url ?? '') : undefined;
+    const url = req.url ?? '';
+    if (gateway !== undefined && url.startsWith(PROXY_PREFIX)) {
+      track(req, res, gatewayRoute);
+      gateway.serve(req, res).catch((error: unknown) => respondError(error, req, res));
+      return;
+    }
+    const endpoint = req.method === 'POST' ? direct.get(url) : undefined;
     if (endpoint === undefined) {
       app(req as Request, res as Response);
       return;

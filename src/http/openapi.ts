@@ -137,6 +137,7 @@ export function openApiDocument(endpoints: readonly Endpoint[], options: OpenApi
     tags: [
       { name: 'user', description: "A user's own keys (user token)" },
       { name: 'internal', description: 'Internal services (client-credentials token with byok-internal)' },
+      { name: 'gateway', description: 'The signing gateway: provider APIs with the key set by the vault (user token, or internal token with X-Byok-User)' },
       { name: 'admin', description: 'Administration (user token with byok-admin)' },
       { name: 'operations', description: 'Probes, metrics and this document' },
       { name: 'ui', description: 'The web UI' },

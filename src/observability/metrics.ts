@@ -73,6 +73,31 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
+  const proxyRequests = new Counter({
+    name: 'byok_proxy_requests_total',
+    help: 'Gateway requests by provider, the status the caller got, and the upstream attempts they took (0: none was made)',
+    labelNames: ['provider', 'status', 'attempts'] as const,
+    registers: [registry],
+  });
+  const proxyUpstream = new Histogram({
+    name: 'byok_proxy_upstream_duration_seconds',
+    help: 'Gateway: time from sending an upstream request to its response headers, by provider and status class (1xx-5xx, or failed)',
+    labelNames: ['provider', 'class'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [registry],
+  });
+  const proxyFailovers = new Counter({
+    name: 'byok_proxy_failovers_total',
+    help: 'Gateway: upstream answers that sent the request on to the next key, by provider and reason (rate_limited, unauthorized, quota_exceeded, connection_failed)',
+    labelNames: ['provider', 'reason'] as const,
+    registers: [registry],
+  });
+  const proxyTokens = new Counter({
+    name: 'byok_proxy_tokens_total',
+    help: 'Gateway: tokens the providers reported in their answers, by provider and direction (input, output)',
+    labelNames: ['provider', 'direction'] as const,
+    registers: [registry],
+  });
   const cacheSources: Array<{ name: string; stats: () => CacheStats }> = [];
   for (const field of ['hits', 'misses', 'loads', 'staleServed', 'size'] as const) {
     const metricName = { hits: 'hits_total', misses: 'misses_total', loads: 'loads_total', staleServed: 'stale_served_total', size: 'entries' }[field];
@@ -122,6 +147,10 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     rateLimited,
     keycloakCalls,
     tokenRequests,
+    proxyRequests,
+    proxyUpstream,
+    proxyFailovers,
+    proxyTokens,
     /** Registers a cache whose stats are read at scrape time. */
     watchCache(name: string, stats: () => CacheStats): void {
       cacheSources.push({ name, stats });

@@ -98,6 +98,10 @@ export function createPinnedAgent(options: PinnedOutboundOptions): Agent {
 
 /** `fetch` whose connections are pinned (see createPinnedAgent); same signature as the global one. */
 export function createPinnedFetch(options: PinnedOutboundOptions): typeof fetch {
-  const dispatcher = createPinnedAgent(options);
+  return fetchThrough(createPinnedAgent(options));
+}
+
+/** undici's `fetch` through this dispatcher; same signature as the global one. */
+export function fetchThrough(dispatcher: Agent): typeof fetch {
   return ((input: string | URL, init?: RequestInit) => undiciFetch(input, { ...(init as object), dispatcher } as never)) as unknown as typeof fetch;
 }

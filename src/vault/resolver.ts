@@ -80,6 +80,8 @@ export interface ResolveRequest {
   model?: string | undefined;
   groupId?: string | undefined;
   allowSystemFallback?: boolean | undefined;
+  /** Keys not to serve this time (the gateway's failover: the keys this request already tried). */
+  exclude?: ReadonlySet<string> | undefined;
 }
 
 export interface Resolution {
@@ -90,6 +92,8 @@ export interface Resolution {
   source: ResolveSource;
   keyId?: string;
   label?: string;
+  /** Who holds the served key (absent for platform keys); not part of the /internal/resolve answer. */
+  holder?: OwnerRef;
 }
 
 export type { ReportOutcome };
@@ -122,6 +126,9 @@ export interface ResolverDeps {
 }
 
 const systemKeyId = (provider: ProviderId, index: number) => `system-${provider}-${index + 1}`;
+
+const notExcluded = <K extends { keyId: string }>(keys: readonly K[], exclude: ReadonlySet<string> | undefined): readonly K[] =>
+  exclude === undefined || exclude.size === 0 ? keys : keys.filter((key) => !exclude.has(key.keyId));
 
 export type Resolver = ReturnType<typeof createResolver>;
 
@@ -183,9 +190,13 @@ export function createResolver(deps: ResolverDeps) {
   }
 
   /** The next servable key of an owner for a provider, decrypted; or when its first key comes back from a cooldown. */
-  async function serveFrom(owner: ResolvableOwner, provider: ProviderId): Promise<{ served?: { key: ResolvableKey; secret: string }; backAt?: number }> {
+  async function serveFrom(
+    owner: ResolvableOwner,
+    provider: ProviderId,
+    exclude: ReadonlySet<string> | undefined,
+  ): Promise<{ served?: { key: ResolvableKey; secret: string }; backAt?: number }> {
     const at = deps.clock.now();
-    const servable = (owner.keys.get(provider) ?? []).filter((key) => isServable(key, at));
+    const servable = (owner.keys.get(provider) ?? []).filter((key) => isServable(key, at) && !exclude?.has(key.keyId));
     const { key, backAt } = await nextInTurn(servable, `${ownerKey(owner.owner)}:${provider}`, baseUrlAllowed(owner.owner, provider));
     if (!key) return backAt === undefined ? {} : { backAt };
     // The record was fully validated when the cache entry was built; here only its secret is needed.
@@ -241,9 +252,13 @@ export function createResolver(deps: ResolverDeps) {
         const modelOut = model === undefined ? {} : { model: stepProvider === provider ? model : (request.model ?? model) };
 
         if (step.source === 'system') {
-          const { key: chosen, backAt: systemBackAt } = await nextInTurn(systemKeys.get(stepProvider) ?? [], `system:${stepProvider}`);
+          const { key: chosen, backAt: systemBackAt } = await nextInTurn(
+            notExcluded(systemKeys.get(stepProvider) ?? [], request.exclude),
+            `system:${stepProvider}`,
+          );
           sooner(systemBackAt);
           if (!chosen) continue;
+          deps.usage.record('system', stepProvider, chosen.keyId);
           deps.usage.countSource('system');
           deps.onResolved?.('system', stepIndex);
           return { provider: stepProvider, ...modelOut, baseUrl: base, apiKey: chosen.apiKey, source: 'system', keyId: chosen.keyId, label: 'platform key' };
@@ -258,7 +273,7 @@ export function createResolver(deps: ResolverDeps) {
           }
         }
         for (const owner of owners) {
-          const { served, backAt: ownerBackAt } = await serveFrom(owner, stepProvider);
+          const { served, backAt: ownerBackAt } = await serveFrom(owner, stepProvider, request.exclude);
           sooner(ownerBackAt);
           if (!served) continue;
           deps.usage.record(owner.owner, stepProvider, served.key.keyId);
@@ -272,6 +287,7 @@ export function createResolver(deps: ResolverDeps) {
             source: step.source,
             keyId: served.key.keyId,
             label: served.key.label,
+            holder: owner.owner,
           };
         }
       }

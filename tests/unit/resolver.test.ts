@@ -53,7 +53,7 @@ function world(options: WorldOptions = {}) {
     clock,
   });
   const memberships = createLoadingCache({ load: async (userId) => groupsOf.get(userId) ?? [], ttlMs: 60_000, staleIfErrorMs: 0, max: 1_000, clock });
-  const usage = createUsageTracker({ write: createUsageWriter({ store: memory.store, locks }).recordUsage, clock, log });
+  const usage = createUsageTracker({ write: createUsageWriter({ store: memory.store, locks, clock, daysKept: 30 }).recordUsage, clock, log, daysKept: 30 });
   const keys = createKeyService({
     store: memory.store,
     locks,

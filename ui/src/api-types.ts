@@ -354,6 +354,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/proxy/{provider}/{path}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Forward a request to the provider, signed with the user's next key (any method; streams; fails over)
+         * @description `{path}` is everything after the provider id (several segments), sent to the provider base URL of GET /api/v1/byok/providers with the query string: point an SDK's base URL at `/api/v1/proxy/{provider}`. The credential goes where that provider's SDK puts its key (`Authorization: Bearer`, `x-api-key`, `x-goog-api-key`, `?key=`): the user's own access token, or an internal client's token (realm role `byok-internal`) with `X-Byok-User: <userId>` (and optionally `X-Byok-Group`). The answer is the provider's, passed through (streams as they arrive), with `X-Byok-Source`, `X-Byok-Key-Id` and `X-Byok-Attempts`. 429, 401, 403 and 402 answers, and connections that fail, are retried on the next usable key (PROXY_MAX_ATTEMPTS); when none is left the last answer is passed on. Any user token of the realm.
+         */
+        post: operations["postProxyProviderPath"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/assets/{file}": {
         parameters: {
             query?: never;
@@ -595,6 +615,13 @@ export interface components {
                 system: number;
                 user: number;
             };
+            /** @description Usage per UTC day and provider over the last USAGE_DAYS_KEPT days, only days with figures */
+            usage: {
+                /** @description Users' and teams' keys, over the whole realm (taken with the adoption figures), ascending by date then provider */
+                days: components["schemas"]["ProviderUsageDay"][];
+                /** @description Platform keys: counted in memory by this instance since it started */
+                system: components["schemas"]["ProviderUsageDay"][];
+            };
         };
         /**
          * @example {
@@ -619,7 +646,7 @@ export interface components {
              * @description Stable machine-readable code; never changes meaning
              * @enum {string}
              */
-            code: "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "METHOD_NOT_ALLOWED" | "UNKNOWN_PROVIDER" | "INVALID_KEY_FORMAT" | "INVALID_BASE_URL" | "TIER_REQUIRED" | "KEY_LIMIT_REACHED" | "KEY_NOT_FOUND" | "OWNER_NOT_FOUND" | "NO_KEY_AVAILABLE" | "UNKNOWN_MODEL" | "KEYCLOAK_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "OWNER_BUSY" | "RATE_LIMITED" | "NOT_READY" | "INTERNAL";
+            code: "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "METHOD_NOT_ALLOWED" | "UNKNOWN_PROVIDER" | "INVALID_KEY_FORMAT" | "INVALID_BASE_URL" | "TIER_REQUIRED" | "KEY_LIMIT_REACHED" | "KEY_NOT_FOUND" | "OWNER_NOT_FOUND" | "NO_KEY_AVAILABLE" | "UNKNOWN_MODEL" | "KEYCLOAK_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "OWNER_BUSY" | "RATE_LIMITED" | "UPSTREAM_UNAVAILABLE" | "UPSTREAM_TIMEOUT" | "NOT_READY" | "INTERNAL";
             /** @description VALIDATION_FAILED: one entry per invalid field; NO_KEY_AVAILABLE: why (NoKeyDetails); other codes: an object with more facts */
             details?: components["schemas"]["ErrorDetail"][] | components["schemas"]["NoKeyDetails"] | {
                 [key: string]: unknown;
@@ -658,6 +685,7 @@ export interface components {
                 };
                 /** @description Stored keys that cannot be decrypted (for example under a retired encryption key) */
                 unreadable: number;
+                usage: components["schemas"]["ProviderUsage"];
                 /** @description Resolves that handed out one of these keys */
                 uses: number;
             }[];
@@ -795,6 +823,42 @@ export interface components {
                 testable: boolean;
             }[];
         };
+        /** @description Usage per UTC day over the last USAGE_DAYS_KEPT days (today included): stored plus not yet written figures */
+        ProviderUsage: {
+            /** @description Summed over the provider's keys, ascending by date, only days with figures */
+            days: components["schemas"]["UsageDay"][];
+            /** @description Every readable key of the provider, with its totals over the kept days (USAGE_DAYS_KEPT) */
+            keys: {
+                /** @description Ascending, only days with figures */
+                days: components["schemas"]["UsageDay"][];
+                /** @description Input (prompt) tokens the provider reported for gateway requests */
+                inputTokens: number;
+                keyId: string;
+                label: string;
+                /** @description Output (completion) tokens the provider reported for gateway requests */
+                outputTokens: number;
+                /** @description Serves of the key: every resolve that handed it out, each gateway attempt included */
+                requests: number;
+            }[];
+        };
+        ProviderUsageDay: {
+            /**
+             * Format: date
+             * @description A UTC date (YYYY-MM-DD)
+             */
+            date: string;
+            /** @description Input (prompt) tokens the provider reported for gateway requests */
+            inputTokens: number;
+            /** @description Output (completion) tokens the provider reported for gateway requests */
+            outputTokens: number;
+            /**
+             * @description Provider id (see GET /api/v1/byok/providers)
+             * @enum {string}
+             */
+            provider: "openai" | "anthropic" | "google" | "groq" | "mistral" | "cohere" | "together" | "perplexity" | "huggingface" | "openrouter" | "deepseek" | "xai" | "meta" | "custom";
+            /** @description Serves of the key: every resolve that handed it out, each gateway attempt included */
+            requests: number;
+        };
         Readiness: {
             checks: {
                 detail?: string;
@@ -850,6 +914,19 @@ export interface components {
                 /** Format: date-time */
                 testedAt: string;
             }[];
+        };
+        UsageDay: {
+            /**
+             * Format: date
+             * @description A UTC date (YYYY-MM-DD)
+             */
+            date: string;
+            /** @description Input (prompt) tokens the provider reported for gateway requests */
+            inputTokens: number;
+            /** @description Output (completion) tokens the provider reported for gateway requests */
+            outputTokens: number;
+            /** @description Serves of the key: every resolve that handed it out, each gateway attempt included */
+            requests: number;
         };
     };
     responses: never;
@@ -2675,6 +2752,107 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postProxyProviderPath: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The provider API path, e.g. `chat/completions` (OpenAI) or `v1/messages` (Anthropic); may hold slashes */
+                path: string;
+                /** @description Provider id (see GET /api/v1/byok/providers) */
+                provider: "openai" | "anthropic" | "google" | "groq" | "mistral" | "cohere" | "together" | "perplexity" | "huggingface" | "openrouter" | "deepseek" | "xai" | "meta" | "custom";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The provider's answer, passed through */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description `UNKNOWN_PROVIDER`: Unknown provider. `VALIDATION_FAILED`: The request is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: A valid bearer token is required. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `NO_KEY_AVAILABLE`: No usable key is available. `OWNER_NOT_FOUND`: No such user or group. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RATE_LIMITED`: Too many requests; retry later. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `UPSTREAM_UNAVAILABLE`: The provider could not be reached. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `KEYCLOAK_UNAVAILABLE`: The identity server is unavailable; retry later. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `UPSTREAM_TIMEOUT`: The provider did not answer in time. */
+            504: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

@@ -28,7 +28,7 @@ export const ADMIN_ROLE = 'byok-admin';
 export const INTERNAL_ROLE = 'byok-internal';
 export const ROLE_OF: Record<Access, string | undefined> = { public: undefined, user: undefined, admin: ADMIN_ROLE, internal: INTERNAL_ROLE };
 
-export type Tag = 'user' | 'internal' | 'admin' | 'operations' | 'ui';
+export type Tag = 'user' | 'internal' | 'gateway' | 'admin' | 'operations' | 'ui';
 
 /**
  * A path or query parameter: its documented schema, and the parser that turns the raw value into

@@ -5,10 +5,11 @@
  * (with its handler) to the area's file.
  */
 import { adminEndpoints } from './admin.js';
+import { gatewayEndpoints } from './gateway.js';
 import type { Endpoint } from './endpoint.js';
 import { internalEndpoints } from './internal.js';
 import { operationsEndpoints } from './operations.js';
 import { uiEndpoints } from './ui.js';
 import { userEndpoints } from './user.js';
 
-export const ENDPOINTS: readonly Endpoint[] = [...internalEndpoints, ...userEndpoints, ...adminEndpoints, ...operationsEndpoints, ...uiEndpoints];
+export const ENDPOINTS: readonly Endpoint[] = [...internalEndpoints, ...gatewayEndpoints, ...userEndpoints, ...adminEndpoints, ...operationsEndpoints, ...uiEndpoints];

@@ -34,7 +34,8 @@ export const internalEndpoints: Endpoint[] = [
     async handle(call, deps) {
       const { body } = call;
       const provider = body.provider === undefined ? undefined : parseProvider(body.provider);
-      const answer = await deps.resolver.resolve({ ...body, provider });
+      // `holder` is the gateway's (whose usage to count), not part of this answer.
+      const { holder: _holder, ...answer } = await deps.resolver.resolve({ ...body, provider });
       // This answer carries a decrypted key: no cache of any kind may keep it, whatever the path
       // prefix rules elsewhere say (set here, where the secret is written).
       return { status: 200, body: answer, headers: { 'Cache-Control': 'no-store' } };

@@ -393,7 +393,7 @@ export function createGateway(deps: GatewayDeps) {
 
         let read: Buffer[] = [];
         let complete = false;
-        if (PEEK_STATUSES.has(attempt.status)) ({ chunks: read, complete } = await readPrefix(attempt.body, BODY_PEEK_LIMIT));
+        if (PEEK_STATUSES.has(attempt.status)) ({ chunks: read, complete } = await readUpTo(attempt.body, BODY_PEEK_LIMIT));
         const verdict = classifyUpstreamAnswer(
           { kind: 'response', status: attempt.status, headers: attempt.headers, bodyPrefix: read.length === 0 ? undefined : Buffer.concat(read).toString('utf8') },
           deps.clock.now(),
@@ -475,47 +475,24 @@ const invalidPath = () => new AppError('VALIDATION_FAILED', { message: 'The path
  * The whole request body, up to `limit` bytes (413 beyond, before any upstream call). Reading stops
  * at the limit without destroying the request, so the 413 still reaches the caller.
  */
-function holdBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+async function holdBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   const declared = Number(req.headers['content-length'] ?? NaN);
-  if (declared > limit) return Promise.reject(tooLarge(limit));
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const cleanup = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        cleanup();
-        req.pause();
-        reject(tooLarge(limit));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve(size === 0 ? undefined : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
-    };
-    const onError = (error: Error) => {
-      cleanup();
-      reject(error);
-    };
-    req.on('data', onData);
-    req.once('end', onEnd);
-    req.once('error', onError);
-  });
+  if (declared > limit) throw tooLarge(limit);
+  const { chunks, size, complete } = await readUpTo(req, limit);
+  if (!complete) throw tooLarge(limit);
+  return size === 0 ? undefined : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
 }
 
 // The rest of an oversized body is not read: the connection closes after the answer.
 const tooLarge = (limit: number) =>
   new AppError('PAYLOAD_TOO_LARGE', { message: `The request body is larger than PROXY_BODY_LIMIT (${limit} bytes).`, headers: { Connection: 'close' } });
 
-/** Reads up to `limit` bytes of a body; `complete` when the body ended within them (else the stream is left paused). */
-function readPrefix(stream: Readable, limit: number): Promise<{ chunks: Buffer[]; complete: boolean }> {
+/**
+ * Reads a stream until it ends or more than `limit` bytes came (the chunks then hold a little more
+ * than `limit`); `complete` when it ended. An unfinished stream is left paused, not destroyed: the
+ * rest can still be piped on (an upstream body), or the answer still sent (a request body).
+ */
+function readUpTo(stream: Readable, limit: number): Promise<{ chunks: Buffer[]; size: number; complete: boolean }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -527,15 +504,15 @@ function readPrefix(stream: Readable, limit: number): Promise<{ chunks: Buffer[]
     const onData = (chunk: Buffer) => {
       chunks.push(chunk);
       size += chunk.length;
-      if (size >= limit) {
+      if (size > limit) {
         stream.pause();
         cleanup();
-        resolve({ chunks, complete: false });
+        resolve({ chunks, size, complete: false });
       }
     };
     const onEnd = () => {
       cleanup();
-      resolve({ chunks, complete: true });
+      resolve({ chunks, size, complete: true });
     };
     const onError = (error: Error) => {
       cleanup();

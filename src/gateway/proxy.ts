@@ -47,8 +47,13 @@ export const PROXY_PREFIX = '/api/v1/proxy/';
 /** A JSON answer larger than this is passed through without reading its usage. */
 const JSON_METER_LIMIT = 1024 * 1024;
 
-/** Answers whose body the classification may need, and which may be held for a failover. */
-const PEEK_STATUSES: ReadonlySet<number> = new Set([400, 401, 402, 403, 429]);
+/**
+ * Error answers (4xx, 5xx) are read up to BODY_PEEK_LIMIT before they go anywhere: the classification
+ * needs a few of them, failover holds them, and every one is searched for the key that was sent (an
+ * upstream that echoes the credential it refused must not hand it to the caller).
+ */
+const isErrorStatus = (status: number) => status >= 400;
+const REDACTED = '[redacted by byok-vault]';
 
 /** Methods whose request has no body to hold. */
 const BODILESS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -393,7 +398,7 @@ export function createGateway(deps: GatewayDeps) {
 
         let read: Buffer[] = [];
         let complete = false;
-        if (PEEK_STATUSES.has(attempt.status)) ({ chunks: read, complete } = await readUpTo(attempt.body, BODY_PEEK_LIMIT));
+        if (isErrorStatus(attempt.status)) ({ chunks: read, complete } = await readUpTo(attempt.body, BODY_PEEK_LIMIT));
         const verdict = classifyUpstreamAnswer(
           { kind: 'response', status: attempt.status, headers: attempt.headers, bodyPrefix: read.length === 0 ? undefined : Buffer.concat(read).toString('utf8') },
           deps.clock.now(),
@@ -402,19 +407,28 @@ export function createGateway(deps: GatewayDeps) {
           metrics?.proxyFailovers.inc({ provider: target.provider.id, reason: verdict.outcome });
           // Awaited: the next resolve (here or in a concurrent request) must see the cooldown.
           await report(caller, resolution, verdict);
-          held = { status: attempt.status, headers: attempt.headers, body: Buffer.concat(read), resolution };
+          held = { status: attempt.status, headers: attempt.headers, body: withoutSecret(Buffer.concat(read), resolution.apiKey), resolution };
           continue;
         }
         // A success ends any cooldown of the key; nobody waits for that.
         if (verdict.outcome === 'ok') void report(caller, resolution, verdict);
         else await report(caller, resolution, verdict);
         const headers = { ...callerResponseHeaders(attempt.headers), ...byokHeaders(resolution, attempts) };
+        if (read.length > 0) {
+          const readSize = read.reduce((sum, chunk) => sum + chunk.length, 0);
+          read = [withoutSecret(Buffer.concat(read), resolution.apiKey)];
+          // A redaction changes the length: say the new one, or none (chunked) when the rest is still to come.
+          if (read[0]!.length !== readSize) {
+            if (complete) headers['content-length'] = String(read[0]!.length);
+            else delete headers['content-length'];
+          }
+        }
         await passOn(res, attempt.status, headers, read, complete ? undefined : attempt.body, meterFor(target, resolution, attempt.headers), abort.signal);
         return;
       }
 
       if (held !== undefined) {
-        const headers = { ...callerResponseHeaders(held.headers), ...byokHeaders(held.resolution, attempts) };
+        const headers = { ...callerResponseHeaders(held.headers), ...byokHeaders(held.resolution, attempts), 'content-length': String(held.body.length) };
         await passOn(res, held.status, headers, [held.body], undefined, undefined, abort.signal);
         return;
       }
@@ -437,6 +451,12 @@ function keycloakIdHeader(req: IncomingMessage, name: 'x-byok-user' | 'x-byok-gr
   const value = single(req.headers[name]);
   if (value === undefined || KEYCLOAK_ID.test(value)) return value;
   throw new AppError('VALIDATION_FAILED', { details: [{ path: name === 'x-byok-user' ? 'X-Byok-User' : 'X-Byok-Group', message: 'must be a Keycloak id' }] });
+}
+
+/** The body with every occurrence of the key replaced (the same buffer when there is none). */
+function withoutSecret(body: Buffer, apiKey: string): Buffer {
+  if (apiKey.length < 8 || !body.includes(apiKey)) return body;
+  return Buffer.from(body.toString('utf8').replaceAll(apiKey, REDACTED), 'utf8');
 }
 
 function queryOf(url: string): string {

@@ -117,14 +117,7 @@ const pinned = {
   },
 } as unknown as Dispatcher;
 
-beforeEach(async () => {
-  upstream = await startUpstream();
-  upstreamBase = () => `${upstream.url}/v1`;
-  resolver = fakeResolver(() => upstreamBase());
-  tokens = [];
-  introspected = 0;
-  pinnedOrigins = [];
-  metrics = createMetrics({ defaultMetrics: false });
+async function startGateway(overrides: Partial<GatewaySettings> = {}): Promise<void> {
   const registry = createProviderRegistry({ baseUrlOverrides: { openai: `${upstream.url}/v1` } });
   const gateway = createGateway({
     registry,
@@ -144,7 +137,7 @@ beforeEach(async () => {
     trusted: agent,
     pinned,
     metrics,
-    settings: SETTINGS,
+    settings: { ...SETTINGS, ...overrides },
     internalRole: 'byok-internal',
     clock: createFakeClock(),
     onTokens: (served, used) => tokens.push({ served, tokens: used }),
@@ -160,12 +153,33 @@ beforeEach(async () => {
   });
   await new Promise<void>((resolve) => gatewayServer.listen(0, '127.0.0.1', resolve));
   gatewayUrl = `http://127.0.0.1:${(gatewayServer.address() as AddressInfo).port}`;
+}
+
+async function stopGateway(): Promise<void> {
+  gatewayServer.closeAllConnections();
+  await new Promise((resolve) => gatewayServer.close(resolve));
+}
+
+/** The gateway again, with other settings. */
+async function restartGateway(overrides: Partial<GatewaySettings>): Promise<void> {
+  await stopGateway();
+  await startGateway(overrides);
+}
+
+beforeEach(async () => {
+  upstream = await startUpstream();
+  upstreamBase = () => `${upstream.url}/v1`;
+  resolver = fakeResolver(() => upstreamBase());
+  tokens = [];
+  introspected = 0;
+  pinnedOrigins = [];
+  metrics = createMetrics({ defaultMetrics: false });
+  await startGateway();
 });
 
 afterEach(async () => {
-  gatewayServer.closeAllConnections();
   upstream.server.closeAllConnections();
-  await Promise.all([new Promise((resolve) => gatewayServer.close(resolve)), new Promise((resolve) => upstream.server.close(resolve))]);
+  await Promise.all([stopGateway(), new Promise((resolve) => upstream.server.close(resolve))]);
 });
 
 afterAll(() => agent.close());
@@ -452,5 +466,61 @@ describe('limits and streams', () => {
     const deadline = Date.now() + 2000;
     while (upstream.closedEarly === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(upstream.closedEarly).toBe(1);
+  });
+});
+
+describe('timeouts', () => {
+  test('no response headers in time: 504 UPSTREAM_TIMEOUT after one attempt (a generating provider is not asked twice)', async () => {
+    await restartGateway({ headersTimeoutMs: 150 });
+    // undici's timers tick about once a second: the upstream answers well after that.
+    upstream.handle = (_req, res) => setTimeout(() => res.writeHead(200).end('{}'), 2500);
+    const answer = await call('openai/chat/completions');
+    expect(answer.status).toBe(504);
+    expect(((await answer.json()) as { error: { code: string } }).error.code).toBe('UPSTREAM_TIMEOUT');
+    expect(upstream.seen).toHaveLength(1);
+    expect(resolver.reports).toEqual([]);
+  });
+
+  test('a body silent for longer than the idle timeout is cut: the caller sees a broken stream, not an end', async () => {
+    await restartGateway({ idleTimeoutMs: 150 });
+    upstream.handle = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: {"n":1}\n\n');
+      // and then nothing
+    };
+    const answer = await call('openai/chat/completions');
+    const reader = answer.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toContain('"n":1');
+    const started = Date.now();
+    await expect(reader.read()).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+});
+
+describe('an upstream that echoes the key', () => {
+  const echo = (status: number) => (req: IncomingMessage, res: ServerResponse) => {
+    const key = keyOf({ headers: req.headers } as never) ?? '';
+    const body = JSON.stringify({ error: { message: `Incorrect API key provided: ${key}` } });
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+  };
+
+  test('an error answer passed on has the key redacted, with the right length', async () => {
+    upstream.handle = echo(400);
+    const answer = await call('openai/chat/completions');
+    const text = await answer.text();
+    expect(answer.status).toBe(400);
+    expect(text).not.toContain(KEYS.A);
+    expect(text).toContain('[redacted by byok-vault]');
+    expect(Number(answer.headers.get('content-length'))).toBe(Buffer.byteLength(text));
+  });
+
+  test('the last held answer after failovers has its key redacted too', async () => {
+    upstream.handle = echo(401);
+    const answer = await call('openai/chat/completions');
+    const text = await answer.text();
+    expect(answer.status).toBe(401);
+    expect(upstream.seen).toHaveLength(2);
+    for (const key of Object.values(KEYS)) expect(text).not.toContain(key);
+    expect(text).toContain('[redacted by byok-vault]');
   });
 });

@@ -157,7 +157,8 @@ export function createVault(config: Config, options: VaultOptions) {
     },
   };
   // Usage writes do not invalidate: resolution does not read usage.
-  const usage = createUsageTracker({ write: createUsageWriter({ store, locks }).recordUsage, clock, log: vaultLog });
+  const usageWriter = createUsageWriter({ store, locks, clock, daysKept: resolution.usageDaysKept });
+  const usage = createUsageTracker({ write: usageWriter.recordUsage, clock, log: vaultLog, daysKept: resolution.usageDaysKept });
   const keys = createKeyService({
     store,
     locks,
@@ -170,6 +171,8 @@ export function createVault(config: Config, options: VaultOptions) {
     log: vaultLog,
     onWrite: ownerChanged,
     pendingUsage: (owner) => usage.pending(owner),
+    pendingDaily: (owner) => usage.pendingDaily(owner),
+    usageDaysKept: resolution.usageDaysKept,
   });
   const resolver = createResolver({
     owners,

@@ -30,9 +30,11 @@ export function createService(config: Config, logger: Logger, audit: AuditLog = 
   const metrics = createMetrics();
   const vault = createVault(config, { logger, metrics, ...(deps.clock ? { clock: deps.clock } : {}), ...(deps.lookup ? { lookup: deps.lookup } : {}) });
   const adoption = createAdoptionStats({
-    users: vault.store,
+    owners: vault.store,
     opener: vault.opener,
     resolvesBySource: vault.usage.sources,
+    usage: vault.usage,
+    daysKept: config.resolution.usageDaysKept,
     cacheStats: vault.owners.stats,
     maxAgeMs: 60_000,
     now: () => vault.clock.now(),
@@ -55,6 +57,7 @@ export function createService(config: Config, logger: Logger, audit: AuditLog = 
     settings: config.gateway,
     internalRole: INTERNAL_ROLE,
     clock: vault.clock,
+    onTokens: (served, tokens) => vault.usage.recordTokens(served.holder, served.provider, served.keyId, tokens),
     metrics,
     log: logger,
   });

@@ -149,6 +149,8 @@ const envSchema = z.object({
   STALE_IF_ERROR_SECONDS: int('STALE_IF_ERROR_SECONDS', 0, 86_400, 600),
   DEFAULT_COOLDOWN_SECONDS: int('DEFAULT_COOLDOWN_SECONDS', 1, 86_400, 60),
   USAGE_FLUSH_INTERVAL_SECONDS: int('USAGE_FLUSH_INTERVAL_SECONDS', 1, 86_400, 60),
+  /** Days of usage per key and day kept (today included); older days are pruned when usage is written. */
+  USAGE_DAYS_KEPT: int('USAGE_DAYS_KEPT', 1, 366, 30),
   /**
    * How often each instance reads Keycloak's admin events to drop disabled users, removed
    * memberships and deleted owners from its caches; such changes take effect within twice this.
@@ -245,6 +247,8 @@ export interface Config {
     readonly staleIfErrorMs: number;
     readonly defaultCooldownSeconds: number;
     readonly usageFlushIntervalMs: number;
+    /** Days of daily usage kept and shown, today included. */
+    readonly usageDaysKept: number;
     /** Admin-event poll interval; disables and membership changes take effect within twice this. */
     readonly adminEventsPollMs: number;
   };
@@ -360,6 +364,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): Config {
       staleIfErrorMs: e.STALE_IF_ERROR_SECONDS * 1000,
       defaultCooldownSeconds: e.DEFAULT_COOLDOWN_SECONDS,
       usageFlushIntervalMs: e.USAGE_FLUSH_INTERVAL_SECONDS * 1000,
+      usageDaysKept: e.USAGE_DAYS_KEPT,
       adminEventsPollMs: e.ADMIN_EVENTS_POLL_SECONDS * 1000,
     },
     gateway: {

@@ -47,8 +47,13 @@ export const PROXY_PREFIX = '/api/v1/proxy/';
 /** A JSON answer larger than this is passed through without reading its usage. */
 const JSON_METER_LIMIT = 1024 * 1024;
 
-/** Answers whose body the classification may need, and which may be held for a failover. */
-const PEEK_STATUSES: ReadonlySet<number> = new Set([400, 401, 402, 403, 429]);
+/**
+ * Error answers (4xx, 5xx) are read up to BODY_PEEK_LIMIT before they go anywhere: the classification
+ * needs a few of them, failover holds them, and every one is searched for the key that was sent (an
+ * upstream that echoes the credential it refused must not hand it to the caller).
+ */
+const isErrorStatus = (status: number) => status >= 400;
+const REDACTED = '[redacted by byok-vault]';
 
 /** Methods whose request has no body to hold. */
 const BODILESS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -179,8 +184,8 @@ export function createGateway(deps: GatewayDeps) {
       });
     }
     const principal = await deps.verifier.verify(credential);
-    const onBehalf = single(req.headers['x-byok-user']);
-    const groupId = single(req.headers['x-byok-group']);
+    const onBehalf = keycloakIdHeader(req, 'x-byok-user');
+    const groupId = keycloakIdHeader(req, 'x-byok-group');
     const internal = principal.realmRoles.has(deps.internalRole);
     if (onBehalf !== undefined) {
       if (!internal) throw new AppError('FORBIDDEN', { message: `X-Byok-User needs an internal client's token (realm role ${deps.internalRole}).` });
@@ -393,7 +398,7 @@ export function createGateway(deps: GatewayDeps) {
 
         let read: Buffer[] = [];
         let complete = false;
-        if (PEEK_STATUSES.has(attempt.status)) ({ chunks: read, complete } = await readPrefix(attempt.body, BODY_PEEK_LIMIT));
+        if (isErrorStatus(attempt.status)) ({ chunks: read, complete } = await readUpTo(attempt.body, BODY_PEEK_LIMIT));
         const verdict = classifyUpstreamAnswer(
           { kind: 'response', status: attempt.status, headers: attempt.headers, bodyPrefix: read.length === 0 ? undefined : Buffer.concat(read).toString('utf8') },
           deps.clock.now(),
@@ -402,19 +407,28 @@ export function createGateway(deps: GatewayDeps) {
           metrics?.proxyFailovers.inc({ provider: target.provider.id, reason: verdict.outcome });
           // Awaited: the next resolve (here or in a concurrent request) must see the cooldown.
           await report(caller, resolution, verdict);
-          held = { status: attempt.status, headers: attempt.headers, body: Buffer.concat(read), resolution };
+          held = { status: attempt.status, headers: attempt.headers, body: withoutSecret(Buffer.concat(read), resolution.apiKey), resolution };
           continue;
         }
         // A success ends any cooldown of the key; nobody waits for that.
         if (verdict.outcome === 'ok') void report(caller, resolution, verdict);
         else await report(caller, resolution, verdict);
         const headers = { ...callerResponseHeaders(attempt.headers), ...byokHeaders(resolution, attempts) };
+        if (read.length > 0) {
+          const readSize = read.reduce((sum, chunk) => sum + chunk.length, 0);
+          read = [withoutSecret(Buffer.concat(read), resolution.apiKey)];
+          // A redaction changes the length: say the new one, or none (chunked) when the rest is still to come.
+          if (read[0]!.length !== readSize) {
+            if (complete) headers['content-length'] = String(read[0]!.length);
+            else delete headers['content-length'];
+          }
+        }
         await passOn(res, attempt.status, headers, read, complete ? undefined : attempt.body, meterFor(target, resolution, attempt.headers), abort.signal);
         return;
       }
 
       if (held !== undefined) {
-        const headers = { ...callerResponseHeaders(held.headers), ...byokHeaders(held.resolution, attempts) };
+        const headers = { ...callerResponseHeaders(held.headers), ...byokHeaders(held.resolution, attempts), 'content-length': String(held.body.length) };
         await passOn(res, held.status, headers, [held.body], undefined, undefined, abort.signal);
         return;
       }
@@ -428,6 +442,21 @@ export function createGateway(deps: GatewayDeps) {
 interface Meter {
   observe(chunk: Buffer): void;
   finish(): void;
+}
+
+// A Keycloak id, as /internal/resolve's body takes it (it becomes part of an Admin API path).
+const KEYCLOAK_ID = /^[A-Za-z0-9-]{1,64}$/;
+
+function keycloakIdHeader(req: IncomingMessage, name: 'x-byok-user' | 'x-byok-group'): string | undefined {
+  const value = single(req.headers[name]);
+  if (value === undefined || KEYCLOAK_ID.test(value)) return value;
+  throw new AppError('VALIDATION_FAILED', { details: [{ path: name === 'x-byok-user' ? 'X-Byok-User' : 'X-Byok-Group', message: 'must be a Keycloak id' }] });
+}
+
+/** The body with every occurrence of the key replaced (the same buffer when there is none). */
+function withoutSecret(body: Buffer, apiKey: string): Buffer {
+  if (apiKey.length < 8 || !body.includes(apiKey)) return body;
+  return Buffer.from(body.toString('utf8').replaceAll(apiKey, REDACTED), 'utf8');
 }
 
 function queryOf(url: string): string {
@@ -466,47 +495,24 @@ const invalidPath = () => new AppError('VALIDATION_FAILED', { message: 'The path
  * The whole request body, up to `limit` bytes (413 beyond, before any upstream call). Reading stops
  * at the limit without destroying the request, so the 413 still reaches the caller.
  */
-function holdBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+async function holdBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   const declared = Number(req.headers['content-length'] ?? NaN);
-  if (declared > limit) return Promise.reject(tooLarge(limit));
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const cleanup = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        cleanup();
-        req.pause();
-        reject(tooLarge(limit));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve(size === 0 ? undefined : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
-    };
-    const onError = (error: Error) => {
-      cleanup();
-      reject(error);
-    };
-    req.on('data', onData);
-    req.once('end', onEnd);
-    req.once('error', onError);
-  });
+  if (declared > limit) throw tooLarge(limit);
+  const { chunks, size, complete } = await readUpTo(req, limit);
+  if (!complete) throw tooLarge(limit);
+  return size === 0 ? undefined : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
 }
 
 // The rest of an oversized body is not read: the connection closes after the answer.
 const tooLarge = (limit: number) =>
   new AppError('PAYLOAD_TOO_LARGE', { message: `The request body is larger than PROXY_BODY_LIMIT (${limit} bytes).`, headers: { Connection: 'close' } });
 
-/** Reads up to `limit` bytes of a body; `complete` when the body ended within them (else the stream is left paused). */
-function readPrefix(stream: Readable, limit: number): Promise<{ chunks: Buffer[]; complete: boolean }> {
+/**
+ * Reads a stream until it ends or more than `limit` bytes came (the chunks then hold a little more
+ * than `limit`); `complete` when it ended. An unfinished stream is left paused, not destroyed: the
+ * rest can still be piped on (an upstream body), or the answer still sent (a request body).
+ */
+function readUpTo(stream: Readable, limit: number): Promise<{ chunks: Buffer[]; size: number; complete: boolean }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -518,15 +524,15 @@ function readPrefix(stream: Readable, limit: number): Promise<{ chunks: Buffer[]
     const onData = (chunk: Buffer) => {
       chunks.push(chunk);
       size += chunk.length;
-      if (size >= limit) {
+      if (size > limit) {
         stream.pause();
         cleanup();
-        resolve({ chunks, complete: false });
+        resolve({ chunks, size, complete: false });
       }
     };
     const onEnd = () => {
       cleanup();
-      resolve({ chunks, complete: true });
+      resolve({ chunks, size, complete: true });
     };
     const onError = (error: Error) => {
       cleanup();

@@ -4,7 +4,7 @@
  * `_test_status`, `_endpoint`. Read and removed only by `byok migrate-legacy`. Pure functions.
  *
  * The names cannot collide with this service's own attributes: ours are `byok_<provider>_keys`,
- * `byok_<provider>_usage` and `byok_preferences`, none of which ends in one of the suffixes below.
+ * `byok_<provider>_usage`, `byok_<provider>_daily` and `byok_preferences`, none of which ends in one of the suffixes below.
  */
 import type { LegacyKey } from '../vault/ports.js';
 

@@ -22,12 +22,16 @@ import type { KeyUsage, MembershipDirectory, OwnerChange, OwnerRef, OwnerScanner
 import { DEFAULT_PREFERENCES } from '../vault/ports.js';
 import { parseTier } from '../vault/tiers.js';
 import type { GroupRepresentation, KeycloakAdmin, UserRepresentation } from './admin-client.js';
+import type { DailyByKey } from '../vault/daily-usage.js';
+import { formatDailyValues, parseDailyValues } from './daily-usage-values.js';
 import { fromAttributeValues, GROUP_ATTRIBUTE_MAX_LENGTH, toAttributeValues, USER_ATTRIBUTE_MAX_LENGTH } from './attribute-codec.js';
 import { readLegacyKeys, withoutLegacy } from './legacy-attributes.js';
 
 export const keysAttribute = (provider: ProviderId) => `byok_${provider}_keys`;
 /** One value per key: `<keyId>:<lastUsedAt epoch ms>:<uses>` (short enough for group values). */
 export const usageAttribute = (provider: ProviderId) => `byok_${provider}_usage`;
+/** One value per key and UTC day: `<keyId>:<YYYY-MM-DD>:<requests>:<inputTokens>:<outputTokens>` (daily-usage-values.ts). */
+export const dailyAttribute = (provider: ProviderId) => `byok_${provider}_daily`;
 export const PREFERENCES_ATTRIBUTE = 'byok_preferences';
 export const TIER_ATTRIBUTE = 'subscription_tier';
 
@@ -94,6 +98,11 @@ export function createKeycloakOwnerStore(
         if (values.length > 0) attributes[usageAttribute(provider)] = values;
         else delete attributes[usageAttribute(provider)];
       }
+      for (const [provider, byKey] of change.daily ?? []) {
+        const values = formatDailyValues(byKey);
+        if (values.length > 0) attributes[dailyAttribute(provider)] = values;
+        else delete attributes[dailyAttribute(provider)];
+      }
       if (change.preferences) attributes[PREFERENCES_ATTRIBUTE] = [JSON.stringify({ strict: change.preferences.strict })];
       if (change.tier) attributes[TIER_ATTRIBUTE] = [change.tier];
       if (kind === 'user') {
@@ -113,9 +122,12 @@ function fromRepresentation(owner: OwnerRef, representation: UserRepresentation 
   const sealed = new Map<ProviderId, SealedKey[]>();
   const unreadable: { provider: ProviderId; keyId?: string; problem: string }[] = [];
   const usage = new Map<ProviderId, Map<string, KeyUsage>>();
+  const daily = new Map<ProviderId, DailyByKey>();
   for (const provider of PROVIDER_IDS) {
     const usageValues = attributes[usageAttribute(provider)];
     if (usageValues && usageValues.length > 0) usage.set(provider, parseUsage(usageValues));
+    const dailyValues = attributes[dailyAttribute(provider)];
+    if (dailyValues && dailyValues.length > 0) daily.set(provider, parseDailyValues(dailyValues));
     const values = attributes[keysAttribute(provider)];
     if (!values || values.length === 0) continue;
     const read = fromAttributeValues(values);
@@ -131,6 +143,7 @@ function fromRepresentation(owner: OwnerRef, representation: UserRepresentation 
     sealed,
     preferences: parsePreferences(attributes[PREFERENCES_ATTRIBUTE]?.[0]),
     usage,
+    daily,
     unreadable,
     ...(owner.kind === 'user' ? { legacy: readLegacyKeys(attributes) } : {}),
     revision,

@@ -1,18 +1,31 @@
 /**
- * `GET /admin/stats` (docs/api.md#admin-api): adoption across the realm. Walking every user and opening their
- * records is work proportional to the realm, so the figures are computed at most once per
- * `maxAgeMs` (one computation in flight however many admins ask) and say when they were taken.
+ * `GET /admin/stats` (docs/api.md#admin-api): adoption and daily usage across the realm. Walking every user
+ * and group and opening their records is work proportional to the realm, so the figures are computed at
+ * most once per `maxAgeMs` (one computation in flight however many admins ask) and say when they were
+ * taken. The usage of owners' keys is a snapshot taken by that walk (stored plus this instance's not
+ * yet flushed figures, at that moment, so a flush in between neither loses nor doubles a count);
+ * platform keys' usage is this instance's, live.
  */
 import { PROVIDER_IDS, type ProviderId } from '../providers/registry.js';
+import { addDay, mergeDaily, oldestKept, sumDays, type DailyUsage, type DayFigures, type UtcDate } from './daily-usage.js';
 import type { CacheStats } from './loading-cache.js';
-import type { UserScanner } from './ports.js';
+import type { OwnerRef, OwnerScanner, StoredOwner } from './ports.js';
 import type { RecordOpener } from './record-opener.js';
-import type { ResolveSource } from './usage-tracker.js';
+import type { DailyBatch, ResolveSource } from './usage-tracker.js';
+
+export interface ProviderDay extends DayFigures {
+  date: UtcDate;
+  provider: ProviderId;
+}
 
 export interface AdoptionStatsDeps {
-  users: UserScanner;
+  owners: Pick<OwnerScanner, 'scanUsers' | 'scanGroups'>;
   opener: Pick<RecordOpener, 'openProvider'>;
   resolvesBySource: () => Readonly<Record<ResolveSource, number>>;
+  /** This instance's daily figures: owners' not yet flushed, and the platform keys' (in memory only). */
+  usage: { pendingDaily: (owner: OwnerRef) => DailyBatch | undefined; systemDaily: () => DailyUsage };
+  /** Days of daily usage shown (USAGE_DAYS_KEPT). */
+  daysKept: number;
   cacheStats: () => CacheStats;
   maxAgeMs: number;
   now: () => number;
@@ -26,18 +39,57 @@ interface Adoption {
   tests: { tested: number; valid: number; successRate: number | null };
 }
 
-export function createAdoptionStats(deps: AdoptionStatsDeps) {
-  let last: { at: number; value: Adoption } | undefined;
-  let inflight: Promise<Adoption> | undefined;
+/** What one walk of the realm found. */
+interface Walked {
+  adoption: Adoption;
+  /** Owners' keys, per day and provider. */
+  days: ProviderDay[];
+}
 
-  async function compute(): Promise<Adoption> {
+/** Per day and provider, ascending by date then provider, only days with figures. */
+function providerDays(byProvider: ReadonlyMap<ProviderId, Map<UtcDate, DayFigures>>): ProviderDay[] {
+  return [...byProvider]
+    .flatMap(([provider, days]) => sumDays([days]).map((day) => ({ ...day, provider })))
+    .sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : PROVIDER_IDS.indexOf(a.provider) - PROVIDER_IDS.indexOf(b.provider)))
+    .map(({ date, provider, requests, inputTokens, outputTokens }) => ({ date, provider, requests, inputTokens, outputTokens }));
+}
+
+/** Adds every key's days of one provider into `into`. */
+function addProvider(into: Map<ProviderId, Map<UtcDate, DayFigures>>, provider: ProviderId, byKey: Iterable<[string, ReadonlyMap<UtcDate, DayFigures>]>) {
+  let days = into.get(provider);
+  for (const [, keyDays] of byKey) {
+    for (const [date, figures] of keyDays) {
+      if (!days) into.set(provider, (days = new Map()));
+      days.set(date, addDay(days.get(date), figures));
+    }
+  }
+}
+
+export function createAdoptionStats(deps: AdoptionStatsDeps) {
+  let last: { at: number; value: Walked } | undefined;
+  let inflight: Promise<Walked> | undefined;
+
+  /** One owner's daily figures (stored plus pending, within the window, of keys that still exist) into `into`. */
+  function countUsage(into: Map<ProviderId, Map<UtcDate, DayFigures>>, stored: StoredOwner, since: UtcDate) {
+    const pending = deps.usage.pendingDaily(stored.owner);
+    for (const provider of new Set([...stored.daily.keys(), ...(pending?.keys() ?? [])])) {
+      const exists = new Set((stored.sealed.get(provider) ?? []).map((sealed) => sealed.keyId));
+      addProvider(into, provider, mergeDaily(stored.daily.get(provider), pending?.get(provider), since, exists));
+    }
+  }
+
+  async function compute(): Promise<Walked> {
+    const since = oldestKept(deps.now(), deps.daysKept);
+    const usage = new Map<ProviderId, Map<UtcDate, DayFigures>>();
     let users = 0;
     let usersWithKeys = 0;
     let tested = 0;
     let valid = 0;
     const keysByProvider: Partial<Record<ProviderId, number>> = {};
-    for await (const stored of deps.users.scanUsers()) {
+    for await (const group of deps.owners.scanGroups()) countUsage(usage, group, since);
+    for await (const stored of deps.owners.scanUsers()) {
       users += 1;
+      countUsage(usage, stored, since);
       let hasKeys = false;
       for (const provider of PROVIDER_IDS) {
         const count = stored.sealed.get(provider)?.length ?? 0;
@@ -53,11 +105,14 @@ export function createAdoptionStats(deps: AdoptionStatsDeps) {
       if (hasKeys) usersWithKeys += 1;
     }
     return {
-      computedAt: new Date(deps.now()).toISOString(),
-      users,
-      usersWithKeys,
-      keysByProvider,
-      tests: { tested, valid, successRate: tested === 0 ? null : valid / tested },
+      adoption: {
+        computedAt: new Date(deps.now()).toISOString(),
+        users,
+        usersWithKeys,
+        keysByProvider,
+        tests: { tested, valid, successRate: tested === 0 ? null : valid / tested },
+      },
+      days: providerDays(usage),
     };
   }
 
@@ -71,11 +126,14 @@ export function createAdoptionStats(deps: AdoptionStatsDeps) {
       }
       const cache = deps.cacheStats();
       const lookups = cache.hits + cache.misses;
+      const system = new Map<ProviderId, Map<UtcDate, DayFigures>>();
+      for (const [provider, byKey] of deps.usage.systemDaily()) addProvider(system, provider, byKey);
       return {
-        adoption: last.value,
+        adoption: last.value.adoption,
         // Since this instance started.
         resolvesBySource: deps.resolvesBySource(),
         cache: { ...cache, hitRatio: lookups === 0 ? null : cache.hits / lookups },
+        usage: { days: last.value.days, system: providerDays(system) },
       };
     },
   };

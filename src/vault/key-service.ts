@@ -14,7 +14,8 @@ import type { BaseUrlCheck } from '../providers/url-policy.js';
 import { keyStatus, toKeyView, type KeyRecord, type KeyView } from './key-record.js';
 import { labelProblem, TEST_STATUSES, type HealthIssue, type TestStatus } from './rules.js';
 import { createRecordOpener, type OpenedKey, type VaultLog } from './record-opener.js';
-import type { UsageBatch } from './usage-tracker.js';
+import type { DailyBatch, UsageBatch } from './usage-tracker.js';
+import { DEFAULT_USAGE_DAYS_KEPT, mergeDaily, oldestKept, sumDays, totalOf, type DailyByKey } from './daily-usage.js';
 import { combineUsage, type Clock, type KeyUsage, type OwnerChange, type OwnerLocks, type OwnerRef, type OwnerStore, type Preferences, type SealedKey, type StoredOwner } from './ports.js';
 import { tierAtLeast, type Tier } from './tiers.js';
 
@@ -42,6 +43,10 @@ export interface KeyServiceDeps {
   onWrite?: (owner: OwnerRef) => void;
   /** Usage counted since the last flush, added to what is stored when showing keys. */
   pendingUsage?: (owner: OwnerRef) => UsageBatch | undefined;
+  /** Daily figures counted since the last flush, added to what is stored in the stats. */
+  pendingDaily?: (owner: OwnerRef) => DailyBatch | undefined;
+  /** Days of daily usage shown (USAGE_DAYS_KEPT; default 30). */
+  usageDaysKept?: number;
 }
 
 export interface NewKeyInput {
@@ -82,22 +87,33 @@ export type KeyService = ReturnType<typeof createKeyService>;
  * service so that the usage tracker (which the key service asks for pending usage) can be given it
  * first: the wiring has no forward reference.
  */
-export function createUsageWriter(deps: { store: OwnerStore; locks: OwnerLocks }) {
+export function createUsageWriter(deps: { store: OwnerStore; locks: OwnerLocks; clock: Clock; daysKept: number }) {
   return {
-    /** Merges a batch into what is stored; usage of keys deleted meanwhile is dropped. */
-    async recordUsage(owner: OwnerRef, batch: UsageBatch): Promise<void> {
+    /**
+     * Merges a batch into what is stored, in one write: usage of keys deleted meanwhile is dropped;
+     * daily figures are added to the stored ones, and days older than the window are pruned (of every
+     * provider the owner has figures for, so old days go even where nothing new was counted).
+     */
+    async recordUsage(owner: OwnerRef, batch: UsageBatch, daily: DailyBatch = new Map()): Promise<void> {
       await deps.locks.withLock(owner, async () => {
         const stored = await deps.store.load(owner);
         if (!stored) return; // the owner is gone; so is its usage
+        const keyIds = (provider: ProviderId) => new Set((stored.sealed.get(provider) ?? []).map((sealed) => sealed.keyId));
         const usage = new Map<ProviderId, Map<string, KeyUsage>>();
         for (const [provider, byKey] of batch) {
-          const exists = new Set((stored.sealed.get(provider) ?? []).map((sealed) => sealed.keyId));
+          if (byKey.size === 0) continue;
+          const exists = keyIds(provider);
           const merged = new Map(stored.usage.get(provider) ?? []);
           for (const [keyId, used] of byKey) if (exists.has(keyId)) merged.set(keyId, combineUsage(merged.get(keyId), used));
           for (const keyId of merged.keys()) if (!exists.has(keyId)) merged.delete(keyId);
           usage.set(provider, merged);
         }
-        await deps.store.save(stored, { usage });
+        const oldest = oldestKept(deps.clock.now(), deps.daysKept);
+        const days = new Map<ProviderId, DailyByKey>();
+        for (const provider of new Set([...stored.daily.keys(), ...daily.keys()])) {
+          days.set(provider, mergeDaily(stored.daily.get(provider), daily.get(provider), oldest, keyIds(provider)));
+        }
+        await deps.store.save(stored, { usage, daily: days });
       });
     },
   };
@@ -221,6 +237,27 @@ export function createKeyService(deps: KeyServiceDeps) {
     return new Map([[provider, byKey]]);
   }
 
+  /** The provider's daily figures without one key. */
+  function dailyWithout(stored: StoredOwner, provider: ProviderId, keyId: string): Map<ProviderId, DailyByKey> {
+    const byKey = new Map(stored.daily.get(provider) ?? []);
+    byKey.delete(keyId);
+    return new Map([[provider, byKey]]);
+  }
+
+  /**
+   * One provider's daily usage (docs/api.md#user-api stats): stored plus not yet flushed, within the window;
+   * per key its totals and days, and the days summed over the keys (ascending, only days with figures).
+   */
+  function dailyView(stored: StoredOwner, provider: ProviderId, records: readonly KeyRecord[]) {
+    const oldest = oldestKept(deps.clock.now(), deps.usageDaysKept ?? DEFAULT_USAGE_DAYS_KEPT);
+    const merged = mergeDaily(stored.daily.get(provider), deps.pendingDaily?.(stored.owner)?.get(provider), oldest);
+    const keys = records.map((record) => {
+      const days = sumDays([merged.get(record.id) ?? new Map()]);
+      return { keyId: record.id, label: record.label, ...totalOf(days), days };
+    });
+    return { days: sumDays(records.map((record) => merged.get(record.id) ?? new Map())), keys };
+  }
+
   return {
     /** docs/api.md#user-api `GET /byok/keys`: the owner's keys per provider (every provider, or the one asked for). */
     async list(owner: OwnerRef, onlyProvider?: ProviderId): Promise<OwnerKeys> {
@@ -333,13 +370,19 @@ export function createKeyService(deps: KeyServiceDeps) {
     async remove(owner: OwnerRef, provider: ProviderId, keyId: string): Promise<void> {
       await mutate(owner, (stored) => {
         if (!(stored.sealed.get(provider) ?? []).some((sealed) => sealed.keyId === keyId)) throw new AppError('KEY_NOT_FOUND');
-        return { change: { sealed: replaced(stored, provider, keyId, undefined), usage: usageWithout(stored, provider, keyId) }, result: undefined };
+        return {
+          change: { sealed: replaced(stored, provider, keyId, undefined), usage: usageWithout(stored, provider, keyId), daily: dailyWithout(stored, provider, keyId) },
+          result: undefined,
+        };
       });
     },
 
     /** Deletes all the owner's keys of a provider (idempotent). */
     async removeProvider(owner: OwnerRef, provider: ProviderId): Promise<void> {
-      await mutate(owner, () => ({ change: { sealed: new Map([[provider, []]]), usage: new Map([[provider, new Map()]]) }, result: undefined }));
+      await mutate(owner, () => ({
+        change: { sealed: new Map([[provider, []]]), usage: new Map([[provider, new Map()]]), daily: new Map([[provider, new Map()]]) },
+        result: undefined,
+      }));
     },
 
     /**
@@ -424,6 +467,7 @@ export function createKeyService(deps: KeyServiceDeps) {
               testStatus: Object.fromEntries(TEST_STATUSES.map((status) => [status, records.filter((record) => record.testStatus === status).length])),
               lastUsedAt: used ? new Date(used.lastUsedAt).toISOString() : null,
               uses: used?.uses ?? 0,
+              usage: dailyView(stored, descriptor.id, records),
             };
           })
           .filter((entry) => entry.keys + entry.unreadable > 0),

@@ -3,6 +3,7 @@
  * or Redis for locks). The domain imports neither Express nor Keycloak.
  */
 import type { ProviderId } from '../providers/registry.js';
+import type { DailyUsage } from './daily-usage.js';
 import type { Tier } from './tiers.js';
 
 export type OwnerKind = 'user' | 'group';
@@ -80,6 +81,8 @@ export interface StoredOwner {
   readonly preferences: Preferences;
   /** Flushed usage per provider and key id. */
   readonly usage: ReadonlyMap<ProviderId, UsageByKey>;
+  /** Flushed usage per provider, key id and UTC day (requests and tokens), as stored: not yet pruned to the window. */
+  readonly daily: DailyUsage;
   /** Stored values that are not readable records at all (broken chunks, foreign values). */
   readonly unreadable: readonly { provider: ProviderId; keyId?: string; problem: string }[];
   /** Keys in the legacy format (docs/storage.md#legacy-format), users only; absent when the store has none. */
@@ -99,6 +102,8 @@ export interface OwnerChange {
   readonly tier?: Tier;
   /** New full usage for each provider named (an empty map removes it). */
   readonly usage?: ReadonlyMap<ProviderId, UsageByKey>;
+  /** New full daily usage for each provider named (an empty map removes it). */
+  readonly daily?: DailyUsage;
   /** Providers (as named in LegacyKey) whose legacy attributes are removed. */
   readonly removeLegacy?: readonly string[];
 }

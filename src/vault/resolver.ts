@@ -127,8 +127,22 @@ export interface ResolverDeps {
 
 const systemKeyId = (provider: ProviderId, index: number) => `system-${provider}-${index + 1}`;
 
-const notExcluded = <K extends { keyId: string }>(keys: readonly K[], exclude: ReadonlySet<string> | undefined): readonly K[] =>
-  exclude === undefined || exclude.size === 0 ? keys : keys.filter((key) => !exclude.has(key.keyId));
+/**
+ * Where a failover resumes: the index in `usable` of the first key after the last one tried (the
+ * last of `exclude`) in `order`, wrapping; undefined when that key is not among `order` (a first
+ * resolve, or the failed key was another owner's).
+ */
+function afterLastTried<K extends { keyId: string }>(order: readonly K[], usable: readonly K[], exclude: ReadonlySet<string> | undefined): number | undefined {
+  if (exclude === undefined || exclude.size === 0) return undefined;
+  const last = [...exclude].at(-1);
+  const position = order.findIndex((key) => key.keyId === last);
+  if (position < 0) return undefined;
+  for (let step = 1; step <= order.length; step += 1) {
+    const index = usable.indexOf(order[(position + step) % order.length] as K);
+    if (index >= 0) return index;
+  }
+  return undefined;
+}
 
 export type Resolver = ReturnType<typeof createResolver>;
 
@@ -158,18 +172,22 @@ export function createResolver(deps: ResolverDeps) {
    * docs/resolution.md#round-robin: the next of `keys` not cooling down, in turn for this cursor, and
    * `allowed` (when given) from there on; when every one is cooling down, `backAt` says when the first
    * comes back (epoch ms). One cooldown read and one cursor step per resolve, however many are skipped.
+   * A failover (`exclude` holds the keys this request tried) takes the usable key that follows the
+   * last one tried, in order, without stepping the cursor: A fails, B is next, whatever the turn.
    */
   async function nextInTurn<K extends { keyId: string }>(
     keys: readonly K[],
     cursor: string,
-    allowed?: (key: K) => Promise<boolean>,
+    allowed: ((key: K) => Promise<boolean>) | undefined,
+    exclude: ReadonlySet<string> | undefined,
   ): Promise<{ key?: K; backAt?: number }> {
-    if (keys.length === 0) return {};
-    const cooling = await deps.cooldowns.cooling(keys.map((key) => key.keyId));
-    const usable = cooling.size === 0 ? keys : keys.filter((key) => !cooling.has(key.keyId));
+    const remaining = exclude === undefined || exclude.size === 0 ? keys : keys.filter((key) => !exclude.has(key.keyId));
+    if (remaining.length === 0) return {};
+    const cooling = await deps.cooldowns.cooling(remaining.map((key) => key.keyId));
+    const usable = cooling.size === 0 ? remaining : remaining.filter((key) => !cooling.has(key.keyId));
     const backAt = cooling.size === 0 ? {} : { backAt: Math.min(...cooling.values()) };
     if (usable.length === 0) return backAt;
-    const start = (await deps.cursors.next(cursor)) % usable.length;
+    const start = afterLastTried(keys, usable, exclude) ?? (await deps.cursors.next(cursor)) % usable.length;
     for (let step = 0; step < usable.length; step += 1) {
       const key = usable[(start + step) % usable.length] as K;
       if (!allowed || (await allowed(key))) return { key };
@@ -196,8 +214,8 @@ export function createResolver(deps: ResolverDeps) {
     exclude: ReadonlySet<string> | undefined,
   ): Promise<{ served?: { key: ResolvableKey; secret: string }; backAt?: number }> {
     const at = deps.clock.now();
-    const servable = (owner.keys.get(provider) ?? []).filter((key) => isServable(key, at) && !exclude?.has(key.keyId));
-    const { key, backAt } = await nextInTurn(servable, `${ownerKey(owner.owner)}:${provider}`, baseUrlAllowed(owner.owner, provider));
+    const servable = (owner.keys.get(provider) ?? []).filter((key) => isServable(key, at));
+    const { key, backAt } = await nextInTurn(servable, `${ownerKey(owner.owner)}:${provider}`, baseUrlAllowed(owner.owner, provider), exclude);
     if (!key) return backAt === undefined ? {} : { backAt };
     // The record was fully validated when the cache entry was built; here only its secret is needed.
     const secret = (JSON.parse(key.open().toString('utf8')) as { secret?: unknown }).secret;
@@ -252,12 +270,10 @@ export function createResolver(deps: ResolverDeps) {
         const modelOut = model === undefined ? {} : { model: stepProvider === provider ? model : (request.model ?? model) };
 
         if (step.source === 'system') {
-          const { key: chosen, backAt: systemBackAt } = await nextInTurn(
-            notExcluded(systemKeys.get(stepProvider) ?? [], request.exclude),
-            `system:${stepProvider}`,
-          );
+          const { key: chosen, backAt: systemBackAt } = await nextInTurn(systemKeys.get(stepProvider) ?? [], `system:${stepProvider}`, undefined, request.exclude);
           sooner(systemBackAt);
           if (!chosen) continue;
+          deps.usage.record('system', stepProvider, chosen.keyId);
           deps.usage.countSource('system');
           deps.onResolved?.('system', stepIndex);
           return { provider: stepProvider, ...modelOut, baseUrl: base, apiKey: chosen.apiKey, source: 'system', keyId: chosen.keyId, label: 'platform key' };

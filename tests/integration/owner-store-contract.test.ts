@@ -71,6 +71,28 @@ function ownerStoreContract(name: string, harness: () => Harness) {
         await store.save(loaded!, { preferences: { strict: true } });
         expect((await store.load(owner))?.preferences).toEqual({ strict: true });
       });
+
+      test(`${kind}: daily usage round-trips per provider, key and day; an empty map removes the provider's`, async () => {
+        const { store, newOwner } = harness();
+        const owner = await newOwner(kind);
+        const loaded = await store.load(owner);
+        expect(loaded?.daily.size).toBe(0);
+        const days = (entries: Record<string, [number, number, number]>) =>
+          new Map(Object.entries(entries).map(([date, [requests, inputTokens, outputTokens]]) => [date, { requests, inputTokens, outputTokens }]));
+        const openai = new Map([
+          ['k_one', days({ '2026-01-01': [3, 100, 50], '2026-01-02': [1, 0, 0] })],
+          ['k_two', days({ '2026-01-02': [0, 7, 9] })],
+        ]);
+        const anthropic = new Map([['k_three', days({ '2026-01-02': [2, 1, 1] })]]);
+        await store.save(loaded!, { daily: new Map([['openai', openai], ['anthropic', anthropic]]) });
+        const second = await store.load(owner);
+        expect(second?.daily.get('openai')).toEqual(openai);
+        expect(second?.daily.get('anthropic')).toEqual(anthropic);
+        await store.save(second!, { daily: new Map([['openai', new Map()]]) });
+        const third = await store.load(owner);
+        expect(third?.daily.has('openai')).toBe(false);
+        expect(third?.daily.get('anthropic')).toEqual(anthropic);
+      });
     }
 
     test('user: the tier is read, written, and unknown values read as free', async () => {

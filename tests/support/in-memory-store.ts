@@ -4,6 +4,7 @@
  * attributes; like Keycloak it does not keep the order of a provider's values.
  */
 import type { ProviderId } from '../../src/providers/registry.js';
+import type { DailyByKey } from '../../src/vault/daily-usage.js';
 import type { OwnerChange, OwnerRef, OwnerStore, Preferences, SealedKey, StoredOwner, UsageByKey } from '../../src/vault/ports.js';
 import { DEFAULT_PREFERENCES, ownerKey } from '../../src/vault/ports.js';
 import type { Tier } from '../../src/vault/tiers.js';
@@ -14,8 +15,12 @@ interface Entry {
   sealed: Map<ProviderId, SealedKey[]>;
   preferences: Preferences;
   usage: Map<ProviderId, UsageByKey>;
+  daily: Map<ProviderId, DailyByKey>;
   other: Record<string, string[]>;
 }
+
+/** A copy the caller cannot change afterwards (a stored value is a copy). */
+const copyDaily = (byKey: DailyByKey): DailyByKey => new Map([...byKey].map(([keyId, days]) => [keyId, new Map([...days].map(([date, figures]) => [date, { ...figures }]))]));
 
 export function createInMemoryStore() {
   const owners = new Map<string, Entry>();
@@ -27,7 +32,7 @@ export function createInMemoryStore() {
       const entry = owners.get(ownerKey(owner));
       if (!entry) return undefined;
       const sealed = new Map([...entry.sealed].map(([provider, keys]) => [provider, [...keys].reverse()] as const));
-      return { owner, enabled: entry.enabled, tier: entry.tier, sealed, preferences: entry.preferences, usage: new Map(entry.usage), unreadable: [], revision: structuredClone(entry.other) };
+      return { owner, enabled: entry.enabled, tier: entry.tier, sealed, preferences: entry.preferences, usage: new Map(entry.usage), daily: new Map(entry.daily), unreadable: [], revision: structuredClone(entry.other) };
     },
     async save(loaded: StoredOwner, change: OwnerChange): Promise<void> {
       stats.saves += 1;
@@ -42,6 +47,10 @@ export function createInMemoryStore() {
         if (byKey.size > 0) entry.usage.set(provider, new Map(byKey));
         else entry.usage.delete(provider);
       }
+      for (const [provider, byKey] of change.daily ?? []) {
+        if (byKey.size > 0) entry.daily.set(provider, copyDaily(byKey));
+        else entry.daily.delete(provider);
+      }
       if (change.preferences) entry.preferences = change.preferences;
       if (change.tier) entry.tier = change.tier;
       entry.other = structuredClone(loaded.revision as Record<string, string[]>);
@@ -51,7 +60,7 @@ export function createInMemoryStore() {
     store,
     stats,
     addOwner(owner: OwnerRef, tier?: Tier, other: Record<string, string[]> = {}) {
-      owners.set(ownerKey(owner), { enabled: true, tier, sealed: new Map(), preferences: DEFAULT_PREFERENCES, usage: new Map(), other });
+      owners.set(ownerKey(owner), { enabled: true, tier, sealed: new Map(), preferences: DEFAULT_PREFERENCES, usage: new Map(), daily: new Map(), other });
     },
     sealedOf(owner: OwnerRef, provider: ProviderId): SealedKey[] {
       return owners.get(ownerKey(owner))?.sealed.get(provider) ?? [];
@@ -60,6 +69,10 @@ export function createInMemoryStore() {
     setEnabled(owner: OwnerRef, enabled: boolean) {
       const entry = owners.get(ownerKey(owner));
       if (entry) entry.enabled = enabled;
+    },
+    /** Replaces the stored daily figures of a provider, as a value written earlier (or by hand) would be. */
+    putDaily(owner: OwnerRef, provider: ProviderId, byKey: DailyByKey) {
+      owners.get(ownerKey(owner))?.daily.set(provider, copyDaily(byKey));
     },
     /** Replaces a stored value as someone with write access to the store could. */
     putSealed(owner: OwnerRef, provider: ProviderId, keys: SealedKey[]) {

@@ -6,7 +6,8 @@
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Agent } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
+import { createMetrics } from '../../src/observability/metrics.js';
 import { AppError, isAppError } from '../../src/errors.js';
 import { createGateway, PROXY_PREFIX, type GatewaySettings, type ServedKey } from '../../src/gateway/proxy.js';
 import type { TokenUsage } from '../../src/gateway/usage-meters.js';
@@ -105,14 +106,18 @@ let resolver: ReturnType<typeof fakeResolver>;
 let tokens: { served: ServedKey; tokens: TokenUsage }[];
 let introspected: number;
 let upstreamBase: () => string;
+let pinnedOrigins: string[];
+let metrics: ReturnType<typeof createMetrics>;
 const agent = new Agent();
+/** The pinned agent stand-in: records which origins went through it, then connects as the trusted one. */
+const pinned = {
+  request(options: Dispatcher.RequestOptions) {
+    pinnedOrigins.push(String(options.origin));
+    return agent.request(options);
+  },
+} as unknown as Dispatcher;
 
-beforeEach(async () => {
-  upstream = await startUpstream();
-  upstreamBase = () => `${upstream.url}/v1`;
-  resolver = fakeResolver(() => upstreamBase());
-  tokens = [];
-  introspected = 0;
+async function startGateway(overrides: Partial<GatewaySettings> = {}): Promise<void> {
   const registry = createProviderRegistry({ baseUrlOverrides: { openai: `${upstream.url}/v1` } });
   const gateway = createGateway({
     registry,
@@ -130,8 +135,9 @@ beforeEach(async () => {
       },
     },
     trusted: agent,
-    pinned: agent,
-    settings: SETTINGS,
+    pinned,
+    metrics,
+    settings: { ...SETTINGS, ...overrides },
     internalRole: 'byok-internal',
     clock: createFakeClock(),
     onTokens: (served, used) => tokens.push({ served, tokens: used }),
@@ -147,12 +153,33 @@ beforeEach(async () => {
   });
   await new Promise<void>((resolve) => gatewayServer.listen(0, '127.0.0.1', resolve));
   gatewayUrl = `http://127.0.0.1:${(gatewayServer.address() as AddressInfo).port}`;
+}
+
+async function stopGateway(): Promise<void> {
+  gatewayServer.closeAllConnections();
+  await new Promise((resolve) => gatewayServer.close(resolve));
+}
+
+/** The gateway again, with other settings. */
+async function restartGateway(overrides: Partial<GatewaySettings>): Promise<void> {
+  await stopGateway();
+  await startGateway(overrides);
+}
+
+beforeEach(async () => {
+  upstream = await startUpstream();
+  upstreamBase = () => `${upstream.url}/v1`;
+  resolver = fakeResolver(() => upstreamBase());
+  tokens = [];
+  introspected = 0;
+  pinnedOrigins = [];
+  metrics = createMetrics({ defaultMetrics: false });
+  await startGateway();
 });
 
 afterEach(async () => {
-  gatewayServer.closeAllConnections();
   upstream.server.closeAllConnections();
-  await Promise.all([new Promise((resolve) => gatewayServer.close(resolve)), new Promise((resolve) => upstream.server.close(resolve))]);
+  await Promise.all([stopGateway(), new Promise((resolve) => upstream.server.close(resolve))]);
 });
 
 afterAll(() => agent.close());
@@ -228,6 +255,35 @@ describe('signing and hygiene', () => {
   });
 });
 
+describe('egress', () => {
+  test("the registry's base URL goes through the trusted pool; a key's own base URL through the pinned agent", async () => {
+    await call('openai/chat/completions');
+    expect(pinnedOrigins).toEqual([]);
+    // The same upstream under another name: a custom key's base URL, not the operator's.
+    upstreamBase = () => `${upstream.url.replace('127.0.0.1', 'localhost')}/v1`;
+    const answer = await call('openai/chat/completions');
+    expect(answer.status).toBe(200);
+    expect(pinnedOrigins).toEqual([upstream.url.replace('127.0.0.1', 'localhost')]);
+  });
+});
+
+describe('metrics', () => {
+  test('requests by provider, status and attempts; failovers by reason; tokens', async () => {
+    upstream.handle = (req, res) =>
+      keyOf({ headers: req.headers } as never) === KEYS.A
+        ? res.writeHead(429).end()
+        : res.writeHead(200, { 'content-type': 'application/json' }).end('{"usage":{"prompt_tokens":4,"completion_tokens":2}}');
+    await (await call('openai/chat/completions')).text();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('byok_proxy_requests_total{provider="openai",status="200",attempts="2"} 1');
+    expect(text).toContain('byok_proxy_failovers_total{provider="openai",reason="rate_limited"} 1');
+    expect(text).toContain('byok_proxy_tokens_total{provider="openai",direction="input"} 4');
+    expect(text).toContain('byok_proxy_tokens_total{provider="openai",direction="output"} 2');
+    expect(text).toMatch(/byok_proxy_upstream_duration_seconds_count\{provider="openai",class="4xx"\} 1/);
+  });
+});
+
 describe('who the request is for', () => {
   test('no credential: 401 with a challenge, no upstream call', async () => {
     const answer = await fetch(`${gatewayUrl}${PROXY_PREFIX}openai/chat/completions`, { method: 'POST', body: '{}' });
@@ -244,7 +300,7 @@ describe('who the request is for', () => {
   });
 
   test('X-Byok-User with a user token is 403', async () => {
-    const answer = await call('openai/chat/completions', { headers: { 'x-byok-user': 'someone-else' } });
+    const answer = await call('openai/chat/completions', { headers: { 'x-byok-user': USER_ID } });
     expect(answer.status).toBe(403);
     expect(resolver.requests).toHaveLength(0);
   });
@@ -255,6 +311,10 @@ describe('who the request is for', () => {
     expect(resolver.requests[0]).toMatchObject({ userId: USER_ID, groupId: 'g1', allowSystemFallback: true });
     expect(introspected).toBe(0);
     expect((await call('openai/chat/completions', { headers: internal })).status).toBe(400);
+    // Not an id: it would become part of a Keycloak Admin API path.
+    expect((await call('openai/chat/completions', { headers: { ...internal, 'x-byok-user': '../../x' } })).status).toBe(400);
+    expect((await call('openai/chat/completions', { headers: { ...internal, 'x-byok-user': USER_ID, 'x-byok-group': 'a/b' } })).status).toBe(400);
+    expect(resolver.requests).toHaveLength(1);
   });
 });
 
@@ -406,5 +466,61 @@ describe('limits and streams', () => {
     const deadline = Date.now() + 2000;
     while (upstream.closedEarly === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(upstream.closedEarly).toBe(1);
+  });
+});
+
+describe('timeouts', () => {
+  test('no response headers in time: 504 UPSTREAM_TIMEOUT after one attempt (a generating provider is not asked twice)', async () => {
+    await restartGateway({ headersTimeoutMs: 150 });
+    // undici's timers tick about once a second: the upstream answers well after that.
+    upstream.handle = (_req, res) => setTimeout(() => res.writeHead(200).end('{}'), 2500);
+    const answer = await call('openai/chat/completions');
+    expect(answer.status).toBe(504);
+    expect(((await answer.json()) as { error: { code: string } }).error.code).toBe('UPSTREAM_TIMEOUT');
+    expect(upstream.seen).toHaveLength(1);
+    expect(resolver.reports).toEqual([]);
+  });
+
+  test('a body silent for longer than the idle timeout is cut: the caller sees a broken stream, not an end', async () => {
+    await restartGateway({ idleTimeoutMs: 150 });
+    upstream.handle = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: {"n":1}\n\n');
+      // and then nothing
+    };
+    const answer = await call('openai/chat/completions');
+    const reader = answer.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toContain('"n":1');
+    const started = Date.now();
+    await expect(reader.read()).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+});
+
+describe('an upstream that echoes the key', () => {
+  const echo = (status: number) => (req: IncomingMessage, res: ServerResponse) => {
+    const key = keyOf({ headers: req.headers } as never) ?? '';
+    const body = JSON.stringify({ error: { message: `Incorrect API key provided: ${key}` } });
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+  };
+
+  test('an error answer passed on has the key redacted, with the right length', async () => {
+    upstream.handle = echo(400);
+    const answer = await call('openai/chat/completions');
+    const text = await answer.text();
+    expect(answer.status).toBe(400);
+    expect(text).not.toContain(KEYS.A);
+    expect(text).toContain('[redacted by byok-vault]');
+    expect(Number(answer.headers.get('content-length'))).toBe(Buffer.byteLength(text));
+  });
+
+  test('the last held answer after failovers has its key redacted too', async () => {
+    upstream.handle = echo(401);
+    const answer = await call('openai/chat/completions');
+    const text = await answer.text();
+    expect(answer.status).toBe(401);
+    expect(upstream.seen).toHaveLength(2);
+    for (const key of Object.values(KEYS)) expect(text).not.toContain(key);
+    expect(text).toContain('[redacted by byok-vault]');
   });
 });

@@ -56,9 +56,11 @@ const resolver = {
   report: async () => 'system' as const,
 };
 const adoption = createAdoptionStats({
-  users: { async *scanUsers() {} },
+  owners: { async *scanUsers() {}, async *scanGroups() {} },
   opener: { openProvider: () => [] },
   resolvesBySource: () => ({ user: 0, group: 0, system: 0 }),
+  usage: { pendingDaily: () => undefined, systemDaily: () => new Map() },
+  daysKept: 30,
   cacheStats: () => ({ hits: 0, misses: 0, loads: 0, staleServed: 0, size: 0 }),
   maxAgeMs: 0,
   now: Date.now,

@@ -66,7 +66,7 @@ function ownersWithKeys(keyring: Keyring, count: number): StoredOwner[] {
     const keyId = newKeyId();
     const envelope = codec.seal(Buffer.from('{"secret":"x"}'), { ownerKind: 'user', ownerId: owner.id, provider: 'openai', keyId });
     const sealed = new Map<ProviderId, SealedKey[]>([['openai', [{ keyId, envelope }]]]);
-    return { owner, tier: undefined, enabled: true, sealed, preferences: DEFAULT_PREFERENCES, usage: new Map(), unreadable: [], revision: undefined };
+    return { owner, tier: undefined, enabled: true, sealed, preferences: DEFAULT_PREFERENCES, usage: new Map(), daily: new Map(), unreadable: [], revision: undefined };
   });
 }
 

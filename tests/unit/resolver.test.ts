@@ -53,7 +53,7 @@ function world(options: WorldOptions = {}) {
     clock,
   });
   const memberships = createLoadingCache({ load: async (userId) => groupsOf.get(userId) ?? [], ttlMs: 60_000, staleIfErrorMs: 0, max: 1_000, clock });
-  const usage = createUsageTracker({ write: createUsageWriter({ store: memory.store, locks }).recordUsage, clock, log });
+  const usage = createUsageTracker({ write: createUsageWriter({ store: memory.store, locks, clock, daysKept: 30 }).recordUsage, clock, log, daysKept: 30 });
   const keys = createKeyService({
     store: memory.store,
     locks,
@@ -239,6 +239,36 @@ describe('round-robin', () => {
     for (let n = 0; n < 5; n += 1) await w.served({ userId: b.id, provider: 'openai' });
     const second = await w.served({ userId: a.id, provider: 'openai' });
     expect(new Set([first, second])).toEqual(new Set(aKeys.map((key) => key.id)));
+  });
+
+  test('a failover (the keys tried excluded) serves the key after the last one tried, in order, and does not move the turn', async () => {
+    const w = world();
+    const user = w.user();
+    const ids: string[] = [];
+    for (let n = 0; n < 4; n += 1) {
+      ids.push((await w.addKey(user, 'openai')).id);
+      w.clock.advance(1_000);
+    }
+    const ask = { userId: user.id, provider: 'openai' as const };
+    // The turn is at the first key; it fails, then the second: the third and the fourth follow.
+    expect(await w.served(ask)).toBe(ids[0]);
+    expect(await w.served({ ...ask, exclude: new Set([ids[0]!]) })).toBe(ids[1]);
+    expect(await w.served({ ...ask, exclude: new Set([ids[0]!, ids[1]!]) })).toBe(ids[2]);
+    // Wrapping: the last key fails, the first is next.
+    expect(await w.served({ ...ask, exclude: new Set([ids[3]!]) })).toBe(ids[0]);
+    // The failovers did not step the cursor: the plain turn goes on with the second key.
+    expect(await w.served(ask)).toBe(ids[1]);
+    // Everything tried: nothing left.
+    expect((await w.refusal({ ...ask, exclude: new Set(ids) })).code).toBe('NO_KEY_AVAILABLE');
+  });
+
+  test('platform keys fail over in order too', async () => {
+    const w = world({ systemKeys: { openai: [testApiKey('openai'), `${testApiKey('openai')}2`, `${testApiKey('openai')}3`] } });
+    const user = w.user();
+    const ask = { userId: user.id, provider: 'openai' as const };
+    expect(await w.served(ask)).toBe('system-openai-1');
+    expect(await w.served({ ...ask, exclude: new Set(['system-openai-1']) })).toBe('system-openai-2');
+    expect(await w.served({ ...ask, exclude: new Set(['system-openai-1', 'system-openai-2']) })).toBe('system-openai-3');
   });
 
   test('every serve of a stored key is counted, with the clock time, for the next usage flush', async () => {

@@ -615,6 +615,13 @@ export interface components {
                 system: number;
                 user: number;
             };
+            /** @description Usage per UTC day and provider over the last USAGE_DAYS_KEPT days, only days with figures */
+            usage: {
+                /** @description Users' and teams' keys, over the whole realm (taken with the adoption figures), ascending by date then provider */
+                days: components["schemas"]["ProviderUsageDay"][];
+                /** @description Platform keys: counted in memory by this instance since it started */
+                system: components["schemas"]["ProviderUsageDay"][];
+            };
         };
         /**
          * @example {
@@ -678,6 +685,7 @@ export interface components {
                 };
                 /** @description Stored keys that cannot be decrypted (for example under a retired encryption key) */
                 unreadable: number;
+                usage: components["schemas"]["ProviderUsage"];
                 /** @description Resolves that handed out one of these keys */
                 uses: number;
             }[];
@@ -815,6 +823,42 @@ export interface components {
                 testable: boolean;
             }[];
         };
+        /** @description Usage per UTC day over the last USAGE_DAYS_KEPT days (today included): stored plus not yet written figures */
+        ProviderUsage: {
+            /** @description Summed over the provider's keys, ascending by date, only days with figures */
+            days: components["schemas"]["UsageDay"][];
+            /** @description Every readable key of the provider, with its totals over the kept days (USAGE_DAYS_KEPT) */
+            keys: {
+                /** @description Ascending, only days with figures */
+                days: components["schemas"]["UsageDay"][];
+                /** @description Input (prompt) tokens the provider reported for gateway requests */
+                inputTokens: number;
+                keyId: string;
+                label: string;
+                /** @description Output (completion) tokens the provider reported for gateway requests */
+                outputTokens: number;
+                /** @description Serves of the key: every resolve that handed it out, each gateway attempt included */
+                requests: number;
+            }[];
+        };
+        ProviderUsageDay: {
+            /**
+             * Format: date
+             * @description A UTC date (YYYY-MM-DD)
+             */
+            date: string;
+            /** @description Input (prompt) tokens the provider reported for gateway requests */
+            inputTokens: number;
+            /** @description Output (completion) tokens the provider reported for gateway requests */
+            outputTokens: number;
+            /**
+             * @description Provider id (see GET /api/v1/byok/providers)
+             * @enum {string}
+             */
+            provider: "openai" | "anthropic" | "google" | "groq" | "mistral" | "cohere" | "together" | "perplexity" | "huggingface" | "openrouter" | "deepseek" | "xai" | "meta" | "custom";
+            /** @description Serves of the key: every resolve that handed it out, each gateway attempt included */
+            requests: number;
+        };
         Readiness: {
             checks: {
                 detail?: string;
@@ -870,6 +914,19 @@ export interface components {
                 /** Format: date-time */
                 testedAt: string;
             }[];
+        };
+        UsageDay: {
+            /**
+             * Format: date
+             * @description A UTC date (YYYY-MM-DD)
+             */
+            date: string;
+            /** @description Input (prompt) tokens the provider reported for gateway requests */
+            inputTokens: number;
+            /** @description Output (completion) tokens the provider reported for gateway requests */
+            outputTokens: number;
+            /** @description Serves of the key: every resolve that handed it out, each gateway attempt included */
+            requests: number;
         };
     };
     responses: never;

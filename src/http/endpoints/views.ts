@@ -172,6 +172,26 @@ export const me = z
 
 const count = z.number().int().min(0);
 
+const utcDate = z.iso.date().describe('A UTC date (YYYY-MM-DD)');
+const dayFigures = {
+  requests: count.describe('Serves of the key: every resolve that handed it out, each gateway attempt included'),
+  inputTokens: count.describe('Input (prompt) tokens the provider reported for gateway requests'),
+  outputTokens: count.describe('Output (completion) tokens the provider reported for gateway requests'),
+};
+const usageDay = z.object({ date: utcDate, ...dayFigures }).meta({ id: 'UsageDay' });
+const providerUsageDay = z.object({ date: utcDate, provider: providerId, ...dayFigures }).meta({ id: 'ProviderUsageDay' });
+
+/** Per provider of /byok/stats: the figures the usage charts are drawn from. */
+const providerUsage = z
+  .object({
+    days: z.array(usageDay).describe("Summed over the provider's keys, ascending by date, only days with figures"),
+    keys: z
+      .array(z.object({ keyId: z.string(), label: z.string(), ...dayFigures, days: z.array(usageDay).describe('Ascending, only days with figures') }))
+      .describe('Every readable key of the provider, with its totals over the kept days (USAGE_DAYS_KEPT)'),
+  })
+  .describe('Usage per UTC day over the last USAGE_DAYS_KEPT days (today included): stored plus not yet written figures')
+  .meta({ id: 'ProviderUsage' });
+
 export const keyStats = z
   .object({
     tier: tier.optional(),
@@ -187,6 +207,7 @@ export const keyStats = z
         testStatus: z.record(z.string(), count).describe('How many keys got each verdict at their last test'),
         lastUsedAt: dateTime.nullable(),
         uses: count.describe('Resolves that handed out one of these keys'),
+        usage: providerUsage,
       }),
     ),
   })
@@ -205,6 +226,14 @@ export const adoptionStats = z
     cache: z
       .object({ hits: count, misses: count, loads: count, staleServed: count, size: count, hitRatio: z.number().min(0).max(1).nullable() })
       .describe("This instance's owner cache"),
+    usage: z
+      .object({
+        days: z
+          .array(providerUsageDay)
+          .describe("Users' and teams' keys, over the whole realm (taken with the adoption figures), ascending by date then provider"),
+        system: z.array(providerUsageDay).describe('Platform keys: counted in memory by this instance since it started'),
+      })
+      .describe('Usage per UTC day and provider over the last USAGE_DAYS_KEPT days, only days with figures'),
   })
   .meta({ id: 'AdoptionStats' });
 
@@ -236,5 +265,7 @@ const checks: [
   SameKeys<z.infer<typeof keyStats>['providers'][number], Awaited<ReturnType<KeyService['stats']>>['providers'][number]>,
   [Awaited<ReturnType<ReturnType<typeof createAdoptionStats>['get']>>] extends [z.infer<typeof adoptionStats>] ? true : false,
   SameKeys<z.infer<typeof adoptionStats>['cache'], Awaited<ReturnType<ReturnType<typeof createAdoptionStats>['get']>>['cache']>,
-] = [true, true, true, true, true, true, true, true];
+  SameKeys<z.infer<typeof providerUsage>['keys'][number], Awaited<ReturnType<KeyService['stats']>>['providers'][number]['usage']['keys'][number]>,
+  SameKeys<z.infer<typeof providerUsageDay>, Awaited<ReturnType<ReturnType<typeof createAdoptionStats>['get']>>['usage']['days'][number]>,
+] = [true, true, true, true, true, true, true, true, true, true];
 void checks;

@@ -26,7 +26,6 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { Dispatcher } from 'undici';
 import { LRUCache } from 'lru-cache';
 import { AppError, isAppError } from '../errors.js';
@@ -331,12 +330,10 @@ export function createGateway(deps: GatewayDeps) {
       meter?.finish();
       return;
     }
-    const piping = pipeline(rest, res);
-    if (meter) rest.on('data', meter.observe);
     try {
-      await piping;
+      await pump(rest, res, meter?.observe);
     } catch (error) {
-      // The answer has started: all that is left is to cut it (pipeline destroyed both ends), so the
+      // The answer has started: all that is left is to cut it (pump destroyed both ends), so the
       // caller sees a broken stream rather than a complete-looking one.
       if (callerGone.aborted) deps.log.debug({ status }, 'gateway: the caller went away mid-answer; upstream request aborted');
       else deps.log.warn({ status, reason: codeOf(error) ?? (error as Error).name }, 'gateway: the upstream answer broke off mid-stream');
@@ -345,98 +342,125 @@ export function createGateway(deps: GatewayDeps) {
     meter?.finish();
   }
 
+  // Label sets are few (providers × statuses × attempts): resolve each child once, not per request.
+  const requestCounters = new Map<string, { inc(): void }>();
+  function countRequest(provider: string, status: string, attempts: number): void {
+    if (metrics === undefined) return;
+    const key = `${provider} ${status} ${attempts}`;
+    let child = requestCounters.get(key);
+    if (child === undefined) requestCounters.set(key, (child = metrics.proxyRequests.labels(provider, status, String(attempts))));
+    child.inc();
+  }
+
+  /** The attempts of one request, until an answer went to the caller (see the header comment). */
+  async function forward(req: IncomingMessage, res: ServerResponse, target: Target, caller: Caller, body: Buffer | undefined, signal: AbortSignal, progress: Progress): Promise<void> {
+    const tried = new Set<string>();
+    let held: HeldAnswer | undefined;
+    while (progress.attempts < settings.maxAttempts) {
+      if (progress.attempts > 0 && performance.now() - progress.arrived > settings.deadlineMs) break;
+      let resolution: Resolution;
+      try {
+        resolution = await deps.resolver.resolve({
+          userId: caller.userId,
+          provider: target.provider.id,
+          groupId: caller.groupId,
+          allowSystemFallback: caller.allowSystemFallback,
+          exclude: tried,
+        });
+      } catch (error) {
+        // Every usable key tried: the last answer goes to the caller as the provider sent it.
+        if (progress.attempts > 0 && isAppError(error) && error.code === 'NO_KEY_AVAILABLE') break;
+        throw error;
+      }
+      const attempts = (progress.attempts += 1);
+      if (resolution.keyId !== undefined) tried.add(resolution.keyId);
+      const attempt = await send(req, target, resolution, body, signal);
+      if (attempt.kind === 'timeout') throw new AppError('UPSTREAM_TIMEOUT', { headers: byokHeaders(resolution, attempts) });
+      const mayRetry = attempts < settings.maxAttempts;
+
+      if (attempt.kind === 'unreachable') {
+        deps.log.warn({ provider: target.provider.id, keyId: resolution.keyId, reason: codeOf(attempt.cause) }, 'gateway: upstream unreachable');
+        metrics?.proxyFailovers.inc({ provider: target.provider.id, reason: 'connection_failed' });
+        await report(caller, resolution, { outcome: 'error' });
+        continue;
+      }
+
+      let read: Buffer[] = [];
+      let complete = false;
+      if (isErrorStatus(attempt.status)) ({ chunks: read, complete } = await readUpTo(attempt.body, BODY_PEEK_LIMIT));
+      const verdict = classifyUpstreamAnswer(
+        { kind: 'response', status: attempt.status, headers: attempt.headers, bodyPrefix: read.length === 0 ? undefined : Buffer.concat(read).toString('utf8') },
+        deps.clock.now(),
+      );
+      if (verdict.failover && mayRetry && complete) {
+        metrics?.proxyFailovers.inc({ provider: target.provider.id, reason: verdict.outcome });
+        // Awaited: the next resolve (here or in a concurrent request) must see the cooldown.
+        await report(caller, resolution, verdict);
+        held = { status: attempt.status, headers: attempt.headers, body: withoutSecret(Buffer.concat(read), resolution.apiKey), resolution };
+        continue;
+      }
+      // A success ends any cooldown of the key; nobody waits for that.
+      if (verdict.outcome === 'ok') void report(caller, resolution, verdict);
+      else await report(caller, resolution, verdict);
+      const headers = { ...callerResponseHeaders(attempt.headers), ...byokHeaders(resolution, attempts) };
+      if (read.length > 0) {
+        const readSize = read.reduce((sum, chunk) => sum + chunk.length, 0);
+        read = [withoutSecret(Buffer.concat(read), resolution.apiKey)];
+        // A redaction changes the length: say the new one, or none (chunked) when the rest is still to come.
+        if (read[0]!.length !== readSize) {
+          if (complete) headers['content-length'] = String(read[0]!.length);
+          else delete headers['content-length'];
+        }
+      }
+      await passOn(res, attempt.status, headers, read, complete ? undefined : attempt.body, meterFor(target, resolution, attempt.headers), signal);
+      return;
+    }
+
+    if (held !== undefined) {
+      const headers = { ...callerResponseHeaders(held.headers), ...byokHeaders(held.resolution, progress.attempts), 'content-length': String(held.body.length) };
+      await passOn(res, held.status, headers, [held.body], undefined, undefined, signal);
+      return;
+    }
+    if (progress.attempts > 0) throw new AppError('UPSTREAM_UNAVAILABLE');
+    // Not one attempt (deadline 0 cannot happen): the resolver said why.
+    throw new AppError('NO_KEY_AVAILABLE');
+  }
+
   return {
     /** Serves a request whose URL starts with PROXY_PREFIX. Errors before the answer started are thrown (the caller answers them). */
     async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-      const arrived = performance.now();
-      let attempts = 0;
-      let providerLabel = 'unknown';
-      res.once('close', () => metrics?.proxyRequests.inc({ provider: providerLabel, status: String(res.statusCode), attempts: String(attempts) }));
-
-      const target = parseTarget(req.url ?? '');
-      providerLabel = target.provider.id;
-      let searchParams: URLSearchParams | undefined;
-      const caller = await callerOf(req, target, () => (searchParams ??= new URLSearchParams(queryOf(req.url ?? ''))));
-      const body = BODILESS.has(req.method ?? 'GET') ? undefined : await holdBody(req, settings.bodyLimitBytes);
-
-      // A caller that goes away aborts whatever upstream request is under way.
+      const progress: Progress = { arrived: performance.now(), attempts: 0 };
+      let provider = 'unknown';
+      // A caller that goes away aborts whatever upstream request is under way (499 in the metrics
+      // when it left before any answer, as nginx counts it).
       const abort = new AbortController();
       res.once('close', () => {
-        if (!res.writableFinished) abort.abort();
+        const gone = !res.writableFinished;
+        if (gone) abort.abort();
+        countRequest(provider, gone && !res.headersSent ? '499' : String(res.statusCode), progress.attempts);
       });
-
-      const tried = new Set<string>();
-      let held: HeldAnswer | undefined;
-      while (attempts < settings.maxAttempts) {
-        if (attempts > 0 && performance.now() - arrived > settings.deadlineMs) break;
-        let resolution: Resolution;
-        try {
-          resolution = await deps.resolver.resolve({
-            userId: caller.userId,
-            provider: target.provider.id,
-            groupId: caller.groupId,
-            allowSystemFallback: caller.allowSystemFallback,
-            exclude: tried,
-          });
-        } catch (error) {
-          // Every usable key tried: the last answer goes to the caller as the provider sent it.
-          if (attempts > 0 && isAppError(error) && error.code === 'NO_KEY_AVAILABLE') break;
-          throw error;
+      try {
+        const target = parseTarget(req.url ?? '');
+        provider = target.provider.id;
+        let searchParams: URLSearchParams | undefined;
+        const caller = await callerOf(req, target, () => (searchParams ??= new URLSearchParams(queryOf(req.url ?? ''))));
+        const body = BODILESS.has(req.method ?? 'GET') ? undefined : await holdBody(req, settings.bodyLimitBytes);
+        await forward(req, res, target, caller, body, abort.signal, progress);
+      } catch (error) {
+        // Nobody is left to answer: not an error of ours.
+        if (abort.signal.aborted) {
+          deps.log.debug({ provider, attempts: progress.attempts }, 'gateway: the caller went away before the answer');
+          return;
         }
-        attempts += 1;
-        if (resolution.keyId !== undefined) tried.add(resolution.keyId);
-        const attempt = await send(req, target, resolution, body, abort.signal);
-        if (attempt.kind === 'timeout') throw new AppError('UPSTREAM_TIMEOUT', { headers: byokHeaders(resolution, attempts) });
-        const mayRetry = attempts < settings.maxAttempts;
-
-        if (attempt.kind === 'unreachable') {
-          deps.log.warn({ provider: target.provider.id, keyId: resolution.keyId, reason: codeOf(attempt.cause) }, 'gateway: upstream unreachable');
-          metrics?.proxyFailovers.inc({ provider: target.provider.id, reason: 'connection_failed' });
-          await report(caller, resolution, { outcome: 'error' });
-          continue;
-        }
-
-        let read: Buffer[] = [];
-        let complete = false;
-        if (isErrorStatus(attempt.status)) ({ chunks: read, complete } = await readUpTo(attempt.body, BODY_PEEK_LIMIT));
-        const verdict = classifyUpstreamAnswer(
-          { kind: 'response', status: attempt.status, headers: attempt.headers, bodyPrefix: read.length === 0 ? undefined : Buffer.concat(read).toString('utf8') },
-          deps.clock.now(),
-        );
-        if (verdict.failover && mayRetry && complete) {
-          metrics?.proxyFailovers.inc({ provider: target.provider.id, reason: verdict.outcome });
-          // Awaited: the next resolve (here or in a concurrent request) must see the cooldown.
-          await report(caller, resolution, verdict);
-          held = { status: attempt.status, headers: attempt.headers, body: withoutSecret(Buffer.concat(read), resolution.apiKey), resolution };
-          continue;
-        }
-        // A success ends any cooldown of the key; nobody waits for that.
-        if (verdict.outcome === 'ok') void report(caller, resolution, verdict);
-        else await report(caller, resolution, verdict);
-        const headers = { ...callerResponseHeaders(attempt.headers), ...byokHeaders(resolution, attempts) };
-        if (read.length > 0) {
-          const readSize = read.reduce((sum, chunk) => sum + chunk.length, 0);
-          read = [withoutSecret(Buffer.concat(read), resolution.apiKey)];
-          // A redaction changes the length: say the new one, or none (chunked) when the rest is still to come.
-          if (read[0]!.length !== readSize) {
-            if (complete) headers['content-length'] = String(read[0]!.length);
-            else delete headers['content-length'];
-          }
-        }
-        await passOn(res, attempt.status, headers, read, complete ? undefined : attempt.body, meterFor(target, resolution, attempt.headers), abort.signal);
-        return;
+        throw error;
       }
-
-      if (held !== undefined) {
-        const headers = { ...callerResponseHeaders(held.headers), ...byokHeaders(held.resolution, attempts), 'content-length': String(held.body.length) };
-        await passOn(res, held.status, headers, [held.body], undefined, undefined, abort.signal);
-        return;
-      }
-      if (attempts > 0) throw new AppError('UPSTREAM_UNAVAILABLE');
-      // Not one attempt (deadline 0 cannot happen): the resolver said why.
-      throw new AppError('NO_KEY_AVAILABLE');
     },
   };
+}
+
+interface Progress {
+  readonly arrived: number;
+  attempts: number;
 }
 
 interface Meter {
@@ -451,6 +475,49 @@ function keycloakIdHeader(req: IncomingMessage, name: 'x-byok-user' | 'x-byok-gr
   const value = single(req.headers[name]);
   if (value === undefined || KEYCLOAK_ID.test(value)) return value;
   throw new AppError('VALIDATION_FAILED', { details: [{ path: name === 'x-byok-user' ? 'X-Byok-User' : 'X-Byok-Group', message: 'must be a Keycloak id' }] });
+}
+
+/**
+ * Copies `source` to the caller with backpressure (what `pipe` does, without `pipeline`'s per-call
+ * machinery, which the profile showed on the hot path). Either end failing destroys the other: an
+ * upstream that breaks off or goes silent cuts the caller's answer; a caller that goes away ends the
+ * upstream request.
+ */
+function pump(source: Readable, res: ServerResponse, observe?: (chunk: Buffer) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const cleanup = () => {
+      source.off('data', onData);
+      source.off('end', onEnd);
+      source.off('error', onError);
+      res.off('drain', onDrain);
+      res.off('close', onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      observe?.(chunk);
+      if (!res.write(chunk)) source.pause();
+    };
+    const onDrain = () => source.resume();
+    const onEnd = () => {
+      cleanup();
+      res.end();
+      resolve();
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      res.destroy();
+      reject(error);
+    };
+    const onClose = () => {
+      cleanup();
+      source.destroy();
+      reject(new Error('the caller closed the connection'));
+    };
+    source.on('data', onData);
+    source.once('end', onEnd);
+    source.once('error', onError);
+    res.on('drain', onDrain);
+    res.once('close', onClose);
+  });
 }
 
 /** The body with every occurrence of the key replaced (the same buffer when there is none). */
@@ -477,7 +544,11 @@ function forwardedQuery(search: string): string {
  * "go up" (`..`, `.`, their percent-encodings) or an encoded slash or backslash could leave that base
  * path, so it is refused.
  */
+const SUSPECT_PATH = /%|\\|(?:^|\/)\.\.?(?:\/|$)/;
+
 function checkPath(path: string): void {
+  // Most paths hold no escape and no dot segment: nothing to decode.
+  if (!SUSPECT_PATH.test(path)) return;
   for (const segment of path.split('/')) {
     let decoded: string;
     try {

@@ -30,7 +30,7 @@ export type DailyUsage = ReadonlyMap<ProviderId, DailyByKey>;
 
 export const DEFAULT_USAGE_DAYS_KEPT = 30;
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 export const ZERO_DAY: DayFigures = Object.freeze({ requests: 0, inputTokens: 0, outputTokens: 0 });
 
 /** The UTC date of an instant (epoch ms). */

@@ -10,7 +10,7 @@
  * within the retention window.
  */
 import type { ProviderId } from '../providers/registry.js';
-import { addTo, mergeDaily, oldestKept, utcDate, type DailyUsage, type DayFigures, type TokenCounts, type UtcDate } from './daily-usage.js';
+import { addTo, DAY_MS, mergeDaily, oldestKept, utcDate, type DailyUsage, type DayFigures, type TokenCounts, type UtcDate } from './daily-usage.js';
 import { combineUsage, ownerKey, type Clock, type KeyUsage, type OwnerRef } from './ports.js';
 import type { VaultLog } from './record-opener.js';
 
@@ -70,9 +70,19 @@ export function createUsageTracker(deps: UsageTrackerDeps) {
     byKey.set(keyId, combineUsage(byKey.get(keyId), used));
   }
 
+  // Today's date, formatted once per day rather than once per serve (it is on the hot path).
+  let day = { date: '' as UtcDate, from: 0, until: -1 };
+  function todayAt(ms: number): UtcDate {
+    if (ms < day.from || ms >= day.until) {
+      const from = ms - (ms % DAY_MS);
+      day = { date: utcDate(ms), from, until: from + DAY_MS };
+    }
+    return day.date;
+  }
+
   /** Adds a day's figures to the holder's key: an owner's pending batch, or the platform keys' memory. */
   function countDay(holder: KeyHolder, provider: ProviderId, keyId: string, figures: DayFigures) {
-    const today = utcDate(deps.clock.now());
+    const today = todayAt(deps.clock.now());
     if (holder !== 'system') return addDaily(entryOf(pending, holder).daily, provider, keyId, today, figures);
     if (systemPrunedFor !== today) {
       // Once a day: drop what fell out of the window, so the memory stays bounded.

@@ -107,6 +107,8 @@ let tokens: { served: ServedKey; tokens: TokenUsage }[];
 let introspected: number;
 let upstreamBase: () => string;
 let pinnedOrigins: string[];
+/** What serve threw (the app's error responder would answer and log it). */
+let serveErrors: unknown[];
 let metrics: ReturnType<typeof createMetrics>;
 const agent = new Agent();
 /** The pinned agent stand-in: records which origins went through it, then connects as the trusted one. */
@@ -145,6 +147,7 @@ async function startGateway(overrides: Partial<GatewaySettings> = {}): Promise<v
   });
   gatewayServer = createServer((req, res) => {
     gateway.serve(req, res).catch((error: unknown) => {
+      serveErrors.push(error);
       if (res.headersSent) return void res.destroy();
       const status = isAppError(error) ? error.status : 500;
       res.writeHead(status, { 'content-type': 'application/json', ...(isAppError(error) ? error.headers : {}) });
@@ -173,6 +176,7 @@ beforeEach(async () => {
   tokens = [];
   introspected = 0;
   pinnedOrigins = [];
+  serveErrors = [];
   metrics = createMetrics({ defaultMetrics: false });
   await startGateway();
 });
@@ -494,6 +498,28 @@ describe('timeouts', () => {
     const started = Date.now();
     await expect(reader.read()).rejects.toThrow();
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+});
+
+describe('a caller that goes away before the answer', () => {
+  test('aborts the upstream request, is not an error of ours, and counts as 499', async () => {
+    upstream.handle = (_req, res) => setTimeout(() => res.writeHead(200).end('{}'), 1500);
+    const controller = new AbortController();
+    const pending = fetch(`${gatewayUrl}${PROXY_PREFIX}openai/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer user.token.sig' },
+      body: '{}',
+      signal: controller.signal,
+    }).catch((error: unknown) => error);
+    while (upstream.seen.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    controller.abort();
+    await pending;
+    const deadline = Date.now() + 1000;
+    while (upstream.closedEarly === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(upstream.closedEarly).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(serveErrors).toEqual([]);
+    expect(await metrics.registry.metrics()).toContain('byok_proxy_requests_total{provider="openai",status="499",attempts="1"} 1');
   });
 });
 

@@ -24,6 +24,7 @@ import { createKeyTester } from './providers/tester.js';
 import { checkBaseUrl, type UrlPolicyDeps } from './providers/url-policy.js';
 import { createRedisLink } from './scale/redis-link.js';
 import { createInvalidationBus, createRedisCooldowns, createRedisCursors, createRedisLocks } from './scale/redis-state.js';
+import { createRedisUsage } from './scale/redis-usage.js';
 import { createInProcessLocks } from './vault/in-process-locks.js';
 import { createInProcessCooldowns, createInProcessCursors } from './vault/in-process-state.js';
 import { createKeyService, createUsageWriter } from './vault/key-service.js';
@@ -101,6 +102,8 @@ export function createVault(config: Config, options: VaultOptions) {
     ttlMs: resolution.cacheTtlMs,
     staleIfErrorMs: resolution.staleIfErrorMs,
     max: resolution.cacheMaxEntries,
+    // An unknown id costs Keycloak one read per this; a user created meanwhile comes in through admin events.
+    negativeTtlMs: resolution.negativeCacheTtlMs,
     clock,
   });
   const membership = createKeycloakMembership(keycloak.admin);
@@ -156,9 +159,18 @@ export function createVault(config: Config, options: VaultOptions) {
       ownerChanged(stored.owner);
     },
   };
-  // Usage writes do not invalidate: resolution does not read usage.
+  // Usage writes do not invalidate: resolution does not read usage. With Redis, the counts of every
+  // instance meet there and reach Keycloak once per owner and persist interval.
   const usageWriter = createUsageWriter({ store, locks, clock, daysKept: resolution.usageDaysKept });
-  const usage = createUsageTracker({ write: usageWriter.recordUsage, clock, log: vaultLog, daysKept: resolution.usageDaysKept });
+  const usage = createUsageTracker({
+    write: usageWriter.recordUsage,
+    clock,
+    log: vaultLog,
+    daysKept: resolution.usageDaysKept,
+    persistIntervalMs: resolution.usagePersistIntervalMs,
+    flushIntervalMs: resolution.usageFlushIntervalMs,
+    ...(redis ? { shared: createRedisUsage(redis) } : {}),
+  });
   const keys = createKeyService({
     store,
     locks,
@@ -170,8 +182,7 @@ export function createVault(config: Config, options: VaultOptions) {
     clock,
     log: vaultLog,
     onWrite: ownerChanged,
-    pendingUsage: (owner) => usage.pending(owner),
-    pendingDaily: (owner) => usage.pendingDaily(owner),
+    unpersisted: (owner, storedBatch) => usage.unpersisted(owner, storedBatch),
     usageDaysKept: resolution.usageDaysKept,
   });
   const resolver = createResolver({

@@ -146,9 +146,17 @@ const envSchema = z.object({
     }),
   OWNER_CACHE_TTL_SECONDS: int('OWNER_CACHE_TTL_SECONDS', 0, 86_400, 300),
   OWNER_CACHE_MAX_ENTRIES: int('OWNER_CACHE_MAX_ENTRIES', 1, 10_000_000, 50_000),
+  /**
+   * How long "no such user or group" is remembered (0: not at all), so a caller looping on an unknown
+   * id costs Keycloak one read per this; bounded like the owner cache (OWNER_CACHE_MAX_ENTRIES, apart).
+   */
+  NEGATIVE_CACHE_SECONDS: int('NEGATIVE_CACHE_SECONDS', 0, 3_600, 30),
   STALE_IF_ERROR_SECONDS: int('STALE_IF_ERROR_SECONDS', 0, 86_400, 600),
   DEFAULT_COOLDOWN_SECONDS: int('DEFAULT_COOLDOWN_SECONDS', 1, 86_400, 60),
+  /** How often usage counts go to Redis (with REDIS_URL), due owners are written and failed writes retried. */
   USAGE_FLUSH_INTERVAL_SECONDS: int('USAGE_FLUSH_INTERVAL_SECONDS', 1, 86_400, 60),
+  /** An owner's usage counts are written to Keycloak at most once per this (from its first count not yet written). */
+  USAGE_PERSIST_INTERVAL_SECONDS: int('USAGE_PERSIST_INTERVAL_SECONDS', 1, 604_800, 3_600),
   /** Days of usage per key and day kept (today included); older days are pruned when usage is written. */
   USAGE_DAYS_KEPT: int('USAGE_DAYS_KEPT', 1, 366, 30),
   /**
@@ -244,9 +252,13 @@ export interface Config {
     readonly systemKeys: ReadonlyMap<ProviderId, readonly string[]>;
     readonly cacheTtlMs: number;
     readonly cacheMaxEntries: number;
+    /** How long an owner not found is remembered (0: never). */
+    readonly negativeCacheTtlMs: number;
     readonly staleIfErrorMs: number;
     readonly defaultCooldownSeconds: number;
     readonly usageFlushIntervalMs: number;
+    /** An owner's usage reaches Keycloak at most once per this. */
+    readonly usagePersistIntervalMs: number;
     /** Days of daily usage kept and shown, today included. */
     readonly usageDaysKept: number;
     /** Admin-event poll interval; disables and membership changes take effect within twice this. */
@@ -361,9 +373,11 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): Config {
       ),
       cacheTtlMs: e.OWNER_CACHE_TTL_SECONDS * 1000,
       cacheMaxEntries: e.OWNER_CACHE_MAX_ENTRIES,
+      negativeCacheTtlMs: e.NEGATIVE_CACHE_SECONDS * 1000,
       staleIfErrorMs: e.STALE_IF_ERROR_SECONDS * 1000,
       defaultCooldownSeconds: e.DEFAULT_COOLDOWN_SECONDS,
       usageFlushIntervalMs: e.USAGE_FLUSH_INTERVAL_SECONDS * 1000,
+      usagePersistIntervalMs: e.USAGE_PERSIST_INTERVAL_SECONDS * 1000,
       usageDaysKept: e.USAGE_DAYS_KEPT,
       adminEventsPollMs: e.ADMIN_EVENTS_POLL_SECONDS * 1000,
     },

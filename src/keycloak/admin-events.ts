@@ -29,8 +29,12 @@ import type { ServiceTokenCache } from './service-token.js';
 const FIX_EVENTS_OFF = 'run `byok bootstrap-realm`, or in the admin console: Realm settings > Events > Admin events settings > Save events: On';
 const FIX_FORBIDDEN = 'grant the service account the realm-management role view-events (`byok bootstrap-realm` does)';
 
-/** The resource types whose admin events can change what resolution serves. */
-export const FOLLOWED_RESOURCE_TYPES = ['USER', 'GROUP', 'GROUP_MEMBERSHIP'] as const;
+/**
+ * The resource types whose admin events can change what resolution serves. REALM: a partial import
+ * (`POST /admin/realms/{realm}/partialImport`) records each user or group it creates as a REALM event
+ * on `users/<id>` or `groups/<id>` (Keycloak 26.7), the way ids known beforehand come into a realm.
+ */
+export const FOLLOWED_RESOURCE_TYPES = ['USER', 'GROUP', 'GROUP_MEMBERSHIP', 'REALM'] as const;
 
 /** An admin event as Keycloak 26 lists it (the fields the follower reads). */
 export interface AdminEvent extends AdminEventRepresentation {
@@ -67,6 +71,7 @@ export function invalidationsFor(events: readonly AdminEvent[], selfUserId?: str
     switch (event.resourceType) {
       case 'USER': {
         // users/<id>; ACTION events (logout, reset-password, execute-actions-email) change neither.
+        // CREATE drops a "not found" remembered for the id: a user created after a miss resolves.
         const userId = path[0] === 'users' ? path[1] : undefined;
         if (!userId || own || (operation !== 'CREATE' && operation !== 'UPDATE' && operation !== 'DELETE')) break;
         result.owners.add(ownerKey({ kind: 'user', id: userId }));
@@ -81,15 +86,29 @@ export function invalidationsFor(events: readonly AdminEvent[], selfUserId?: str
         break;
       }
       case 'GROUP': {
-        // groups/<id> (UPDATE, DELETE); groups/<id>/children (CREATE: a subgroup made or moved there,
-        // which changes no member's groups).
+        // groups/<id> (CREATE of a top-level group, UPDATE, DELETE); groups/<id>/children (CREATE: a
+        // subgroup made or moved there, which changes no member's groups). A created owner drops the
+        // "not found" the owner cache may remember for its id (loading-cache.ts), as USER CREATE does.
         const groupId = path[0] === 'groups' && path.length === 2 ? path[1] : undefined;
         if (!groupId) break;
         if (operation === 'DELETE') {
           result.owners.add(ownerKey({ kind: 'group', id: groupId }));
           result.allMemberships = true;
-        } else if (operation === 'UPDATE' && !own) {
+        } else if ((operation === 'UPDATE' && !own) || operation === 'CREATE') {
           result.owners.add(ownerKey({ kind: 'group', id: groupId }));
+        }
+        break;
+      }
+      case 'REALM': {
+        // A partial import: users/<id> or groups/<id>, created (or overwritten, with its memberships).
+        const [kind, id] = path;
+        if (path.length !== 2 || !id || (kind !== 'users' && kind !== 'groups')) break;
+        if (kind === 'users') {
+          result.owners.add(ownerKey({ kind: 'user', id }));
+          result.memberships.add(id);
+        } else {
+          result.owners.add(ownerKey({ kind: 'group', id }));
+          result.allMemberships = true;
         }
         break;
       }

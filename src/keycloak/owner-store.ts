@@ -33,6 +33,8 @@ export const usageAttribute = (provider: ProviderId) => `byok_${provider}_usage`
 /** One value per key and UTC day: `<keyId>:<YYYY-MM-DD>:<requests>:<inputTokens>:<outputTokens>` (daily-usage-values.ts). */
 export const dailyAttribute = (provider: ProviderId) => `byok_${provider}_daily`;
 export const PREFERENCES_ATTRIBUTE = 'byok_preferences';
+/** One value: the id of the last usage batch written (a retried batch that went through is not added twice). */
+export const USAGE_BATCH_ATTRIBUTE = 'byok_usage_batch';
 export const TIER_ATTRIBUTE = 'subscription_tier';
 
 type Attributes = Record<string, string[]>;
@@ -105,6 +107,7 @@ export function createKeycloakOwnerStore(
       }
       if (change.preferences) attributes[PREFERENCES_ATTRIBUTE] = [JSON.stringify({ strict: change.preferences.strict })];
       if (change.tier) attributes[TIER_ATTRIBUTE] = [change.tier];
+      if (change.usageBatch) attributes[USAGE_BATCH_ATTRIBUTE] = [change.usageBatch];
       if (kind === 'user') {
         const { username, email, firstName, lastName } = representation as UserRepresentation;
         await admin.putUser(loaded.owner.id, { username, email, firstName, lastName, attributes });
@@ -144,6 +147,7 @@ function fromRepresentation(owner: OwnerRef, representation: UserRepresentation 
     preferences: parsePreferences(attributes[PREFERENCES_ATTRIBUTE]?.[0]),
     usage,
     daily,
+    usageBatch: attributes[USAGE_BATCH_ATTRIBUTE]?.[0],
     unreadable,
     ...(owner.kind === 'user' ? { legacy: readLegacyKeys(attributes) } : {}),
     revision,

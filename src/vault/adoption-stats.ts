@@ -2,16 +2,20 @@
  * `GET /admin/stats` (docs/api.md#admin-api): adoption and daily usage across the realm. Walking every user
  * and group and opening their records is work proportional to the realm, so the figures are computed at
  * most once per `maxAgeMs` (one computation in flight however many admins ask) and say when they were
- * taken. The usage of owners' keys is a snapshot taken by that walk (stored plus this instance's not
- * yet flushed figures, at that moment, so a flush in between neither loses nor doubles a count);
- * platform keys' usage is this instance's, live.
+ * taken. The usage of owners' keys is stored plus not yet written counts (read once, before the
+ * walk: this instance's and, with Redis, every instance's handed over). A batch already set apart
+ * then and written during the walk is counted once (its id tells whether the owner read holds it);
+ * counts set apart and written during the walk (an owner's at most once per persist interval) may
+ * show twice in that one computation, never in what is stored. Platform keys' usage is this
+ * instance's, live.
  */
 import { PROVIDER_IDS, type ProviderId } from '../providers/registry.js';
 import { addDay, mergeDaily, oldestKept, sumDays, type DailyUsage, type DayFigures, type UtcDate } from './daily-usage.js';
 import type { CacheStats } from './loading-cache.js';
 import type { OwnerRef, OwnerScanner, StoredOwner } from './ports.js';
 import type { RecordOpener } from './record-opener.js';
-import type { DailyBatch, ResolveSource } from './usage-tracker.js';
+import type { OwnerCounts } from './usage-counts.js';
+import type { ResolveSource } from './usage-tracker.js';
 
 export interface ProviderDay extends DayFigures {
   date: UtcDate;
@@ -22,8 +26,11 @@ export interface AdoptionStatsDeps {
   owners: Pick<OwnerScanner, 'scanUsers' | 'scanGroups'>;
   opener: Pick<RecordOpener, 'openProvider'>;
   resolvesBySource: () => Readonly<Record<ResolveSource, number>>;
-  /** This instance's daily figures: owners' not yet flushed, and the platform keys' (in memory only). */
-  usage: { pendingDaily: (owner: OwnerRef) => DailyBatch | undefined; systemDaily: () => DailyUsage };
+  /**
+   * Owners' counts not yet in Keycloak (read once per walk: every instance's with Redis), and the
+   * platform keys' daily figures (this instance's memory only).
+   */
+  usage: { unpersistedAll: () => Promise<(owner: OwnerRef, storedBatch?: string) => OwnerCounts | undefined>; systemDaily: () => DailyUsage };
   /** Days of daily usage shown (USAGE_DAYS_KEPT). */
   daysKept: number;
   cacheStats: () => CacheStats;
@@ -69,9 +76,11 @@ export function createAdoptionStats(deps: AdoptionStatsDeps) {
   let last: { at: number; value: Walked } | undefined;
   let inflight: Promise<Walked> | undefined;
 
-  /** One owner's daily figures (stored plus pending, within the window, of keys that still exist) into `into`. */
-  function countUsage(into: Map<ProviderId, Map<UtcDate, DayFigures>>, stored: StoredOwner, since: UtcDate) {
-    const pending = deps.usage.pendingDaily(stored.owner);
+  type Unpersisted = Awaited<ReturnType<AdoptionStatsDeps['usage']['unpersistedAll']>>;
+
+  /** One owner's daily figures (stored plus not yet written, within the window, of keys that still exist) into `into`. */
+  function countUsage(into: Map<ProviderId, Map<UtcDate, DayFigures>>, stored: StoredOwner, since: UtcDate, unpersisted: Unpersisted) {
+    const pending = unpersisted(stored.owner, stored.usageBatch)?.daily;
     for (const provider of new Set([...stored.daily.keys(), ...(pending?.keys() ?? [])])) {
       const exists = new Set((stored.sealed.get(provider) ?? []).map((sealed) => sealed.keyId));
       addProvider(into, provider, mergeDaily(stored.daily.get(provider), pending?.get(provider), since, exists));
@@ -86,10 +95,11 @@ export function createAdoptionStats(deps: AdoptionStatsDeps) {
     let tested = 0;
     let valid = 0;
     const keysByProvider: Partial<Record<ProviderId, number>> = {};
-    for await (const group of deps.owners.scanGroups()) countUsage(usage, group, since);
+    const unpersisted = await deps.usage.unpersistedAll();
+    for await (const group of deps.owners.scanGroups()) countUsage(usage, group, since, unpersisted);
     for await (const stored of deps.owners.scanUsers()) {
       users += 1;
-      countUsage(usage, stored, since);
+      countUsage(usage, stored, since, unpersisted);
       let hasKeys = false;
       for (const provider of PROVIDER_IDS) {
         const count = stored.sealed.get(provider)?.length ?? 0;

@@ -14,7 +14,7 @@ import type { BaseUrlCheck } from '../providers/url-policy.js';
 import { keyStatus, toKeyView, type KeyRecord, type KeyView } from './key-record.js';
 import { labelProblem, TEST_STATUSES, type HealthIssue, type TestStatus } from './rules.js';
 import { createRecordOpener, type OpenedKey, type VaultLog } from './record-opener.js';
-import type { DailyBatch, UsageBatch } from './usage-tracker.js';
+import type { DailyBatch, OwnerCounts, UsageBatch } from './usage-counts.js';
 import { DEFAULT_USAGE_DAYS_KEPT, mergeDaily, oldestKept, sumDays, totalOf, type DailyByKey } from './daily-usage.js';
 import { combineUsage, type Clock, type KeyUsage, type OwnerChange, type OwnerLocks, type OwnerRef, type OwnerStore, type Preferences, type SealedKey, type StoredOwner } from './ports.js';
 import { tierAtLeast, type Tier } from './tiers.js';
@@ -41,10 +41,11 @@ export interface KeyServiceDeps {
   log: VaultLog;
   /** Told after every successful write (cache invalidation, audit). */
   onWrite?: (owner: OwnerRef) => void;
-  /** Usage counted since the last flush, added to what is stored when showing keys. */
-  pendingUsage?: (owner: OwnerRef) => UsageBatch | undefined;
-  /** Daily figures counted since the last flush, added to what is stored in the stats. */
-  pendingDaily?: (owner: OwnerRef) => DailyBatch | undefined;
+  /**
+   * Usage counted and not yet in Keycloak (docs/resolution.md#caching-and-usage), added to what is
+   * stored when showing keys and stats; `storedBatch` is the stored owner's last usage batch id.
+   */
+  unpersisted?: (owner: OwnerRef, storedBatch: string | undefined) => Promise<OwnerCounts | undefined>;
   /** Days of daily usage shown (USAGE_DAYS_KEPT; default 30). */
   usageDaysKept?: number;
 }
@@ -92,12 +93,15 @@ export function createUsageWriter(deps: { store: OwnerStore; locks: OwnerLocks; 
     /**
      * Merges a batch into what is stored, in one write: usage of keys deleted meanwhile is dropped;
      * daily figures are added to the stored ones, and days older than the window are pruned (of every
-     * provider the owner has figures for, so old days go even where nothing new was counted).
+     * provider the owner has figures for, so old days go even where nothing new was counted). With a
+     * `batchId`, the write stores it, and a batch whose id is already stored (its earlier write went
+     * through though its answer was lost) writes nothing: a retried batch is never added twice.
      */
-    async recordUsage(owner: OwnerRef, batch: UsageBatch, daily: DailyBatch = new Map()): Promise<void> {
-      await deps.locks.withLock(owner, async () => {
+    async recordUsage(owner: OwnerRef, batch: UsageBatch, daily: DailyBatch = new Map(), batchId?: string): Promise<'written' | 'already written' | 'owner gone'> {
+      return deps.locks.withLock(owner, async () => {
         const stored = await deps.store.load(owner);
-        if (!stored) return; // the owner is gone; so is its usage
+        if (!stored) return 'owner gone'; // and so is its usage
+        if (batchId !== undefined && stored.usageBatch === batchId) return 'already written';
         const keyIds = (provider: ProviderId) => new Set((stored.sealed.get(provider) ?? []).map((sealed) => sealed.keyId));
         const usage = new Map<ProviderId, Map<string, KeyUsage>>();
         for (const [provider, byKey] of batch) {
@@ -113,7 +117,8 @@ export function createUsageWriter(deps: { store: OwnerStore; locks: OwnerLocks; 
         for (const provider of new Set([...stored.daily.keys(), ...daily.keys()])) {
           days.set(provider, mergeDaily(stored.daily.get(provider), daily.get(provider), oldest, keyIds(provider)));
         }
-        await deps.store.save(stored, { usage, daily: days });
+        await deps.store.save(stored, { usage, daily: days, ...(batchId === undefined ? {} : { usageBatch: batchId }) });
+        return 'written';
       });
     },
   };
@@ -218,17 +223,20 @@ export function createKeyService(deps: KeyServiceDeps) {
     return new Map([[provider, replacement ? [...list, replacement] : list]]);
   }
 
-  /** Stored plus not yet flushed usage of one key. */
-  function usageOf(stored: StoredOwner, provider: ProviderId, keyId: string): KeyUsage | undefined {
+  /** Counted and not yet in Keycloak (none without a tracker). */
+  const unpersistedOf = async (stored: StoredOwner): Promise<OwnerCounts | undefined> => deps.unpersisted?.(stored.owner, stored.usageBatch);
+
+  /** Stored plus not yet written usage of one key. */
+  function usageOf(stored: StoredOwner, pending: OwnerCounts | undefined, provider: ProviderId, keyId: string): KeyUsage | undefined {
     const flushed = stored.usage.get(provider)?.get(keyId);
-    const pending = deps.pendingUsage?.(stored.owner)?.get(provider)?.get(keyId);
-    return pending === undefined ? flushed : combineUsage(flushed, pending);
+    const counted = pending?.usage.get(provider)?.get(keyId);
+    return counted === undefined ? flushed : combineUsage(flushed, counted);
   }
 
   const view = (record: KeyRecord, used?: KeyUsage) =>
     toKeyView(record, now(), used ? new Date(used.lastUsedAt).toISOString() : null);
-  const storedView = (stored: StoredOwner, record: KeyRecord) => view(record, usageOf(stored, record.provider, record.id));
-  const viewsOf = (stored: StoredOwner, provider: ProviderId) => openProvider(stored, provider).map((opened) => storedView(stored, opened.record));
+  const storedView = (stored: StoredOwner, pending: OwnerCounts | undefined, record: KeyRecord) => view(record, usageOf(stored, pending, record.provider, record.id));
+  const viewsOf = (stored: StoredOwner, pending: OwnerCounts | undefined, provider: ProviderId) => openProvider(stored, provider).map((opened) => storedView(stored, pending, opened.record));
 
   /** The provider's usage without one key (deleted keys leave no usage behind). */
   function usageWithout(stored: StoredOwner, provider: ProviderId, keyId: string): Map<ProviderId, Map<string, KeyUsage>> {
@@ -248,9 +256,9 @@ export function createKeyService(deps: KeyServiceDeps) {
    * One provider's daily usage (docs/api.md#user-api stats): stored plus not yet flushed, within the window;
    * per key its totals and days, and the days summed over the keys (ascending, only days with figures).
    */
-  function dailyView(stored: StoredOwner, provider: ProviderId, records: readonly KeyRecord[]) {
+  function dailyView(stored: StoredOwner, pending: OwnerCounts | undefined, provider: ProviderId, records: readonly KeyRecord[]) {
     const oldest = oldestKept(deps.clock.now(), deps.usageDaysKept ?? DEFAULT_USAGE_DAYS_KEPT);
-    const merged = mergeDaily(stored.daily.get(provider), deps.pendingDaily?.(stored.owner)?.get(provider), oldest);
+    const merged = mergeDaily(stored.daily.get(provider), pending?.daily.get(provider), oldest);
     const keys = records.map((record) => {
       const days = sumDays([merged.get(record.id) ?? new Map()]);
       return { keyId: record.id, label: record.label, ...totalOf(days), days };
@@ -262,6 +270,7 @@ export function createKeyService(deps: KeyServiceDeps) {
     /** docs/api.md#user-api `GET /byok/keys`: the owner's keys per provider (every provider, or the one asked for). */
     async list(owner: OwnerRef, onlyProvider?: ProviderId): Promise<OwnerKeys> {
       const stored = await loadOrThrow(owner);
+      const pending = await unpersistedOf(stored);
       const providers = registry.list().filter((descriptor) => onlyProvider === undefined || descriptor.id === onlyProvider);
       const canAdd = owner.kind === 'group' || tierAtLeast(stored.tier ?? 'free', limits.minTier);
       return {
@@ -272,14 +281,15 @@ export function createKeyService(deps: KeyServiceDeps) {
         maxKeysPerProvider: limitFor(stored.tier),
         providers: providers.map((descriptor) => ({
           provider: descriptor.id,
-          keys: viewsOf(stored, descriptor.id),
+          keys: viewsOf(stored, pending, descriptor.id),
         })),
       };
     },
 
     async listKeys(owner: OwnerRef): Promise<KeyView[]> {
       const stored = await loadOrThrow(owner);
-      return registry.list().flatMap((descriptor) => viewsOf(stored, descriptor.id));
+      const pending = await unpersistedOf(stored);
+      return registry.list().flatMap((descriptor) => viewsOf(stored, pending, descriptor.id));
     },
 
     /** Adds a key (201). Tier and limit are checked inside the lock. */
@@ -323,7 +333,7 @@ export function createKeyService(deps: KeyServiceDeps) {
       checkFormat(input.provider, input.apiKey);
       const baseUrl = await checkedBaseUrl(input.provider, input.baseUrl);
       const expiresAt = checkExpiry(input.expiresAt);
-      return mutate(owner, (stored) => {
+      return mutate(owner, async (stored) => {
         requireTier(stored);
         const { record } = findKey(stored, input.provider, keyId);
         const next: KeyRecord = {
@@ -338,7 +348,7 @@ export function createKeyService(deps: KeyServiceDeps) {
           testStatus: null,
           healthIssue: null,
         };
-        return { change: { sealed: replaced(stored, input.provider, keyId, seal(owner, next)) }, result: storedView(stored, next) };
+        return { change: { sealed: replaced(stored, input.provider, keyId, seal(owner, next)) }, result: storedView(stored, await unpersistedOf(stored), next) };
       });
     },
 
@@ -347,7 +357,7 @@ export function createKeyService(deps: KeyServiceDeps) {
       const label = checkLabel(patch.label);
       if (patch.apiKey !== undefined) checkFormat(provider, patch.apiKey);
       const expiresAt = checkExpiry(patch.expiresAt);
-      return mutate(owner, (stored) => {
+      return mutate(owner, async (stored) => {
         if (patch.apiKey !== undefined) requireTier(stored);
         const { record } = findKey(stored, provider, keyId);
         const secretChanged = patch.apiKey !== undefined && patch.apiKey !== record.secret;
@@ -362,7 +372,7 @@ export function createKeyService(deps: KeyServiceDeps) {
           testStatus: secretChanged ? null : record.testStatus,
           healthIssue: secretChanged ? null : record.healthIssue,
         };
-        return { change: { sealed: replaced(stored, provider, keyId, seal(owner, next)) }, result: storedView(stored, next) };
+        return { change: { sealed: replaced(stored, provider, keyId, seal(owner, next)) }, result: storedView(stored, await unpersistedOf(stored), next) };
       });
     },
 
@@ -444,6 +454,7 @@ export function createKeyService(deps: KeyServiceDeps) {
     /** Per provider: how many keys, how many enabled and usable, and test verdicts (docs/api.md#user-api stats). */
     async stats(owner: OwnerRef) {
       const stored = await loadOrThrow(owner);
+      const pending = await unpersistedOf(stored);
       const at = now();
       return {
         tier: stored.tier,
@@ -453,7 +464,7 @@ export function createKeyService(deps: KeyServiceDeps) {
             const records = openProvider(stored, descriptor.id).map((opened) => opened.record);
             const sealedCount = stored.sealed.get(descriptor.id)?.length ?? 0;
             const used = records.reduce<KeyUsage | undefined>((sum, record) => {
-              const usage = usageOf(stored, descriptor.id, record.id);
+              const usage = usageOf(stored, pending, descriptor.id, record.id);
               return usage === undefined ? sum : combineUsage(sum, usage);
             }, undefined);
             return {
@@ -467,7 +478,7 @@ export function createKeyService(deps: KeyServiceDeps) {
               testStatus: Object.fromEntries(TEST_STATUSES.map((status) => [status, records.filter((record) => record.testStatus === status).length])),
               lastUsedAt: used ? new Date(used.lastUsedAt).toISOString() : null,
               uses: used?.uses ?? 0,
-              usage: dailyView(stored, descriptor.id, records),
+              usage: dailyView(stored, pending, descriptor.id, records),
             };
           })
           .filter((entry) => entry.keys + entry.unreadable > 0),

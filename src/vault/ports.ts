@@ -83,6 +83,11 @@ export interface StoredOwner {
   readonly usage: ReadonlyMap<ProviderId, UsageByKey>;
   /** Flushed usage per provider, key id and UTC day (requests and tokens), as stored: not yet pruned to the window. */
   readonly daily: DailyUsage;
+  /**
+   * The id of the last usage batch written (docs/resolution.md#caching-and-usage): a batch whose write
+   * failed without an answer is retried with its id, and skipped when this says it went through.
+   */
+  readonly usageBatch?: string | undefined;
   /** Stored values that are not readable records at all (broken chunks, foreign values). */
   readonly unreadable: readonly { provider: ProviderId; keyId?: string; problem: string }[];
   /** Keys in the legacy format (docs/storage.md#legacy-format), users only; absent when the store has none. */
@@ -104,6 +109,8 @@ export interface OwnerChange {
   readonly usage?: ReadonlyMap<ProviderId, UsageByKey>;
   /** New full daily usage for each provider named (an empty map removes it). */
   readonly daily?: DailyUsage;
+  /** The id of the usage batch this write carries (see StoredOwner.usageBatch). */
+  readonly usageBatch?: string;
   /** Providers (as named in LegacyKey) whose legacy attributes are removed. */
   readonly removeLegacy?: readonly string[];
 }

@@ -1,73 +1,141 @@
 /**
- * Usage of keys (docs/resolution.md#caching-and-usage): counted in memory on every resolve and written to the owners in batches
- * (under each owner's lock, by `flush`), never once per resolve. A batch that cannot be written (Keycloak
- * down) is merged back and retried on the next flush, so counts are not lost; the final flush runs on
- * shutdown.
+ * Usage of keys (docs/resolution.md#caching-and-usage) on its way from the hot path to Keycloak, so
+ * that Keycloak's write load grows with the owners in use, not with the serves nor the instances:
  *
- * Two kinds of figures per owner: last use and uses per key (`_usage`), and per key and UTC day the
- * requests (serves) and the tokens the gateway reports (`_daily`, daily-usage.ts). Platform (system)
- * keys have no owner to write to: their daily figures stay in this instance's memory, from its start,
- * within the retention window.
+ * 1. Every serve is counted in this instance's memory: no I/O on the hot path.
+ * 2. With REDIS_URL (a `SharedUsage` ledger), every `flushIntervalMs` (USAGE_FLUSH_INTERVAL_SECONDS)
+ *    the instance hands its counts over to Redis in one round trip, where every instance's counts of
+ *    an owner add up. While Redis is unreachable they stay here and go over when it is back.
+ * 3. An owner's counts are written to Keycloak at most once per `persistIntervalMs`
+ *    (USAGE_PERSIST_INTERVAL_SECONDS), counted from its first count not yet written, under the owner
+ *    lock, by one instance: the one that claims the owner's batch. Without Redis, this memory is the
+ *    ledger, with the same interval.
+ *
+ * Nothing is lost or counted twice: a batch is set apart (staged) with an id before its write, the
+ * write stores the id with the counts (the owner's `byok_usage_batch`), a failed write leaves the
+ * staged batch for a retry one flush interval later, and a retry that finds its id stored (the write
+ * went through but its answer was lost) writes nothing. Hand-overs to Redis carry an id as well and
+ * are retried with it. Shutdown (`stop`) writes everything held in memory without Redis; with Redis
+ * it hands this instance's counts over and leaves the writing to whichever instance is due.
+ *
+ * Platform (system) keys have no owner to write to: their daily figures stay in this instance's
+ * memory, from its start, within the retention window.
  */
+import { randomBytes } from 'node:crypto';
 import type { ProviderId } from '../providers/registry.js';
-import { addTo, DAY_MS, mergeDaily, oldestKept, utcDate, type DailyUsage, type DayFigures, type TokenCounts, type UtcDate } from './daily-usage.js';
-import { combineUsage, ownerKey, type Clock, type KeyUsage, type OwnerRef } from './ports.js';
+import { DAY_MS, mergeDaily, oldestKept, utcDate, type DailyUsage, type DayFigures, type TokenCounts, type UtcDate } from './daily-usage.js';
+import { ownerKey, type Clock, type OwnerRef } from './ports.js';
 import type { VaultLog } from './record-opener.js';
+import { addDayOf, addUse, countsEmpty, emptyCounts, servesIn, sumCounts, type DailyBatch, type OwnerCounts, type StagedBatch, type UsageBatch } from './usage-counts.js';
+
+export type { DailyBatch, OwnerCounts, UsageBatch } from './usage-counts.js';
 
 export type ResolveSource = 'user' | 'group' | 'system';
-export type UsageBatch = Map<ProviderId, Map<string, KeyUsage>>;
-/** Per provider, key id and UTC day: figures counted since the last flush. */
-export type DailyBatch = Map<ProviderId, Map<string, Map<UtcDate, DayFigures>>>;
 /** Whose key was served: an owner's, or a platform key (`'system'`). */
 export type KeyHolder = OwnerRef | 'system';
 
-interface Pending {
-  owner: OwnerRef;
-  usage: UsageBatch;
-  daily: DailyBatch;
+/** An owner's counts not yet written, as a ledger holds them: still counting, and set apart for a write. */
+export interface LedgerParts {
+  live?: OwnerCounts | undefined;
+  staged?: StagedBatch | undefined;
+}
+
+/** Where counts wait for their write to Keycloak; the persisting loop is the same over either ledger. */
+export interface PersistLedger {
+  /** Owners whose counts are due at `now` (all that have counts when `all`), at most `limit`. */
+  due(now: number, all: boolean, limit: number): Promise<OwnerRef[]>;
+  /**
+   * Claims the owner's next write: its staged batch, else its counts set apart as a batch with the id
+   * given. Undefined when there is nothing to write or another writer has the claim. The owner is due
+   * again at `retryAt` (a retry, should this write not settle).
+   */
+  claim(owner: OwnerRef, batchId: string, retryAt: number): Promise<StagedBatch | undefined>;
+  /** The batch is in Keycloak: it is dropped; counts that came meanwhile are due at `nextDueAt`. */
+  settle(owner: OwnerRef, batchId: string, nextDueAt: number): Promise<void>;
+  /** The write failed: the claim ends, the staged batch waits for its retry. */
+  release(owner: OwnerRef, batchId: string): Promise<void>;
+}
+
+/** The ledger all instances share (Redis, src/scale/redis-usage.ts). Every method throws when Redis fails. */
+export interface SharedUsage extends PersistLedger {
+  available(): boolean;
+  /**
+   * Adds these owners' counts to the shared ones, all or none, once per `handoverId` (a retried
+   * hand-over whose first attempt did arrive adds nothing). An owner new to the ledger is due at `dueAt`.
+   */
+  add(handoverId: string, owners: ReadonlyArray<{ owner: OwnerRef; counts: OwnerCounts }>, dueAt: number): Promise<void>;
+  /** One owner's counts in the ledger. */
+  read(owner: OwnerRef): Promise<LedgerParts>;
+  /** Every owner's counts in the ledger, by owner key. */
+  readAll(): Promise<Map<string, LedgerParts>>;
 }
 
 export interface UsageTrackerDeps {
-  /** Writes one owner's batch (merging with what is stored); throws when it cannot. */
-  write: (owner: OwnerRef, usage: UsageBatch, daily: DailyBatch) => Promise<void>;
-  /** The time of a serve (lastUsedAt) and its UTC day. */
+  /**
+   * Writes one owner's batch into what is stored (merging), carrying `batchId`; writes nothing when the
+   * stored batch id is already `batchId`. Throws when it cannot.
+   */
+  write: (owner: OwnerRef, usage: UsageBatch, daily: DailyBatch, batchId: string) => Promise<unknown>;
+  /** The time of a serve (lastUsedAt) and its UTC day; when counts are due. */
   clock: Clock;
   log: VaultLog;
   /** Days of platform-key figures kept in memory (USAGE_DAYS_KEPT); owners' are pruned by the writer. */
   daysKept: number;
+  /** An owner's counts reach Keycloak at most once per this (USAGE_PERSIST_INTERVAL_SECONDS); default 1 h. */
+  persistIntervalMs?: number;
+  /** Hand-overs to Redis, due writes and retries happen this often (USAGE_FLUSH_INTERVAL_SECONDS); default 60 s. */
+  flushIntervalMs?: number;
+  /** With REDIS_URL: the ledger the instances share. */
+  shared?: SharedUsage;
 }
+
+/** Owners due at one tick, at most (the rest wait for the next tick). */
+const MAX_DUE_PER_TICK = 1_000;
+/** Owners per hand-over to Redis (one script call each, so Redis is never held long). */
+const OWNERS_PER_HANDOVER = 500;
 
 /** A token count as the gateway hands it: a whole, non-negative number (anything else counts as 0). */
 const tokenCount = (value: number) => (Number.isFinite(value) && value > 0 ? Math.round(value) : 0);
+const newId = () => randomBytes(12).toString('base64url');
 
-function addDaily(into: DailyBatch, provider: ProviderId, keyId: string, date: UtcDate, figures: DayFigures): void {
-  let byKey = into.get(provider);
-  if (!byKey) into.set(provider, (byKey = new Map()));
-  addTo(byKey, keyId, date, figures);
+/** This instance's memory of one owner. */
+interface Local {
+  owner: OwnerRef;
+  /** Counted here and not yet handed over or set apart. */
+  counts: OwnerCounts;
+  /** Without Redis: when these counts are due in Keycloak. */
+  dueAt: number;
+  /** Without Redis: the batch set apart for a write (until it settles). */
+  staged?: StagedBatch | undefined;
+  claimed: boolean;
+}
+
+/** Counts on their way to Redis, kept with their id until Redis has acknowledged them. */
+interface Handover {
+  id: string;
+  owners: Map<string, { owner: OwnerRef; counts: OwnerCounts }>;
 }
 
 export type UsageTracker = ReturnType<typeof createUsageTracker>;
 
 export function createUsageTracker(deps: UsageTrackerDeps) {
-  let pending = new Map<string, Pending>();
+  const persistMs = deps.persistIntervalMs ?? 3_600_000;
+  const flushMs = deps.flushIntervalMs ?? 60_000;
+  const { shared } = deps;
+  const now = () => deps.clock.now();
+  let live = new Map<string, Local>();
+  let handovers: Handover[] = [];
   let system: DailyBatch = new Map();
   let systemPrunedFor: UtcDate | undefined;
   const sources: Record<ResolveSource, number> = { user: 0, group: 0, system: 0 };
   let timer: NodeJS.Timeout | undefined;
-  let flushing: Promise<unknown> = Promise.resolve();
+  let running: Promise<unknown> = Promise.resolve();
 
-  function entryOf(into: Map<string, Pending>, owner: OwnerRef): Pending {
+  function localOf(owner: OwnerRef): Local {
     const key = ownerKey(owner);
-    let entry = into.get(key);
-    if (!entry) into.set(key, (entry = { owner, usage: new Map(), daily: new Map() }));
+    let entry = live.get(key);
+    if (!entry) live.set(key, (entry = { owner, counts: emptyCounts(), dueAt: now() + persistMs, claimed: false }));
     return entry;
-  }
-
-  function merge(into: Map<string, Pending>, owner: OwnerRef, provider: ProviderId, keyId: string, used: KeyUsage) {
-    const entry = entryOf(into, owner);
-    let byKey = entry.usage.get(provider);
-    if (!byKey) entry.usage.set(provider, (byKey = new Map()));
-    byKey.set(keyId, combineUsage(byKey.get(keyId), used));
   }
 
   // Today's date, formatted once per day rather than once per serve (it is on the hot path).
@@ -80,43 +148,144 @@ export function createUsageTracker(deps: UsageTrackerDeps) {
     return day.date;
   }
 
-  /** Adds a day's figures to the holder's key: an owner's pending batch, or the platform keys' memory. */
+  /** Adds a day's figures to the holder's key: an owner's counts, or the platform keys' memory. */
   function countDay(holder: KeyHolder, provider: ProviderId, keyId: string, figures: DayFigures) {
-    const today = todayAt(deps.clock.now());
-    if (holder !== 'system') return addDaily(entryOf(pending, holder).daily, provider, keyId, today, figures);
+    const today = todayAt(now());
+    if (holder !== 'system') return addDayOf(localOf(holder).counts.daily, provider, keyId, today, figures);
     if (systemPrunedFor !== today) {
       // Once a day: drop what fell out of the window, so the memory stays bounded.
-      const oldest = oldestKept(deps.clock.now(), deps.daysKept);
+      const oldest = oldestKept(now(), deps.daysKept);
       system = new Map([...system].map(([id, byKey]) => [id, mergeDaily(byKey, undefined, oldest)]));
       systemPrunedFor = today;
     }
-    addDaily(system, provider, keyId, today, figures);
+    addDayOf(system, provider, keyId, today, figures);
   }
 
-  async function flushNow(): Promise<{ owners: number; failed: number }> {
-    const batch = pending;
-    pending = new Map();
+  /** Without Redis, this instance's memory is the ledger. */
+  const localLedger: PersistLedger = {
+    async due(at, all, limit) {
+      const due: OwnerRef[] = [];
+      for (const entry of live.values()) {
+        if (due.length >= limit) break;
+        if ((all || entry.dueAt <= at) && (entry.staged || !countsEmpty(entry.counts))) due.push(entry.owner);
+      }
+      return due;
+    },
+    async claim(owner, batchId, retryAt) {
+      const entry = live.get(ownerKey(owner));
+      if (!entry || entry.claimed) return undefined;
+      if (!entry.staged) {
+        if (countsEmpty(entry.counts)) return undefined;
+        entry.staged = { id: batchId, counts: entry.counts };
+        entry.counts = emptyCounts();
+      }
+      entry.claimed = true;
+      entry.dueAt = retryAt;
+      return entry.staged;
+    },
+    async settle(owner, batchId, nextDueAt) {
+      const entry = live.get(ownerKey(owner));
+      if (!entry) return;
+      if (entry.staged?.id === batchId) entry.staged = undefined;
+      entry.claimed = false;
+      entry.dueAt = nextDueAt;
+      if (!entry.staged && countsEmpty(entry.counts)) live.delete(ownerKey(owner));
+    },
+    async release(owner) {
+      const entry = live.get(ownerKey(owner));
+      if (entry) entry.claimed = false;
+    },
+  };
+
+  /** Writes the owners due in `ledger` (every owner with counts when `all`, each drained). */
+  async function persist(ledger: PersistLedger, all: boolean): Promise<{ owners: number; failed: number }> {
+    let owners = 0;
     let failed = 0;
-    for (const { owner, usage, daily } of batch.values()) {
-      try {
-        await deps.write(owner, usage, daily);
-      } catch (error) {
-        failed += 1;
-        for (const [provider, byKey] of usage) for (const [keyId, used] of byKey) merge(pending, owner, provider, keyId, used);
-        for (const [provider, byKey] of daily) {
-          for (const [keyId, days] of byKey) for (const [date, figures] of days) addDaily(entryOf(pending, owner).daily, provider, keyId, date, figures);
+    for (const owner of await ledger.due(now(), all, MAX_DUE_PER_TICK)) {
+      // Normally one batch per owner; drained (a staged batch, then what came after it) when `all`.
+      for (let round = 0; round < (all ? 2 : 1); round += 1) {
+        const batch = await ledger.claim(owner, newId(), now() + flushMs);
+        if (!batch) break;
+        owners += 1;
+        try {
+          await deps.write(owner, batch.counts.usage, batch.counts.daily, batch.id);
+        } catch (error) {
+          failed += 1;
+          await ledger.release(owner, batch.id).catch(() => undefined);
+          deps.log.warn({ ownerKind: owner.kind, ownerId: owner.id, reason: (error as Error).message }, 'usage not written; kept for a retry');
+          break;
         }
-        deps.log.warn({ ownerKind: owner.kind, ownerId: owner.id, reason: (error as Error).message }, 'usage not written; kept for the next flush');
+        await ledger.settle(owner, batch.id, now() + persistMs);
       }
     }
-    return { owners: batch.size, failed };
+    return { owners, failed };
   }
 
-  function flush(): Promise<{ owners: number; failed: number }> {
-    const next = flushing.then(flushNow, flushNow);
-    flushing = next.catch(() => undefined);
+  /** Hands this instance's counts over to Redis: earlier hand-overs not acknowledged first, with their ids. */
+  async function handOver(ledger: SharedUsage): Promise<void> {
+    if (live.size > 0) {
+      const taken = live;
+      live = new Map();
+      let handover: Handover | undefined;
+      for (const [key, entry] of taken) {
+        if (!handover || handover.owners.size >= OWNERS_PER_HANDOVER) handovers.push((handover = { id: newId(), owners: new Map() }));
+        handover.owners.set(key, { owner: entry.owner, counts: entry.counts });
+      }
+    }
+    while (handovers.length > 0) {
+      const next = handovers[0] as Handover;
+      // An owner is due one interval after its first count reaches the ledger.
+      await ledger.add(next.id, [...next.owners.values()], now() + persistMs);
+      handovers.shift();
+    }
+  }
+
+  /** One tick: hand over, then write what is due (everything, when `all`). */
+  async function tickNow(all: boolean): Promise<{ owners: number; failed: number }> {
+    if (!shared) return persist(localLedger, all);
+    if (!shared.available()) return { owners: 0, failed: 0 }; // counts wait here for Redis
+    try {
+      await handOver(shared);
+    } catch (error) {
+      deps.log.warn({ reason: (error as Error).message }, 'usage not handed over to Redis; kept for the next flush');
+      return { owners: 0, failed: 0 };
+    }
+    try {
+      return await persist(shared, all);
+    } catch (error) {
+      // A staged batch stays in Redis and is retried (by any instance) once its claim ends.
+      deps.log.warn({ reason: (error as Error).message }, 'usage writes interrupted (Redis); staged batches are retried');
+      return { owners: 0, failed: 1 };
+    }
+  }
+
+  /** This instance's counts that are in no ledger yet (memory, hand-overs not acknowledged). */
+  function heldHere(): { serves: number; owners: number } {
+    const parts = [...live.values()].map((entry) => entry.counts).concat(handovers.flatMap((handover) => [...handover.owners.values()].map((held) => held.counts)));
+    const owners = new Set([...live.keys(), ...handovers.flatMap((handover) => [...handover.owners.keys()])]);
+    const sum = sumCounts(parts);
+    return { serves: sum ? servesIn(sum) : 0, owners: sum ? owners.size : 0 };
+  }
+
+  /** Runs `step` after the steps queued before it: ticks never overlap. */
+  function queued<T>(step: () => Promise<T>): Promise<T> {
+    const next = running.then(step, step);
+    running = next.catch(() => undefined);
     return next;
   }
+
+  /** This instance's own not yet written counts of an owner (memory and hand-overs in flight). */
+  function localParts(key: string, storedBatch: string | undefined): Array<OwnerCounts | undefined> {
+    const entry = live.get(key);
+    return [
+      entry?.counts,
+      entry?.staged && entry.staged.id !== storedBatch ? entry.staged.counts : undefined,
+      ...handovers.map((handover) => handover.owners.get(key)?.counts),
+    ];
+  }
+
+  const ledgerParts = (parts: LedgerParts | undefined, storedBatch: string | undefined) =>
+    parts ? [parts.live, parts.staged && parts.staged.id !== storedBatch ? parts.staged.counts : undefined] : [];
 
   return {
     /**
@@ -124,7 +293,7 @@ export function createUsageTracker(deps: UsageTrackerDeps) {
      * day), or a platform key (a request of the day, in memory).
      */
     record(holder: KeyHolder, provider: ProviderId, keyId: string): void {
-      if (holder !== 'system') merge(pending, holder, provider, keyId, { lastUsedAt: deps.clock.now(), uses: 1 });
+      if (holder !== 'system') addUse(localOf(holder).counts.usage, provider, keyId, { lastUsedAt: now(), uses: 1 });
       countDay(holder, provider, keyId, { requests: 1, inputTokens: 0, outputTokens: 0 });
     },
     /** Counts the tokens of one answer (the gateway reads them from the provider's answer) on today's figures of the key. */
@@ -136,28 +305,59 @@ export function createUsageTracker(deps: UsageTrackerDeps) {
       sources[source] += 1;
     },
     sources: (): Readonly<Record<ResolveSource, number>> => ({ ...sources }),
-    /** Not yet written usage of one owner (views add it to what is stored). */
-    pending(owner: OwnerRef): UsageBatch | undefined {
-      return pending.get(ownerKey(owner))?.usage;
+    /**
+     * An owner's counts not yet in Keycloak, for the views (stored plus these): this instance's and,
+     * with Redis, every instance's handed over (one round trip). A staged batch whose id the stored
+     * owner already carries (`storedBatch`) is in what is stored and not counted again. With Redis
+     * unreachable, this instance's only.
+     */
+    async unpersisted(owner: OwnerRef, storedBatch?: string): Promise<OwnerCounts | undefined> {
+      const key = ownerKey(owner);
+      let remote: LedgerParts | undefined;
+      if (shared?.available()) remote = await shared.read(owner).catch(() => undefined);
+      return sumCounts([...localParts(key, storedBatch), ...ledgerParts(remote, storedBatch)]);
     },
-    /** Not yet written daily figures of one owner. */
-    pendingDaily(owner: OwnerRef): DailyBatch | undefined {
-      return pending.get(ownerKey(owner))?.daily;
+    /** Every owner's counts not yet in Keycloak at this moment (one read of the ledger), for realm-wide views. */
+    async unpersistedAll(): Promise<(owner: OwnerRef, storedBatch?: string) => OwnerCounts | undefined> {
+      let remote = new Map<string, LedgerParts>();
+      if (shared?.available()) remote = await shared.readAll().catch(() => remote);
+      return (owner, storedBatch) => {
+        const key = ownerKey(owner);
+        return sumCounts([...localParts(key, storedBatch), ...ledgerParts(remote.get(key), storedBatch)]);
+      };
     },
     /** The platform keys' daily figures counted by this instance since it started, within the window. */
     systemDaily(): DailyUsage {
-      const oldest = oldestKept(deps.clock.now(), deps.daysKept);
+      const oldest = oldestKept(now(), deps.daysKept);
       return new Map([...system].map(([provider, byKey]) => [provider, mergeDaily(byKey, undefined, oldest)]));
     },
-    /** Writes everything pending; concurrent calls queue behind each other. */
-    flush,
-    start(intervalMs: number): void {
-      timer = setInterval(() => void flush(), intervalMs);
+    /** What the timer runs: hand over to Redis, write the owners that are due, retry failed writes. */
+    tick: () => queued(() => tickNow(false)),
+    /**
+     * Writes every owner's counts now, whatever the interval (with Redis: after handing this
+     * instance's over, every owner in the ledger). For operators and tests; shutdown uses `stop`.
+     */
+    flush: () => queued(() => tickNow(true)),
+    start(intervalMs: number = flushMs): void {
+      timer = setInterval(() => void queued(() => tickNow(false)), intervalMs);
       timer.unref();
     },
+    /**
+     * Stops the timer and keeps what this instance holds: without Redis, writes all of it; with
+     * Redis, hands it over (the writes are left to the interval, on whichever instance is due). Counts
+     * that cannot be handed over (Redis unreachable at shutdown) are lost, and logged with their number.
+     */
     async stop(): Promise<void> {
       if (timer) clearInterval(timer);
-      await flush();
+      if (!shared) {
+        await queued(() => tickNow(true));
+        return;
+      }
+      await queued(async () => {
+        if (shared.available()) await handOver(shared).catch(() => undefined);
+        const lost = heldHere();
+        if (lost.owners > 0) deps.log.warn(lost, 'usage lost at shutdown: Redis unreachable, counts not handed over');
+      });
     },
   };
 }

@@ -16,6 +16,7 @@ interface Entry {
   preferences: Preferences;
   usage: Map<ProviderId, UsageByKey>;
   daily: Map<ProviderId, DailyByKey>;
+  usageBatch?: string | undefined;
   other: Record<string, string[]>;
 }
 
@@ -32,7 +33,7 @@ export function createInMemoryStore() {
       const entry = owners.get(ownerKey(owner));
       if (!entry) return undefined;
       const sealed = new Map([...entry.sealed].map(([provider, keys]) => [provider, [...keys].reverse()] as const));
-      return { owner, enabled: entry.enabled, tier: entry.tier, sealed, preferences: entry.preferences, usage: new Map(entry.usage), daily: new Map(entry.daily), unreadable: [], revision: structuredClone(entry.other) };
+      return { owner, enabled: entry.enabled, tier: entry.tier, sealed, preferences: entry.preferences, usage: new Map(entry.usage), daily: new Map(entry.daily), usageBatch: entry.usageBatch, unreadable: [], revision: structuredClone(entry.other) };
     },
     async save(loaded: StoredOwner, change: OwnerChange): Promise<void> {
       stats.saves += 1;
@@ -53,6 +54,7 @@ export function createInMemoryStore() {
       }
       if (change.preferences) entry.preferences = change.preferences;
       if (change.tier) entry.tier = change.tier;
+      if (change.usageBatch) entry.usageBatch = change.usageBatch;
       entry.other = structuredClone(loaded.revision as Record<string, string[]>);
     },
   };

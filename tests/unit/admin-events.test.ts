@@ -32,9 +32,17 @@ describe('invalidationsFor: what an admin event makes stale', () => {
     expect(sorted(invalidationsFor([event('GROUP', 'DELETE', 'groups/g1')]))).toEqual({ owners: ['group:g1'], memberships: [], allMemberships: true });
   });
 
-  test('a group updated: the group only; a subgroup created or moved under it: nothing', () => {
-    expect(sorted(invalidationsFor([event('GROUP', 'UPDATE', 'groups/g1')]))).toEqual({ owners: ['group:g1'], memberships: [], allMemberships: false });
+  test('a group updated or created: the group only (a created one drops its "not found"); a subgroup created or moved under it: nothing', () => {
+    for (const operation of ['UPDATE', 'CREATE']) {
+      expect(sorted(invalidationsFor([event('GROUP', operation, 'groups/g1')]))).toEqual({ owners: ['group:g1'], memberships: [], allMemberships: false });
+    }
     expect(sorted(invalidationsFor([event('GROUP', 'CREATE', 'groups/g1/children')]))).toEqual({ owners: [], memberships: [], allMemberships: false });
+  });
+
+  test('a partial import (REALM events on users/<id> and groups/<id>): the user and their memberships; the group and every membership', () => {
+    expect(sorted(invalidationsFor([event('REALM', 'CREATE', 'users/u1')]))).toEqual({ owners: ['user:u1'], memberships: ['u1'], allMemberships: false });
+    expect(sorted(invalidationsFor([event('REALM', 'CREATE', 'groups/g1')]))).toEqual({ owners: ['group:g1'], memberships: [], allMemberships: true });
+    expect(sorted(invalidationsFor([event('REALM', 'UPDATE', ''), event('REALM', 'UPDATE', 'events/config'), event('REALM', 'CREATE', 'clients/c1')]))).toEqual({ owners: [], memberships: [], allMemberships: false });
   });
 
   test("the service's own attribute writes are left out, but never its deletes or membership changes", () => {

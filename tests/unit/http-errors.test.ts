@@ -59,7 +59,7 @@ const adoption = createAdoptionStats({
   owners: { async *scanUsers() {}, async *scanGroups() {} },
   opener: { openProvider: () => [] },
   resolvesBySource: () => ({ user: 0, group: 0, system: 0 }),
-  usage: { pendingDaily: () => undefined, systemDaily: () => new Map() },
+  usage: { unpersistedAll: async () => () => undefined, systemDaily: () => new Map() },
   daysKept: 30,
   cacheStats: () => ({ hits: 0, misses: 0, loads: 0, staleServed: 0, size: 0 }),
   maxAgeMs: 0,

@@ -1,7 +1,8 @@
 /**
  * The owners' read-through cache (docs/resolution.md#caching-and-usage) on a fake clock: freshness, one load in flight per key,
  * invalidation that wins over a load in flight, stale-if-error only for an unreachable Keycloak,
- * "no such owner" never cached, expiry on demand, and the LRU bound.
+ * "no such owner" remembered only for negativeTtlMs and dropped by invalidation and expiry, expiry on
+ * demand, and the LRU bounds.
  */
 import { AppError } from '../../src/errors.js';
 import { createLoadingCache } from '../../src/vault/loading-cache.js';
@@ -17,7 +18,7 @@ function deferred<T>() {
   return { promise, resolve, reject };
 }
 
-function cacheOver(load: (key: string) => Promise<string | undefined>, options: { ttlMs?: number; staleIfErrorMs?: number; max?: number } = {}) {
+function cacheOver(load: (key: string) => Promise<string | undefined>, options: { ttlMs?: number; staleIfErrorMs?: number; max?: number; negativeTtlMs?: number } = {}) {
   const clock = createFakeClock();
   const loads: string[] = [];
   const cache = createLoadingCache<string>({
@@ -28,6 +29,7 @@ function cacheOver(load: (key: string) => Promise<string | undefined>, options: 
     ttlMs: options.ttlMs ?? 10_000,
     staleIfErrorMs: options.staleIfErrorMs ?? 0,
     max: options.max ?? 100,
+    ...(options.negativeTtlMs === undefined ? {} : { negativeTtlMs: options.negativeTtlMs }),
     clock,
   });
   return { cache, clock, loads };
@@ -103,11 +105,76 @@ describe('loading cache', () => {
     await expect(cache.get('a')).rejects.toThrow('a bug');
   });
 
-  test('"no such owner" is not cached: it is asked again on the next read', async () => {
+  test('without negativeTtlMs, "no such owner" is not cached: it is asked again on the next read', async () => {
     const { cache, loads } = cacheOver(async () => undefined);
     expect(await cache.get('gone')).toBeUndefined();
     expect(await cache.get('gone')).toBeUndefined();
     expect(loads).toEqual(['gone', 'gone']);
+  });
+
+  describe('"not found" remembered for negativeTtlMs', () => {
+    test('1,000 reads of an unknown key within negativeTtlMs make one load; after it, one more', async () => {
+      const { cache, clock, loads } = cacheOver(async () => undefined, { negativeTtlMs: 30_000 });
+      for (let i = 0; i < 1_000; i += 1) expect(await cache.get('unknown')).toBeUndefined();
+      expect(loads).toEqual(['unknown']);
+      clock.advance(29_999);
+      expect(await cache.get('unknown')).toBeUndefined();
+      expect(loads).toHaveLength(1);
+      clock.advance(1);
+      expect(await cache.get('unknown')).toBeUndefined();
+      expect(loads).toHaveLength(2);
+    });
+
+    test('invalidate (a write, an admin event naming the id) makes an owner created after the miss found at the next read', async () => {
+      let exists = false;
+      const { cache, loads } = cacheOver(async (key) => (exists ? `${key} is here` : undefined), { negativeTtlMs: 600_000 });
+      expect(await cache.get('new-user')).toBeUndefined();
+      exists = true;
+      expect(await cache.get('new-user')).toBeUndefined(); // still remembered as missing
+      cache.invalidate('new-user');
+      expect(await cache.get('new-user')).toBe('new-user is here');
+      expect(loads).toHaveLength(2);
+    });
+
+    test('expireAll drops "not found" entries found before its boundary (or all), not later ones', async () => {
+      const { cache, clock, loads } = cacheOver(async () => undefined, { negativeTtlMs: 600_000 });
+      await cache.get('old');
+      clock.advance(1_000);
+      const boundary = clock.now();
+      await cache.get('new');
+      cache.expireAll(boundary);
+      await cache.get('old');
+      await cache.get('new');
+      expect(loads).toEqual(['old', 'new', 'old']);
+      cache.expireAll();
+      await cache.get('new');
+      expect(loads).toEqual(['old', 'new', 'old', 'new']);
+    });
+
+    test('an owner that appears replaces its "not found"; one that disappears replaces its entry', async () => {
+      let exists = false;
+      const { cache, clock } = cacheOver(async () => (exists ? 'here' : undefined), { ttlMs: 1_000, negativeTtlMs: 60_000 });
+      expect(await cache.get('a')).toBeUndefined();
+      exists = true;
+      cache.invalidate('a');
+      expect(await cache.get('a')).toBe('here');
+      exists = false;
+      clock.advance(1_000); // the entry is due: reloaded, and now missing
+      expect(await cache.get('a')).toBeUndefined();
+      exists = true;
+      expect(await cache.get('a')).toBeUndefined(); // remembered as missing, not served the old entry
+    });
+
+    test('a flood of unknown keys is bounded by max and does not push real entries out', async () => {
+      const { cache, loads } = cacheOver(async (key) => (key.startsWith('real') ? key : undefined), { max: 3, negativeTtlMs: 60_000 });
+      for (const key of ['real-1', 'real-2', 'real-3']) await cache.get(key);
+      for (let i = 0; i < 100; i += 1) await cache.get(`unknown-${i}`);
+      const before = loads.length;
+      for (const key of ['real-1', 'real-2', 'real-3']) expect(await cache.get(key)).toBe(key);
+      expect(loads.length).toBe(before); // all three still cached
+      await cache.get('unknown-0'); // long pushed out of the 3 "not found" entries kept: asked again
+      expect(loads.length).toBe(before + 1);
+    });
   });
 
   test('expireAll(loadedBefore) makes only entries loaded before that time due, and they stay usable if Keycloak is down', async () => {

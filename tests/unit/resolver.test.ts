@@ -65,7 +65,7 @@ function world(options: WorldOptions = {}) {
     clock,
     log,
     onWrite: (owner) => owners.invalidate(ownerKey(owner)),
-    pendingUsage: (owner) => usage.pending(owner),
+    unpersisted: (owner, storedBatch) => usage.unpersisted(owner, storedBatch),
   });
   const steps: Array<{ source: string; stepIndex: number }> = [];
   const resolver = createResolver({
@@ -278,7 +278,7 @@ describe('round-robin', () => {
     await w.served({ userId: user.id, provider: 'openai' });
     w.clock.advance(5_000);
     await w.served({ userId: user.id, provider: 'openai' });
-    expect(w.usage.pending(user)?.get('openai')?.get(key.id)).toEqual({ uses: 2, lastUsedAt: w.clock.now() });
+    expect((await w.usage.unpersisted(user))?.usage.get('openai')?.get(key.id)).toEqual({ uses: 2, lastUsedAt: w.clock.now() });
     expect(w.usage.sources()).toEqual({ user: 2, group: 0, system: 0 });
   });
 });

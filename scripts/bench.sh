@@ -7,7 +7,8 @@
 # BENCH_CONNECTIONS, BENCH_WARMUP, BENCH_BURST, BENCH_ROUNDS, BENCH_INSTANCES, BENCH_FIXED_RATE,
 # BENCH_FIRST_BYTE_REQUESTS, BENCH_ONLY=scale-out|gateway, BENCH_CPU_PROF=1 and BENCH_STRICT=1 are
 # read by bench.ts (see its header). The scale-out scenario needs redis-server (Debian: apt-get
-# install redis-server).
+# install redis-server). BENCH_ONLY=usage-writes runs tests/bench/usage-writes.ts instead (Keycloak
+# user writes from usage counts over 3 instances; BENCH_BEFORE_DIST, BENCH_USAGE_*: see its header).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
@@ -26,4 +27,8 @@ start_keycloak_unless_running test
 bootstrap_dev_realm "$BENCH_KEYCLOAK_URL"
 
 say "benchmarking (each scenario: ${BENCH_WARMUP:-2} s warm-up + ${BENCH_DURATION:-10} s, ${BENCH_CONNECTIONS:-50} connections)"
-node --import tsx tests/bench/bench.ts
+if [ "${BENCH_ONLY:-}" = usage-writes ]; then
+  node --import tsx tests/bench/usage-writes.ts
+else
+  node --import tsx tests/bench/bench.ts
+fi

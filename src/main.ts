@@ -30,7 +30,8 @@ export function createService(config: Config, logger: Logger, audit: AuditLog = 
   const metrics = createMetrics();
   const vault = createVault(config, { logger, metrics, ...(deps.clock ? { clock: deps.clock } : {}), ...(deps.lookup ? { lookup: deps.lookup } : {}) });
   const adoption = createAdoptionStats({
-    owners: vault.store,
+    owners: vault.walks,
+    counts: vault.store,
     opener: vault.opener,
     resolvesBySource: vault.usage.sources,
     usage: vault.usage,

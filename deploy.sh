@@ -4,7 +4,7 @@
 #
 #   ./deploy.sh [--env-file FILE] [--dry-run]   check; then build, start and wait for /readyz
 #   ./deploy.sh [--env-file FILE] status        which release runs, and whether it is ready
-#   ./deploy.sh [--env-file FILE] rollback      start the previous release again (current <-> previous)
+#   ./deploy.sh [--env-file FILE] rollback      switch back to the previous release (current <-> previous)
 #   ./deploy.sh [--env-file FILE] stop          stop the running instance
 #
 # --dry-run     checks only, one line per problem: every variable (missing or malformed, the
@@ -16,7 +16,9 @@
 # Mode: Docker Compose (docker-compose.keycloak.yml, service byok-vault) when a Docker engine answers,
 # else a plain background process; DEPLOY_MODE=process|compose forces one. In process mode every deploy
 # builds a new release under DEPLOY_DIR (.data/deploy)/releases/, with `current` and `previous` links,
-# a pid file and a log file (DEPLOY_LOG_FILE). DEPLOY_READY_TIMEOUT (60 s) bounds the wait for /readyz.
+# a pid file and a log file (DEPLOY_LOG_FILE). The releases run as node:cluster workers of a supervisor
+# that keeps the port open: a new release's worker takes connections once ready, then the old one
+# drains, so a deploy or a rollback fails no request. DEPLOY_READY_TIMEOUT (60 s) bounds the wait.
 #
 # Exit codes: 0 done; 1 checks or build failed (nothing changed); 2 the new release did not get ready
 # and the previous one serves again; 3 not ready and nothing could be brought back (down); 64 usage.

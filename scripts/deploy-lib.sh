@@ -6,9 +6,14 @@
 #                         snapshot of the project's, so a later npm ci cannot change an old release)
 #   current -> releases/<id>    the release that serves (or last served)
 #   previous -> releases/<id>   the one before it: where a failed deploy and `rollback` go back to
-#   byok-vault.pid, byok-vault.log (DEPLOY_LOG_FILE), running (the id of the release the pid runs)
+#   byok-vault.pid        the supervisor's pid (a plain process's, for a release from before it)
+#   supervisor.mjs, supervisor.sock   the supervisor's code (copied from the release that started
+#                         it) and its control socket (src/deploy/supervisor.ts)
+#   byok-vault.log (DEPLOY_LOG_FILE), running (the id of the release that serves)
 #
-# A release is never modified after its build; switching is moving two symlinks.
+# A release is never modified after its build; switching is moving two symlinks. The service runs as
+# a node:cluster worker of the supervisor, which keeps the port open across a switch: the new
+# release's worker takes connections once ready, then the old one drains (no request fails).
 
 EXIT_CHECKS_FAILED=1   # validation or build failed; nothing was stopped or changed
 EXIT_ROLLED_BACK=2     # the new release did not get ready; the previous one serves again
@@ -21,6 +26,8 @@ deploy_settings() {
   RELEASES_DIR="$DEPLOY_DIR/releases"
   PID_FILE="$DEPLOY_DIR/byok-vault.pid"
   RUNNING_FILE="$DEPLOY_DIR/running"
+  SUPERVISOR_FILE="$DEPLOY_DIR/supervisor.mjs"
+  SUPERVISOR_SOCKET="$DEPLOY_DIR/supervisor.sock"
   LOG_FILE="${DEPLOY_LOG_FILE:-$DEPLOY_DIR/byok-vault.log}"
   case "$LOG_FILE" in /*) ;; *) LOG_FILE="$ROOT/$LOG_FILE" ;; esac
   READY_TIMEOUT="${DEPLOY_READY_TIMEOUT:-60}"
@@ -164,15 +171,17 @@ start_release() {
   say "started release $(basename "$dir") (pid $pid, log $LOG_FILE)"
 }
 
-# Stops the running instance: SIGTERM (graceful: the service finishes requests and flushes usage),
-# SIGKILL after DEPLOY_STOP_TIMEOUT seconds.
+# Stops the running instance: SIGTERM (graceful: the service finishes requests and flushes usage;
+# the supervisor passes it to its workers and waits for them), SIGKILL of its process group after
+# DEPLOY_STOP_TIMEOUT seconds (and a few more for the supervisor, which kills late workers itself).
+# SIGTERM goes to the pid alone: a worker that got it twice would not stop gracefully.
 stop_running() {
   local pid
   pid="$(running_pid)" || { rm -f "$PID_FILE" "$RUNNING_FILE"; return 0; }
   say "stopping release $(cat "$RUNNING_FILE" 2>/dev/null || echo '?') (pid $pid)"
-  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-  local waited=0
-  while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt "$STOP_TIMEOUT" ]; do sleep 1; waited=$((waited + 1)); done
+  kill -TERM "$pid" 2>/dev/null || true
+  local deadline=$((SECONDS + STOP_TIMEOUT + 5))
+  while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.2; done
   if kill -0 "$pid" 2>/dev/null; then
     say "pid $pid did not stop in ${STOP_TIMEOUT}s; killing it"
     kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
@@ -219,20 +228,116 @@ prune_releases() {
   done
 }
 
-# Stops what runs and starts release directory $1; when it does not get ready, starts release
-# directory $2 (if given) again. Returns 0 (release $1 serves), EXIT_ROLLED_BACK (release $2 serves
-# again) or EXIT_DOWN (neither got ready; nothing runs).
+# ---- The supervisor (src/deploy/supervisor.ts) ---------------------------------------------------
+
+# Whether release directory $1 runs under the supervisor: releases built before it existed run as a
+# plain process, as they did (a rollback to one closes the port while it starts).
+release_supervised() { [ -f "$1/dist/deploy/supervisor.js" ]; }
+
+# The supervisor's client; exit codes: EXIT in src/deploy/supervisor.ts (0 switched or serving,
+# 1 nothing serves, 10 the new worker exited, 11 not ready in time, 12 refused, 13 no supervisor).
+supervisor_client() { node "$SUPERVISOR_FILE" "$@" --dir "$DEPLOY_DIR"; }
+
+supervisor_answers() {
+  local code=0
+  [ -S "$SUPERVISOR_SOCKET" ] && [ -f "$SUPERVISOR_FILE" ] || return 1
+  supervisor_client status >/dev/null 2>&1 || code=$?
+  [ "$code" -ne 13 ]
+}
+
+# A worker of the supervisor serves.
+supervisor_serving() { [ -f "$SUPERVISOR_FILE" ] && supervisor_client status >/dev/null 2>&1; }
+
+# Starts the supervisor with the code of release directory $1 (own process group, pid file, the
+# service's log file). It gets no secret, only PATH and HOME: every switch hands the service's
+# environment to the workers it starts.
+start_supervisor() {
+  local dir="$1" pid started=$SECONDS
+  [ "${#SUPERVISOR_SOCKET}" -le 100 ] || { echo "error: DEPLOY_DIR is too long for a Unix socket path ($SUPERVISOR_SOCKET); use a shorter one" >&2; return 1; }
+  mkdir -p "$(dirname "$LOG_FILE")"
+  cp "$dir/dist/deploy/supervisor.js" "$SUPERVISOR_FILE.tmp" && mv -f "$SUPERVISOR_FILE.tmp" "$SUPERVISOR_FILE" || return 1
+  printf '%s deploy.sh: starting the supervisor (code of release %s)\n' "$(date -u +%FT%TZ)" "$(basename "$dir")" >>"$LOG_FILE"
+  (cd "$ROOT" && exec setsid env -i PATH="$PATH" HOME="${HOME:-/}" node "$SUPERVISOR_FILE" run --dir "$DEPLOY_DIR" --stop-timeout "$STOP_TIMEOUT" >>"$LOG_FILE" 2>&1 </dev/null) &
+  pid=$!
+  echo "$pid" > "$PID_FILE"
+  rm -f "$RUNNING_FILE"
+  until supervisor_answers; do
+    if ! kill -0 "$pid" 2>/dev/null || (( SECONDS - started >= 15 )); then
+      echo "error: the supervisor did not start; the end of its log ($LOG_FILE):" >&2
+      tail -n 5 "$LOG_FILE" >&2 || true
+      stop_running
+      return 1
+    fi
+    sleep 0.2
+  done
+  say "started the supervisor (pid $pid, log $LOG_FILE)"
+}
+
+# Hands release directory $1 to the supervisor: a worker of it starts, takes connections once ready,
+# and then the old workers drain. Returns the client's exit code.
+supervisor_switch() {
+  local dir="$1" code=0 figures ready_ms drain_ms drained
+  # Locals: keep_only_service_environment unsets the exported DEPLOY_* of the env file.
+  local client="$SUPERVISOR_FILE" deploy_dir="$DEPLOY_DIR" ready="$READY_TIMEOUT" stop="$STOP_TIMEOUT"
+  printf '%s deploy.sh: switching to release %s\n' "$(date -u +%FT%TZ)" "$(basename "$dir")" >>"$LOG_FILE"
+  # The client passes its own environment on to the new worker: the service's variables only, as
+  # start_release gives them; relative paths (AUDIT_LOG_FILE, UI_DIR) are from the project directory.
+  figures="$(cd "$ROOT" && keep_only_service_environment "$dir/dist" \
+    && exec node "$client" switch --dir "$deploy_dir" --release "$dir" --ready-timeout "$ready" --stop-timeout "$stop")" || code=$?
+  case "$code" in
+    0)
+      basename "$dir" > "$RUNNING_FILE"
+      ready_ms="$(sed -n 's/.*ready_ms=\([0-9]*\).*/\1/p' <<<"$figures")"
+      drain_ms="$(sed -n 's/.*drain_ms=\([0-9]*\).*/\1/p' <<<"$figures")"
+      drained="$(sed -n 's/.*drained=\([0-9]*\).*/\1/p' <<<"$figures")"
+      if [ "${drained:-0}" -gt 0 ]; then
+        say "ready at $SERVICE_URL after ${ready_ms:-?} ms; the old release drained in ${drain_ms:-?} ms, the port open throughout"
+      else
+        say "ready at $SERVICE_URL after ${ready_ms:-?} ms"
+      fi
+      ;;
+    10)
+      echo "the service exited during start-up; the end of its log ($LOG_FILE):" >&2
+      tail -n 15 "$LOG_FILE" >&2 || true
+      ;;
+  esac
+  return "$code"
+}
+
+# Brings release directory $1 up: under the supervisor (started first when none runs), or, for a
+# release from before it, as a plain process after stopping what runs.
+bring_up() {
+  local dir="$1"
+  if release_supervised "$dir"; then
+    if ! supervisor_answers; then
+      if running_pid >/dev/null; then
+        say "a plain process from before the supervisor runs: stopping it first (this once, the port closes while the new release starts)"
+        stop_running
+      fi
+      start_supervisor "$dir" || return 1
+    fi
+    supervisor_switch "$dir"
+  else
+    say "release $(basename "$dir") predates the supervisor: it runs as a plain process, and the port closes while it starts"
+    stop_running
+    start_release "$dir"
+    wait_ready
+  fi
+}
+
+# Switches to release directory $1; when it does not get ready and nothing serves any more, starts
+# release directory $2 (if given) again. Returns 0 (release $1 serves), EXIT_ROLLED_BACK (the
+# previous release serves: under the supervisor it never stopped) or EXIT_DOWN (nothing runs).
 switch_release() {
   local target="$1" fallback="$2"
-  stop_running
-  start_release "$target"
-  wait_ready && return 0
+  bring_up "$target" && return 0
   echo "error: release $(basename "$target") did not get ready" >&2
+  # Under the supervisor the old workers serve until the new one is ready: nothing to bring back.
+  if supervisor_serving; then return "$EXIT_ROLLED_BACK"; fi
   stop_running
-  if [ -n "$fallback" ] && [ -f "$fallback/dist/main.js" ]; then
+  if [ -n "$fallback" ] && [ "$fallback" != "$target" ] && [ -f "$fallback/dist/main.js" ]; then
     say "rolling back: starting release $(basename "$fallback") again"
-    start_release "$fallback"
-    wait_ready && return "$EXIT_ROLLED_BACK"
+    bring_up "$fallback" && return "$EXIT_ROLLED_BACK"
     stop_running
   fi
   return "$EXIT_DOWN"
@@ -267,6 +372,9 @@ process_deploy() {
     set_link current "$new"
     prune_releases
     say "deployed release $(basename "$new")"
+    if release_supervised "$new" && [ -f "$SUPERVISOR_FILE" ] && ! cmp -s "$new/dist/deploy/supervisor.js" "$SUPERVISOR_FILE"; then
+      say "note: the supervisor's code changed in this release; the running supervisor stays until ./deploy.sh stop and the next deploy (the port closes in between)"
+    fi
     exit 0
   fi
   mv "$new" "$new.failed" 2>/dev/null || true
@@ -303,8 +411,13 @@ process_status() {
   echo "deploy dir:  $DEPLOY_DIR"
   echo "current:     $(release_id current || true)"
   echo "previous:    $(release_id previous || true)"
-  if pid="$(running_pid)"; then
-    echo "running:     release $(cat "$RUNNING_FILE" 2>/dev/null || echo '?'), pid $pid, log $LOG_FILE"
+  if pid="$(running_pid)" && supervisor_answers; then
+    echo "running:     release $(cat "$RUNNING_FILE" 2>/dev/null || echo '?'), supervisor pid $pid, log $LOG_FILE"
+    # One line per worker (two while a switch drains the old one), and a pending restart.
+    supervisor_client status 2>&1 | tail -n +2 | sed '1s/^/workers:     /; 2,$s/^/             /' || true
+    if is_ready; then echo "ready:       yes ($SERVICE_URL/readyz)"; else echo "ready:       NO ($SERVICE_URL/readyz)"; code=1; fi
+  elif pid="$(running_pid)"; then
+    echo "running:     release $(cat "$RUNNING_FILE" 2>/dev/null || echo '?'), pid $pid (a plain process), log $LOG_FILE"
     if is_ready; then echo "ready:       yes ($SERVICE_URL/readyz)"; else echo "ready:       NO ($SERVICE_URL/readyz)"; code=1; fi
   else
     echo "running:     no"

@@ -6,6 +6,8 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { createVault } from './create-vault.js';
 import { Agent } from 'undici';
+import { isClusterWorker, onDrainRequest, tellSupervisor, untilReady } from './deploy/cluster-worker.js';
+import { drainServer } from './http/drain.js';
 import { createGateway } from './gateway/proxy.js';
 import { createApp } from './http/app.js';
 import { INTERNAL_ROLE } from './http/endpoints/endpoint.js';
@@ -30,7 +32,8 @@ export function createService(config: Config, logger: Logger, audit: AuditLog = 
   const metrics = createMetrics();
   const vault = createVault(config, { logger, metrics, ...(deps.clock ? { clock: deps.clock } : {}), ...(deps.lookup ? { lookup: deps.lookup } : {}) });
   const adoption = createAdoptionStats({
-    owners: vault.store,
+    owners: vault.walks,
+    counts: vault.store,
     opener: vault.opener,
     resolvesBySource: vault.usage.sources,
     usage: vault.usage,
@@ -67,9 +70,22 @@ export function createService(config: Config, logger: Logger, audit: AuditLog = 
   return { ...vault, app, metricsApp, audit, metrics };
 }
 
+export interface StartOptions {
+  /** Runs once the service is built, before it listens: a supervised worker waits there until ready. */
+  beforeListen?: (service: ReturnType<typeof createService>) => Promise<void>;
+}
+
+/**
+ * How to stop: `now` (SIGTERM) closes idle connections at once; `drain` (a newer release serves on
+ * the same port) lets them end without failing a request (src/http/drain.ts). Both finish the
+ * requests in flight and then flush usage.
+ */
+export type StopMode = 'now' | 'drain';
+
 export async function start(
   env: Record<string, string | undefined>,
-): Promise<{ server: Server; metricsServer: Server | undefined; stop: () => Promise<void>; reopenAuditLog: () => void }> {
+  options: StartOptions = {},
+): Promise<{ server: Server; metricsServer: Server | undefined; stop: (mode?: StopMode) => Promise<void>; reopenAuditLog: () => void }> {
   const config = loadConfig(env);
   const logger = createLogger({ level: config.logLevel });
   const service = createService(config, logger);
@@ -83,6 +99,7 @@ export async function start(
     () => logger.warn('KEK check not done at start-up (Keycloak unavailable?); /readyz retries it'),
   );
 
+  await options.beforeListen?.(service);
   const server = await listen(service.app, config.port, config.host);
   logger.info({ url: `http://${config.host}:${portOf(server) ?? config.port}`, keycloak: config.keycloak.issuer }, 'byok-vault listening');
   const metricsServer =
@@ -95,17 +112,22 @@ export async function start(
   else if (config.metrics.token === undefined) logger.info('GET /metrics is off: set METRICS_TOKEN, or METRICS_PORT for a listener of its own');
 
   let stopping: Promise<void> | undefined;
-  const stop = () => {
+  const stop = (mode: StopMode = 'now') => {
     stopping ??= new Promise<void>((resolve) => {
-      logger.info('shutting down');
+      logger.info({ mode }, 'shutting down');
       const force = setTimeout(() => {
         logger.warn('shutdown timeout reached; closing remaining connections');
         server.closeAllConnections();
+        metricsServer?.closeAllConnections();
       }, config.http.shutdownTimeoutMs);
       force.unref();
-      metricsServer?.close();
-      metricsServer?.closeAllConnections();
-      server.close(() => {
+      if (mode === 'drain') {
+        if (metricsServer) drainServer(metricsServer, () => undefined);
+      } else {
+        metricsServer?.close();
+        metricsServer?.closeAllConnections();
+      }
+      const closed = () => {
         clearTimeout(force);
         // The last usage batch is written after the last request has been answered.
         Promise.all([service.adminEvents.stop(), service.usage.stop()])
@@ -117,8 +139,13 @@ export async function start(
             logger.flush();
             resolve();
           });
-      });
-      server.closeIdleConnections();
+      };
+      if (mode === 'drain') {
+        drainServer(server, closed);
+      } else {
+        server.close(closed);
+        server.closeIdleConnections();
+      }
     });
     return stopping;
   };
@@ -137,13 +164,27 @@ function portOf(server: Server): number | undefined {
   return typeof address === 'object' && address ? address.port : undefined;
 }
 
+/**
+ * Under deploy.sh's supervisor (a node:cluster worker, src/deploy/supervisor.ts): listen only once
+ * the readiness checks pass, say so, and drain when a newer release serves.
+ */
+const supervisedStart: StartOptions = {
+  beforeListen: (service) =>
+    untilReady(() => service.readiness.check(), { intervalMs: 1000, notReady: (reason) => tellSupervisor({ byok: 'not-ready', reason }) }),
+};
+
 const isEntryPoint = import.meta.url === `file://${process.argv[1]}`;
 if (isEntryPoint) {
-  start(process.env).then(
+  const supervised = isClusterWorker();
+  start(process.env, supervised ? supervisedStart : {}).then(
     ({ stop, reopenAuditLog }) => {
       process.on('SIGHUP', reopenAuditLog); // after the audit file was rotated
       for (const signal of ['SIGTERM', 'SIGINT'] as const) {
         process.once(signal, () => void stop().then(() => process.exit(0)));
+      }
+      if (supervised) {
+        onDrainRequest(() => void stop('drain').then(() => process.exit(0)));
+        tellSupervisor({ byok: 'serving' });
       }
     },
     (error: unknown) => {

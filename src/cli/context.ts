@@ -28,6 +28,9 @@ export function createCliContext(config: Config) {
     registry: vault.registry,
     codec: vault.codec,
     store: vault.store,
+    /** Realm-wide walks: key holders once the holder index is complete (src/vault/holders.ts). */
+    walks: vault.walks,
+    holderIndex: vault.holderIndex,
     locks: vault.locks,
     opener: vault.opener,
     keys: vault.keys,

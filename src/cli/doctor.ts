@@ -6,6 +6,7 @@ import { checkAdminEvents } from '../keycloak/admin-events.js';
 import { createKeycloakAccess } from '../keycloak/keycloak-access.js';
 import { AUDIENCE_FIX, hasAudienceMapper } from '../keycloak/realm-bootstrap.js';
 import { createLogger } from '../observability/logger.js';
+import type { HolderIndexState } from '../vault/ports.js';
 
 export const doctorHelp = `byok doctor
 
@@ -15,7 +16,9 @@ pinned issuer, the service token obtainable, the service account able to read us
 user profile policy (unmanaged attributes admin-only), admin events on and readable by the service
 account (how disables and membership changes reach its caches), and that ENCRYPTION_KEYS opens what
 is stored (each KEK version's key-check value, or a sample of stored keys where none is recorded yet;
-a wrong version is named). Reads the same environment as the service; writes nothing.
+a wrong version is named). It also says whether the holder index is complete (a warning, not a
+failure: until byok index-holders builds it, realm walks visit every user). Reads the same
+environment as the service; writes nothing.
 With KEYCLOAK_ADMIN_USERNAME and KEYCLOAK_ADMIN_PASSWORD set, it also checks that ops-center (UI_CLIENT_ID)
 and the clients of INTERNAL_CLIENT_IDS put the service's audience into their tokens (the service
 account may not read client settings, so this check needs an administrator).`;
@@ -49,11 +52,24 @@ export async function doctor(env: Record<string, string | undefined>, out: (line
     const events = await checkAdminEvents(keycloak.admin, config.keycloak.realm);
     if (!events.ok) failed = true;
     out(`${events.ok ? 'ok  ' : 'FAIL'}  admin_events   ${events.detail}`);
+    // Advice, not a failure: without the holder index the walks work, over every user.
+    out(await holderIndexLine(keycloak.holderIndex));
   }
   if (report.checks.find((check) => check.name === 'keycloak')?.ok) {
     if (!(await checkAudienceMappers(config, env, out))) failed = true;
   }
   return failed ? 1 : 0;
+}
+
+/** Whether realm walks visit key holders only (docs/storage.md#holder-index); never fails the doctor. */
+async function holderIndexLine(index: HolderIndexState): Promise<string> {
+  try {
+    const at = await index.completedAt();
+    if (at !== undefined) return `ok    holder_index   complete since ${at}: stats, rewrap, migrate-legacy and the KEK check visit key holders only`;
+    return 'warn  holder_index   not complete: stats, rewrap, migrate-legacy, the KEK check and /admin/stats walk every user and group; run byok index-holders';
+  } catch (error) {
+    return `warn  holder_index   could not be read (${(error as Error).message.split('\n')[0]})`;
+  }
 }
 
 /** The audience mapper on the UI client and the named internal clients; false when one lacks it. */

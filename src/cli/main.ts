@@ -13,6 +13,7 @@ import { bootstrapRealm, bootstrapRealmHelp } from './bootstrap-realm.js';
 import { createInternalClient, createInternalClientHelp } from './create-internal-client.js';
 import { withCliContext } from './context.js';
 import { doctor, doctorHelp } from './doctor.js';
+import { indexHolders, indexHoldersHelp, indexHoldersOptions } from './index-holders.js';
 import { migrateLegacy, migrateLegacyHelp, migrateLegacyOptions } from './migrate-legacy.js';
 import { rewrap, rewrapHelp, rewrapOptions } from './rewrap.js';
 import { setTier, setTierHelp, setTierOptions } from './set-tier.js';
@@ -27,6 +28,7 @@ Commands:
   create-internal-client <clientId>
                     a client for an internal service: role byok-internal, audience, secret once
   migrate-legacy    move the old Python ops center's keys into byok-vault records
+  index-holders     mark every key holder, so realm walks visit holders only (idempotent)
   stats             keys, owners, tiers and KEK versions across the realm
   set-tier          set a user's subscription tier
 
@@ -36,7 +38,7 @@ shell; an empty value means the default; a variable set in the environment wins)
 Run "byok <command> --help" for a command's options and environment.
 Exit codes: 0 done, 1 failed or completed with problems, 2 usage error, 130 interrupted.`;
 
-export const COMMANDS = ['doctor', 'bootstrap-realm', 'create-internal-client', 'rewrap', 'migrate-legacy', 'stats', 'set-tier'] as const;
+export const COMMANDS = ['doctor', 'bootstrap-realm', 'create-internal-client', 'rewrap', 'migrate-legacy', 'index-holders', 'stats', 'set-tier'] as const;
 
 export interface CliIo {
   out: (line: string) => void;
@@ -89,6 +91,12 @@ async function dispatch(argv: string[], env: Record<string, string | undefined>,
       if (args.help) return out(migrateLegacyHelp), 0;
       const flags = { dryRun: args.values['dry-run'] === true, concurrency: concurrency(args.values.concurrency), verbose: args.values.verbose === true, quiet: args.values.quiet === true };
       return withCliContext(env, (context) => migrateLegacy(context, env, flags, out, io.signal));
+    }
+    case 'index-holders': {
+      const args = parseCommandArgs(command, rest, indexHoldersOptions);
+      if (args.help) return out(indexHoldersHelp), 0;
+      const flags = { dryRun: args.values['dry-run'] === true, concurrency: concurrency(args.values.concurrency), verbose: args.values.verbose === true, quiet: args.values.quiet === true };
+      return withCliContext(env, (context) => indexHolders(context, flags, out, io.signal));
     }
     case 'stats': {
       const args = parseCommandArgs(command, rest, statsOptions);

@@ -1,5 +1,6 @@
 import { ConfigError } from '../config/config.js';
 import { fernetDecrypt, parseFernetKey } from '../crypto/fernet.js';
+import { describeWalk } from '../vault/holders.js';
 import { createLegacyMigration, type LegacyOutcome } from '../vault/legacy.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from './args.js';
 import type { CliContext } from './context.js';
@@ -21,6 +22,10 @@ active KEK). label, added_date (createdAt), last_tested and test_status are carr
 endpoint becomes the base URL of custom-provider keys (it must pass the base URL policy, as
 when a user adds one); other providers always use their own API, so their endpoint is dropped
 and said so.
+
+It visits the key holders only once byok index-holders has built the holder index (every user
+before): legacy keys written into Keycloak after the index was built (the old ops center still
+running, users imported later) are found only after another byok index-holders.
 
 Legacy attributes are removed only after the new record has been written, read back from
 Keycloak and decrypted to the same secret. Idempotent: a second run finds nothing to do, and a
@@ -69,7 +74,7 @@ export async function migrateLegacy(
   const legacyKey = parsed.key;
   const progress = createProgress({ label: flags.dryRun ? 'migrate-legacy (dry run)' : 'migrate-legacy', unit: 'users', quiet: flags.quiet });
   const migration = createLegacyMigration({
-    users: context.store,
+    owners: context.walks,
     store: context.store,
     locks: context.locks,
     opener: context.opener,
@@ -97,7 +102,7 @@ export async function migrateLegacy(
     else for (const note of outcome.notes) out(`note           user ${outcome.userId} ${outcome.provider}: ${note}`);
   }
   out(`migrate-legacy${report.dryRun ? ' (dry run, nothing written)' : ''}:`);
-  out(`  users scanned            ${report.usersScanned}`);
+  out(`  users scanned            ${report.usersScanned} (${describeWalk(report.walk)})`);
   out(`  users with legacy keys   ${report.usersWithLegacyKeys}`);
   out(`  ${report.dryRun ? 'would migrate          ' : 'migrated               '}  ${report.dryRun ? report.wouldMigrate : report.migrated}`);
   out(`  failed                   ${report.failed}`);

@@ -1,3 +1,4 @@
+import { describeWalk } from '../vault/holders.js';
 import { createRewrap, type RewrapReport } from '../vault/rewrap.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from './args.js';
 import type { CliContext } from './context.js';
@@ -16,6 +17,9 @@ Re-encrypts every stored key value, on users and on groups, that is not under th
 (ENCRYPTION_KEYS, highest version unless ENCRYPTION_ACTIVE_KEY_VERSION says otherwise), so that
 an older KEK version can then be removed. Each value is opened with the version its envelope
 names; the record inside (id, label, dates, status) is kept exactly, usage is not touched.
+
+It visits the key holders only once byok index-holders has built the holder index (every user
+and group before; the report says which).
 
 Resumable: only values not yet under the active KEK are rewritten, so after an interruption
 (Ctrl-C, a crash, Keycloak gone) run it again and it continues. After a pass that changed
@@ -45,7 +49,7 @@ export async function rewrap(
 ): Promise<number> {
   const activeVersion = context.config.keyring.activeVersion;
   const progress = createProgress({ label: flags.dryRun ? 'rewrap (dry run)' : 'rewrap', unit: 'owners', quiet: flags.quiet });
-  const runner = createRewrap({ owners: context.store, store: context.store, locks: context.locks, codec: context.codec, activeVersion });
+  const runner = createRewrap({ owners: context.walks, store: context.store, locks: context.locks, codec: context.codec, activeVersion });
   let report: RewrapReport;
   try {
     report = await runner.run({
@@ -65,7 +69,7 @@ export async function rewrap(
   }
   const versions = Object.entries(report.valuesByKekVersion).map(([version, count]) => `v${version}: ${count}`).join(', ') || 'none';
   out(`rewrap${report.dryRun ? ' (dry run, nothing written)' : ''}: active KEK version ${report.activeVersion}`);
-  out(`  owners scanned      ${report.ownersScanned}`);
+  out(`  owners scanned      ${report.ownersScanned} (${describeWalk(report.walk)})`);
   out(`  ${report.dryRun ? 'would rewrap      ' : 'values rewrapped  '}  ${report.valuesRewrapped} (in ${report.ownersChanged} owners${report.passes > 1 ? `, ${report.passes} passes` : ''})`);
   out(`  already current     ${report.alreadyCurrent}`);
   out(`  failed              ${report.failures.length}`);

@@ -1,3 +1,4 @@
+import { describeWalk } from '../vault/holders.js';
 import { computeRealmStats } from '../vault/realm-stats.js';
 import { EXIT_OK } from './args.js';
 import type { CliContext } from './context.js';
@@ -13,7 +14,9 @@ export const statsHelp = `byok stats [--json] [--quiet]
 Counts across the realm: users and groups with keys, keys per provider, keys by status (active,
 disabled, expired, invalid, unreadable), users per subscription tier (and how many of them have
 keys), stored values per KEK version (a rotation is finished when only the active version is
-left) and legacy keys still waiting for byok migrate-legacy. Reads everything, writes nothing.
+left) and legacy keys still waiting for byok migrate-legacy. Writes nothing. Users, groups and
+users per tier are Keycloak's counts; the rest comes from a walk over the key holders (over every
+user and group until byok index-holders has built the holder index; the report says which).
 
   --json        one JSON object on stdout instead of the table
   --quiet, -q   no progress
@@ -29,13 +32,11 @@ const list = (entries: Record<string, number>) =>
 
 export async function stats(context: CliContext, flags: { json: boolean; quiet: boolean }, out: (line: string) => void): Promise<number> {
   const progress = createProgress({ label: 'stats', unit: 'owners', quiet: flags.quiet || flags.json });
-  let total = 0;
   let figures;
   try {
-    total = await context.store.countUsers();
     figures = await computeRealmStats(
-      { owners: context.store, opener: context.opener, inspect: (envelope) => context.codec.inspect(envelope), now: () => new Date() },
-      (scanned) => progress.update(scanned, total, 'counting'),
+      { owners: context.walks, counts: context.store, opener: context.opener, inspect: (envelope) => context.codec.inspect(envelope), now: () => new Date() },
+      (visited, total) => progress.update(visited, total, 'counting'),
     );
   } finally {
     progress.stop();
@@ -56,5 +57,6 @@ export async function stats(context: CliContext, flags: { json: boolean; quiet: 
   out(`users by tier        ${Object.entries(figures.usersByTier).map(([tier, t]) => `${tier} ${t.users} (${t.withKeys} with keys)`).join(', ')}`);
   out(`values by KEK        ${versions}`);
   out(`legacy keys          ${figures.legacy.keys} on ${figures.legacy.users} users${figures.legacy.keys > 0 ? ' (run byok migrate-legacy)' : ''}`);
+  out(`walked               ${figures.walk.ownersVisited} owners: ${describeWalk({ scope: figures.walk.scope, indexedAt: figures.walk.indexedAt ?? undefined })}`);
   return EXIT_OK;
 }

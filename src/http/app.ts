@@ -31,7 +31,7 @@ import { authenticate, createAuthenticator, principalOf, requireActiveToken, req
 import { createErrorHandler, createErrorResponder, notFoundHandler } from './middleware/errors.js';
 import { createRequestTracker, requestContext } from './middleware/request-context.js';
 import { internalEndpoints, internalGate, type JsonReader } from './routes/internal.js';
-import { jsonBody } from './middleware/json-body.js';
+import { fastJsonReader, jsonBody } from './middleware/json-body.js';
 import { ROUTING_OPTIONS, exactRouter } from './routing.js';
 import { ENDPOINTS } from './endpoints/index.js';
 import { ADMIN_ROLE, expressPath, invoke, type Endpoint } from './endpoints/endpoint.js';
@@ -91,7 +91,7 @@ export function createApp(deps: AppDeps): App {
   const authenticator = createAuthenticator(deps.verifier, deps.config.keycloak.realm);
   const auth = authenticate(authenticator);
   const json = jsonBody({ limitBytes: deps.config.http.bodyLimitBytes });
-  const hot = internalEndpoints(API_PREFIX, deps, authenticator, jsonReader(json));
+  const hot = internalEndpoints(API_PREFIX, deps, authenticator, fastJsonReader({ limitBytes: deps.config.http.bodyLimitBytes }, jsonReader(json)));
   for (const endpoint of hot) app.post(endpoint.path, (req, res) => endpoint.serve(req, res));
 
   const api = exactRouter();

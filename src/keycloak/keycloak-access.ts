@@ -6,8 +6,10 @@ import type { Config } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { createEnvelopeCodec } from '../crypto/envelope.js';
+import { createOwnerWalks } from '../vault/holders.js';
 import { createKekCheck } from '../vault/kek-check.js';
 import { createKeycloakAdmin } from './admin-client.js';
+import { createServiceAccountHolderIndex } from './holder-index-store.js';
 import { createServiceAccountKekCheckStore } from './kek-check-store.js';
 import { createKeycloakOwnerStore } from './owner-store.js';
 import { createReadiness, type ReadinessCheck } from './readiness.js';
@@ -59,11 +61,24 @@ export function createKeycloakAccess(config: Config, logger: Logger, metrics?: M
     onRequest: (outcome, durationMs) =>
       metrics?.keycloakCalls.observe({ operation: 'token.introspect', outcome: outcome === 'active' ? 'ok' : outcome }, durationMs / 1000),
   });
+  // Realm-wide walks (statistics, rewrap, migration, the KEK check) visit key holders only once the
+  // holder index is complete; until then every owner, said once per process.
+  const holderIndex = createServiceAccountHolderIndex(admin, config.keycloak.clientId);
+  let toldEveryOwner = false;
+  const walks = createOwnerWalks({
+    scanner: createKeycloakOwnerStore(admin),
+    index: holderIndex,
+    onEveryOwner: () => {
+      if (toldEveryOwner) return;
+      toldEveryOwner = true;
+      logger.warn('holder index not complete: realm-wide walks (admin stats, KEK check) visit every user and group; run byok index-holders');
+    },
+  });
   // Does ENCRYPTION_KEYS open what is stored? Part of readiness and of `byok doctor`.
   const kekCheck = createKekCheck({
     keyring: config.keyring,
     store: createServiceAccountKekCheckStore(admin, config.keycloak.clientId),
-    owners: createKeycloakOwnerStore(admin),
+    owners: walks,
     codec: createEnvelopeCodec(config.keyring),
     record: options.recordKekCheck ?? true,
     now: Date.now,
@@ -77,5 +92,5 @@ export function createKeycloakAccess(config: Config, logger: Logger, metrics?: M
     kekCheck: () => kekCheck.check(),
     ...(advisory ? { advisory } : {}),
   });
-  return { tokens, admin, verifier, introspection, readiness, kekCheck };
+  return { tokens, admin, verifier, introspection, readiness, kekCheck, holderIndex, walks };
 }

@@ -16,11 +16,16 @@
  * What remains: the values sent (attributes not ours, email, names, a group's name and description)
  * are as read under the owner lock, so a change made straight in Keycloak between that read and the
  * write is reverted. The README says which way to change the tier without that window.
+ *
+ * Every save also keeps the holder mark (docs/storage.md#holder-index): `byok_holder` = `1` when the
+ * owner holds byok data after the write (src/vault/holders.ts says what counts), no such attribute
+ * when not; `scanHolders` finds the marked owners with Keycloak's attribute search.
  */
 import { PROVIDER_IDS, type ProviderId } from '../providers/registry.js';
-import type { KeyUsage, MembershipDirectory, OwnerChange, OwnerRef, OwnerScanner, OwnerStore, Preferences, SealedKey, StoredOwner } from '../vault/ports.js';
+import type { KeyUsage, MembershipDirectory, OwnerChange, OwnerKind, OwnerRef, OwnerScanner, OwnerStore, Preferences, SealedKey, StoredOwner } from '../vault/ports.js';
 import { DEFAULT_PREFERENCES } from '../vault/ports.js';
-import { parseTier } from '../vault/tiers.js';
+import { holdsByokData } from '../vault/holders.js';
+import { parseTier, TIERS, type Tier } from '../vault/tiers.js';
 import type { GroupRepresentation, KeycloakAdmin, UserRepresentation } from './admin-client.js';
 import type { DailyByKey } from '../vault/daily-usage.js';
 import { formatDailyValues, parseDailyValues } from './daily-usage-values.js';
@@ -36,6 +41,17 @@ export const PREFERENCES_ATTRIBUTE = 'byok_preferences';
 /** One value: the id of the last usage batch written (a retried batch that went through is not added twice). */
 export const USAGE_BATCH_ATTRIBUTE = 'byok_usage_batch';
 export const TIER_ATTRIBUTE = 'subscription_tier';
+/** On every user and group that holds byok data (docs/storage.md#holder-index), with this one value. */
+export const HOLDER_ATTRIBUTE = 'byok_holder';
+export const HOLDER_VALUE = '1';
+/** Keycloak's attribute search (`q`: exact value, case-insensitive) for the marked owners. */
+const HOLDER_QUERY = `${HOLDER_ATTRIBUTE}:${HOLDER_VALUE}`;
+/**
+ * Pages of the holder search overlap by this share: the result set can shrink while it is read (a
+ * holder deletes its last key), which moves later holders one place back, and a page that started
+ * right after the previous one would skip them. Ids of the previous page are not yielded twice.
+ */
+const HOLDER_PAGE_OVERLAP = 0.1;
 
 type Attributes = Record<string, string[]>;
 
@@ -54,7 +70,7 @@ export function createKeycloakOwnerStore(
       return fromRepresentation(owner, representation);
     },
 
-    /** Every user of the realm, a page at a time (for adoption statistics). */
+    /** Every user of the realm, a page at a time (the walks' fallback and `byok index-holders`). */
     async *scanUsers(pageSize = 200): AsyncIterable<StoredOwner> {
       for (let first = 0; ; first += pageSize) {
         const page = await admin.call('users.find', (kc) => kc.users.find({ first, max: pageSize, briefRepresentation: false }));
@@ -81,8 +97,56 @@ export function createKeycloakOwnerStore(
       for await (const group of walk(undefined)) if (group.id) yield fromRepresentation({ kind: 'group', id: group.id }, group);
     },
 
+    /**
+     * The users or groups with the holder mark. Groups: the search with `populateHierarchy=false`
+     * answers the matching groups themselves, subgroups included, as one flat list (Keycloak
+     * 26.7.3; with the hierarchy it would answer their top-level ancestors).
+     */
+    async *scanHolders(kind: OwnerKind, pageSize = 200): AsyncIterable<StoredOwner> {
+      const step = Math.max(1, pageSize - Math.floor(pageSize * HOLDER_PAGE_OVERLAP));
+      let previous = new Set<string>();
+      for (let first = 0; ; first += step) {
+        const page: Array<UserRepresentation | GroupRepresentation> =
+          kind === 'user'
+            ? await admin.call('users.find', (kc) => kc.users.find({ q: HOLDER_QUERY, first, max: pageSize, briefRepresentation: false }))
+            : await admin.call('groups.find', (kc) => kc.groups.find({ q: HOLDER_QUERY, first, max: pageSize, briefRepresentation: false, populateHierarchy: false }));
+        const ids = new Set<string>();
+        for (const representation of page) {
+          if (!representation.id) continue;
+          ids.add(representation.id);
+          if (!previous.has(representation.id)) yield fromRepresentation({ kind, id: representation.id }, representation);
+        }
+        if (page.length < pageSize) return;
+        previous = ids;
+      }
+    },
+
     async countUsers(): Promise<number> {
       return admin.call('users.count', (kc) => kc.users.count());
+    },
+
+    async countGroups(): Promise<number> {
+      return (await admin.call('groups.count', (kc) => kc.groups.count())).count;
+    },
+
+    async countUserHolders(): Promise<number> {
+      return admin.call('users.count', (kc) => kc.users.count({ q: HOLDER_QUERY }));
+    },
+
+    /**
+     * One count per paying tier and the total; `free` is the rest (missing or unknown tiers).
+     * Keycloak matches a value exactly but case-insensitively, as parseTier reads it; a value with
+     * spaces around it counts as free here, and one user with several values once per value.
+     */
+    async countUsersByTier(): Promise<Record<Tier, number>> {
+      const paying = TIERS.filter((tier) => tier !== 'free');
+      const [total, ...counts] = await Promise.all([
+        admin.call('users.count', (kc) => kc.users.count()),
+        ...paying.map((tier) => admin.call('users.count', (kc) => kc.users.count({ q: `${TIER_ATTRIBUTE}:${tier}` }))),
+      ]);
+      const byTier = Object.fromEntries(paying.map((tier, i) => [tier, counts[i] ?? 0])) as Record<Tier, number>;
+      byTier.free = Math.max(0, (total ?? 0) - counts.reduce((sum, count) => sum + count, 0));
+      return byTier;
     },
 
     async save(loaded: StoredOwner, change: OwnerChange): Promise<void> {
@@ -108,6 +172,9 @@ export function createKeycloakOwnerStore(
       if (change.preferences) attributes[PREFERENCES_ATTRIBUTE] = [JSON.stringify({ strict: change.preferences.strict })];
       if (change.tier) attributes[TIER_ATTRIBUTE] = [change.tier];
       if (change.usageBatch) attributes[USAGE_BATCH_ATTRIBUTE] = [change.usageBatch];
+      // The holder mark, from what the owner holds after this write (read as load would read it).
+      if (holdsByokData(fromRepresentation(loaded.owner, { ...representation, attributes }))) attributes[HOLDER_ATTRIBUTE] = [HOLDER_VALUE];
+      else delete attributes[HOLDER_ATTRIBUTE];
       if (kind === 'user') {
         const { username, email, firstName, lastName } = representation as UserRepresentation;
         await admin.putUser(loaded.owner.id, { username, email, firstName, lastName, attributes });
@@ -150,6 +217,7 @@ function fromRepresentation(owner: OwnerRef, representation: UserRepresentation 
     usageBatch: attributes[USAGE_BATCH_ATTRIBUTE]?.[0],
     unreadable,
     ...(owner.kind === 'user' ? { legacy: readLegacyKeys(attributes) } : {}),
+    holderMark: attributes[HOLDER_ATTRIBUTE]?.includes(HOLDER_VALUE) ?? false,
     revision,
   };
 }

@@ -66,9 +66,12 @@ export function createTokenVerifier(options: TokenVerifierOptions) {
   });
   const grants = new GrantManager(config);
   // Internal services send the same token thousands of times: a verified token is remembered until it
-  // expires (keyed by the whole token, so nothing about another token can match), which takes the RSA
+  // expires (the whole token is compared, so nothing about another token can match), which takes the RSA
   // verification off the hot path. Failures are never cached.
-  const verified = new LRUCache<string, Principal>({ max: Math.max(1, options.verifiedCacheSize ?? 10_000) });
+  // Keyed by the signature's last 43 characters (hashing a 1-2 KB token per request showed in the
+  // profile), holding the whole token too: only the very same token string finds its entry.
+  const verified = new LRUCache<string, { raw: string; principal: Principal }>({ max: Math.max(1, options.verifiedCacheSize ?? 10_000) });
+  const cacheKey = (raw: string) => raw.slice(-43);
   let jwksInflight: Promise<void> | undefined;
   let lastJwksFetch = -Infinity;
 
@@ -123,10 +126,11 @@ export function createTokenVerifier(options: TokenVerifierOptions) {
   return {
     /** Who the token belongs to. Throws AppError UNAUTHENTICATED or KEYCLOAK_UNAVAILABLE. */
     async verify(raw: string): Promise<Principal> {
-      const known = verified.get(raw);
+      const entry = verified.get(cacheKey(raw));
+      const known = entry !== undefined && entry.raw === raw ? entry.principal : undefined;
       if (known) {
         if (known.expiresAt * 1000 > now()) return known;
-        verified.delete(raw);
+        verified.delete(cacheKey(raw));
         throw unauthenticated('expired');
       }
       if (raw.length > MAX_TOKEN_LENGTH || !JWT_SHAPE.test(raw)) throw unauthenticated('malformed');
@@ -158,7 +162,7 @@ export function createTokenVerifier(options: TokenVerifierOptions) {
         realmRoles: new Set(Array.isArray(roles) ? roles.filter((role): role is string => typeof role === 'string') : []),
         expiresAt: typeof content.exp === 'number' ? content.exp : 0,
       });
-      if ((options.verifiedCacheSize ?? 10_000) > 0) verified.set(raw, principal);
+      if ((options.verifiedCacheSize ?? 10_000) > 0) verified.set(cacheKey(raw), { raw, principal });
       return principal;
     },
     /** Loads the realm's signing keys now (at start-up), so the first requests do not wait. */

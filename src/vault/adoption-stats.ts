@@ -1,17 +1,19 @@
 /**
- * `GET /admin/stats` (docs/api.md#admin-api): adoption and daily usage across the realm. Walking every user
- * and group and opening their records is work proportional to the realm, so the figures are computed at
- * most once per `maxAgeMs` (one computation in flight however many admins ask) and say when they were
- * taken. The usage of owners' keys is stored plus not yet written counts (read once, before the
- * walk: this instance's and, with Redis, every instance's handed over). A batch already set apart
- * then and written during the walk is counted once (its id tells whether the owner read holds it);
- * counts set apart and written during the walk (an owner's at most once per persist interval) may
- * show twice in that one computation, never in what is stored. Platform keys' usage is this
- * instance's, live.
+ * `GET /admin/stats` (docs/api.md#admin-api): adoption and daily usage across the realm. The walk
+ * visits key holders only once the holder index is complete (holders.ts; every user and group
+ * before), and the number of users is the store's count, so the work grows with the holders, not
+ * with the realm. Still, the figures are computed at most once per `maxAgeMs` (one computation in
+ * flight however many admins ask) and say when they were taken. The usage of owners' keys is stored
+ * plus not yet written counts (read once, before the walk: this instance's and, with Redis, every
+ * instance's handed over). A batch already set apart then and written during the walk is counted
+ * once (its id tells whether the owner read holds it); counts set apart and written during the walk
+ * (an owner's at most once per persist interval) may show twice in that one computation, never in
+ * what is stored. Platform keys' usage is this instance's, live.
  */
 import { PROVIDER_IDS, type ProviderId } from '../providers/registry.js';
 import { addDay, mergeDaily, oldestKept, sumDays, type DailyUsage, type DayFigures, type UtcDate } from './daily-usage.js';
 import type { CacheStats } from './loading-cache.js';
+import type { OwnerWalks } from './holders.js';
 import type { OwnerRef, OwnerScanner, StoredOwner } from './ports.js';
 import type { RecordOpener } from './record-opener.js';
 import type { OwnerCounts } from './usage-counts.js';
@@ -23,7 +25,10 @@ export interface ProviderDay extends DayFigures {
 }
 
 export interface AdoptionStatsDeps {
-  owners: Pick<OwnerScanner, 'scanUsers' | 'scanGroups'>;
+  /** Key holders once the holder index is complete, every owner before (holders.ts). */
+  owners: Pick<OwnerWalks, 'open'>;
+  /** Users in the realm: the store's count, not a walk. */
+  counts: Pick<OwnerScanner, 'countUsers'>;
   opener: Pick<RecordOpener, 'openProvider'>;
   resolvesBySource: () => Readonly<Record<ResolveSource, number>>;
   /**
@@ -90,15 +95,13 @@ export function createAdoptionStats(deps: AdoptionStatsDeps) {
   async function compute(): Promise<Walked> {
     const since = oldestKept(deps.now(), deps.daysKept);
     const usage = new Map<ProviderId, Map<UtcDate, DayFigures>>();
-    let users = 0;
     let usersWithKeys = 0;
     let tested = 0;
     let valid = 0;
     const keysByProvider: Partial<Record<ProviderId, number>> = {};
-    const unpersisted = await deps.usage.unpersistedAll();
-    for await (const group of deps.owners.scanGroups()) countUsage(usage, group, since, unpersisted);
-    for await (const stored of deps.owners.scanUsers()) {
-      users += 1;
+    const [walk, users, unpersisted] = await Promise.all([deps.owners.open(), deps.counts.countUsers(), deps.usage.unpersistedAll()]);
+    for (const group of walk.groups) countUsage(usage, group, since, unpersisted);
+    for await (const stored of walk.users()) {
       countUsage(usage, stored, since, unpersisted);
       let hasKeys = false;
       for (const provider of PROVIDER_IDS) {

@@ -9,7 +9,8 @@
  * - a stored check value for it must open (else: that version has other bytes → not ready);
  * - none stored yet (a new realm, a new version for a rotation, or an upgrade from a release without
  *   check values): stored key envelopes written under that version are opened first, among the first
- *   `maxOwners` groups and users, until one opens or `sampleSize` did not. If some were found and
+ *   `maxOwners` groups and users (key holders only, once the holder index is complete: holders.ts),
+ *   until one opens or `sampleSize` did not. If some were found and
  *   none opens, the version is wrong; otherwise (one opened, or nothing is stored under it yet, so nothing
  *   can be unreadable) the check value is recorded, when `record` is set (the service; `byok doctor`
  *   only reads).
@@ -23,7 +24,8 @@
 import type { EnvelopeCodec } from '../crypto/envelope.js';
 import { kekCheckVersion, sealKekCheck, verifyKekCheck } from '../crypto/kek-check.js';
 import type { Keyring } from '../crypto/keyring.js';
-import type { OwnerScanner, StoredOwner } from './ports.js';
+import type { OwnerWalks } from './holders.js';
+import type { StoredOwner } from './ports.js';
 
 /** Where the key-check values live (one value per KEK version). */
 export interface KekCheckStore {
@@ -45,7 +47,8 @@ export interface KekCheckReport {
 export interface KekCheckDeps {
   keyring: Keyring;
   store: KekCheckStore;
-  owners: Pick<OwnerScanner, 'scanGroups' | 'scanUsers'>;
+  /** Key holders once the holder index is complete, every owner before (holders.ts). */
+  owners: Pick<OwnerWalks, 'open'>;
   codec: Pick<EnvelopeCodec, 'open' | 'inspect'>;
   /** Record a check value for a version that has none once it is verified (the service: true; doctor: false). */
   record: boolean;
@@ -91,7 +94,8 @@ export function createKekCheck(deps: KekCheckDeps) {
         }
       }
     };
-    for (const scan of [deps.owners.scanGroups(), deps.owners.scanUsers()]) {
+    const walk = await deps.owners.open();
+    for (const scan of [walk.groups, walk.users()]) {
       for await (const stored of scan) {
         visit(stored);
         scanned += 1;

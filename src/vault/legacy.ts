@@ -13,6 +13,9 @@
  *   between writing the record and removing the legacy attributes finds its record on the next run
  *   and does not add it twice.
  * - Every write is the service's own: the owner's lock, a fresh read, a full write (docs/storage.md#writes).
+ * - It visits the key holders only once the holder index is complete (holders.ts: legacy keys count
+ *   as holding, and `byok index-holders` marks them), every user before. A migrated user still holds
+ *   keys, so its own writes never move the index.
  * - Reports name users by id and providers, never a token or a secret.
  */
 import { createHash } from 'node:crypto';
@@ -22,11 +25,13 @@ import type { BaseUrlCheck } from '../providers/url-policy.js';
 import { forEachConcurrent } from './concurrent.js';
 import type { KeyRecord } from './key-record.js';
 import { LABEL_MAX_LENGTH, labelProblem, TEST_STATUSES, type TestStatus } from './rules.js';
-import type { LegacyKey, OwnerLocks, OwnerRef, OwnerScanner, OwnerStore, SealedKey, StoredOwner } from './ports.js';
+import type { OwnerWalk, OwnerWalks } from './holders.js';
+import type { LegacyKey, OwnerLocks, OwnerRef, OwnerStore, SealedKey, StoredOwner } from './ports.js';
 import type { RecordOpener } from './record-opener.js';
 
 export interface LegacyMigrationDeps {
-  users: Pick<OwnerScanner, 'scanUsers' | 'countUsers'>;
+  /** Users holding keys once the holder index is complete, every user before (holders.ts). */
+  owners: Pick<OwnerWalks, 'open'>;
   store: OwnerStore;
   locks: OwnerLocks;
   opener: Pick<RecordOpener, 'open' | 'seal'>;
@@ -64,6 +69,8 @@ export interface LegacyOutcome {
 
 export interface LegacyReport {
   dryRun: boolean;
+  /** Which users were visited (holders.ts). */
+  walk: Pick<OwnerWalk, 'scope' | 'indexedAt'>;
   usersScanned: number;
   usersWithLegacyKeys: number;
   migrated: number;
@@ -233,8 +240,10 @@ export function createLegacyMigration(deps: LegacyMigrationDeps) {
 
   return {
     async run(options: LegacyMigrationOptions): Promise<LegacyReport> {
+      const walk = await deps.owners.open({ groups: false });
       const report: LegacyReport = {
         dryRun: options.dryRun,
+        walk: { scope: walk.scope, indexedAt: walk.indexedAt },
         usersScanned: 0,
         usersWithLegacyKeys: 0,
         migrated: 0,
@@ -244,11 +253,11 @@ export function createLegacyMigration(deps: LegacyMigrationDeps) {
         outcomes: [],
         interrupted: false,
       };
-      const usersTotal = await deps.users.countUsers();
+      const usersTotal = walk.usersTotal;
       const progress = () =>
         options.onProgress?.({ usersScanned: report.usersScanned, usersTotal, migrated: report.migrated + report.wouldMigrate, problems: report.failed + report.skipped });
       await forEachConcurrent(
-        deps.users.scanUsers(),
+        walk.users(),
         options.concurrency,
         async (scanned) => {
           if ((scanned.legacy ?? []).length > 0) {

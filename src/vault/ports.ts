@@ -93,13 +93,21 @@ export interface StoredOwner {
   /** Keys in the legacy format (docs/storage.md#legacy-format), users only; absent when the store has none. */
   readonly legacy?: readonly LegacyKey[];
   /**
+   * Whether the store lists this owner as a key holder (docs/storage.md#holder-index; Keycloak: the
+   * `byok_holder` marker), as read. Every save brings it in line with `holdsByokData`; absent: false.
+   */
+  readonly holderMark?: boolean;
+  /**
    * What the adapter read, handed back on save: the write carries only the fields the service owns
    * (the attributes, and what the store needs alongside them), so that nothing else is lost.
    */
   readonly revision: unknown;
 }
 
-/** What a write changes; everything not named stays as it was read. */
+/**
+ * What a write changes; everything not named stays as it was read. An empty change writes the owner
+ * back as read, with only its holder mark brought in line (`byok index-holders`).
+ */
 export interface OwnerChange {
   /** New full list of sealed keys for each provider named (an empty list removes them all). */
   readonly sealed?: ReadonlyMap<ProviderId, readonly SealedKey[]>;
@@ -122,16 +130,37 @@ export interface OwnerStore {
   save(loaded: StoredOwner, change: OwnerChange): Promise<void>;
 }
 
-/** Walks every user (adoption statistics). */
-export interface UserScanner {
+/**
+ * Reads across the realm (operations: rewrap, migration, statistics, the KEK check). The realm-wide
+ * walks go through `createOwnerWalks` (holders.ts), which picks the holder scan when the holder
+ * index is complete and the walk over every owner otherwise.
+ */
+export interface OwnerScanner {
+  /** Every user. */
   scanUsers(pageSize?: number): AsyncIterable<StoredOwner>;
-}
-
-/** Walks every owner, users and groups (operations: rewrap, migration, statistics). */
-export interface OwnerScanner extends UserScanner {
   /** Every group, subgroups included. */
   scanGroups(pageSize?: number): AsyncIterable<StoredOwner>;
+  /** The owners of one kind the store lists as key holders (`holderMark`), each once. */
+  scanHolders(kind: OwnerKind, pageSize?: number): AsyncIterable<StoredOwner>;
+  /** Users in the realm (counted by the store, not walked). */
   countUsers(): Promise<number>;
+  /** Groups in the realm, subgroups included. */
+  countGroups(): Promise<number>;
+  /** Users the store lists as key holders. */
+  countUserHolders(): Promise<number>;
+  /** Users per tier (missing or unknown: free), counted by the store. */
+  countUsersByTier(): Promise<Record<Tier, number>>;
+}
+
+/**
+ * Whether every owner that holds byok data carries the holder mark (docs/storage.md#holder-index):
+ * set by `byok index-holders` after a walk over every owner, and by `byok bootstrap-realm` for a
+ * realm it created (nothing to index). Until it is set, realm-wide walks visit every owner.
+ */
+export interface HolderIndexState {
+  /** When the index was completed, or undefined when it is not (never built, or built by an older definition). */
+  completedAt(): Promise<string | undefined>;
+  markComplete(at: Date): Promise<void>;
 }
 
 /** The Keycloak groups a user belongs to (for team keys), by id. */

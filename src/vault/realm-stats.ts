@@ -1,9 +1,12 @@
 /**
  * `byok stats`: the whole realm at a glance for operators: owners with keys, keys per provider, by
  * status, users by tier, values per KEK version (is a rotation finished?) and legacy keys still
- * waiting for `byok migrate-legacy`. One walk over every group and user; counts only, no secrets.
+ * waiting for `byok migrate-legacy`. Counts only, no secrets. Users, groups and users per tier are
+ * the store's counts; everything about keys comes from one walk over the key holders (every group
+ * and user while the holder index is not complete: holders.ts), so the work grows with the holders.
  */
 import { PROVIDER_IDS, type ProviderId } from '../providers/registry.js';
+import type { OwnerWalk, OwnerWalks } from './holders.js';
 import { keyStatus, type KeyStatus } from './key-record.js';
 import type { OwnerScanner, StoredOwner } from './ports.js';
 import type { RecordOpener } from './record-opener.js';
@@ -11,6 +14,8 @@ import { TIERS, type Tier } from './tiers.js';
 
 export interface RealmStats {
   computedAt: string;
+  /** Which owners the walk visited: the key holders, or every owner (the holder index is not complete). */
+  walk: { scope: OwnerWalk['scope']; indexedAt: string | null; ownersVisited: number };
   users: number;
   usersWithKeys: number;
   groups: number;
@@ -26,28 +31,33 @@ export interface RealmStats {
 }
 
 export interface RealmStatsDeps {
-  owners: Pick<OwnerScanner, 'scanUsers' | 'scanGroups'>;
+  owners: Pick<OwnerWalks, 'open'>;
+  counts: Pick<OwnerScanner, 'countUsers' | 'countGroups' | 'countUsersByTier'>;
   opener: Pick<RecordOpener, 'openProvider'>;
   inspect: (envelope: string) => { kekVersion: number } | undefined;
   now: () => Date;
 }
 
-export async function computeRealmStats(deps: RealmStatsDeps, onOwner?: (scanned: number) => void): Promise<RealmStats> {
+/** `onOwner`: after each owner visited, with the number visited and the walk's total (for progress). */
+export async function computeRealmStats(deps: RealmStatsDeps, onOwner?: (visited: number, total: number) => void): Promise<RealmStats> {
   const now = deps.now();
+  const [walk, users, groups, tiers] = await Promise.all([deps.owners.open(), deps.counts.countUsers(), deps.counts.countGroups(), deps.counts.countUsersByTier()]);
+  const total = walk.groups.length + walk.usersTotal;
   const stats: RealmStats = {
     computedAt: now.toISOString(),
-    users: 0,
+    walk: { scope: walk.scope, indexedAt: walk.indexedAt ?? null, ownersVisited: 0 },
+    users,
     usersWithKeys: 0,
-    groups: 0,
+    groups,
     groupsWithKeys: 0,
     keys: 0,
     keysByProvider: {},
     keysByStatus: { active: 0, disabled: 0, expired: 0, invalid: 0, unreadable: 0 },
-    usersByTier: Object.fromEntries(TIERS.map((tier) => [tier, { users: 0, withKeys: 0 }])) as RealmStats['usersByTier'],
+    usersByTier: Object.fromEntries(TIERS.map((tier) => [tier, { users: tiers[tier], withKeys: 0 }])) as RealmStats['usersByTier'],
     valuesByKekVersion: {},
     legacy: { users: 0, keys: 0 },
   };
-  let scanned = 0;
+  let visited = 0;
 
   /** Counts one owner's keys; true when it has any. */
   function count(stored: StoredOwner): boolean {
@@ -70,26 +80,22 @@ export async function computeRealmStats(deps: RealmStatsDeps, onOwner?: (scanned
     return any;
   }
 
-  for await (const group of deps.owners.scanGroups()) {
-    stats.groups += 1;
+  for (const group of walk.groups) {
     if (count(group)) stats.groupsWithKeys += 1;
-    onOwner?.((scanned += 1));
+    onOwner?.((visited += 1), total);
   }
-  for await (const user of deps.owners.scanUsers()) {
-    stats.users += 1;
-    const tier = user.tier ?? 'free';
-    const hasKeys = count(user);
-    stats.usersByTier[tier].users += 1;
-    if (hasKeys) {
+  for await (const user of walk.users()) {
+    if (count(user)) {
       stats.usersWithKeys += 1;
-      stats.usersByTier[tier].withKeys += 1;
+      stats.usersByTier[user.tier ?? 'free'].withKeys += 1;
     }
     const legacy = user.legacy ?? [];
     if (legacy.length > 0) {
       stats.legacy.users += 1;
       stats.legacy.keys += legacy.length;
     }
-    onOwner?.((scanned += 1));
+    onOwner?.((visited += 1), total);
   }
+  stats.walk.ownersVisited = visited;
   return stats;
 }

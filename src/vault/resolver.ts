@@ -183,11 +183,18 @@ export function createResolver(deps: ResolverDeps) {
   ): Promise<{ key?: K; backAt?: number }> {
     const remaining = exclude === undefined || exclude.size === 0 ? keys : keys.filter((key) => !exclude.has(key.keyId));
     if (remaining.length === 0) return {};
-    const cooling = await deps.cooldowns.cooling(remaining.map((key) => key.keyId));
+    // In-process state answers synchronously: awaiting only a real promise saves a microtask hop per
+    // resolve (the profile of the hot path showed them).
+    const coolingAnswer = deps.cooldowns.cooling(remaining.map((key) => key.keyId));
+    const cooling = coolingAnswer instanceof Promise ? await coolingAnswer : coolingAnswer;
     const usable = cooling.size === 0 ? remaining : remaining.filter((key) => !cooling.has(key.keyId));
     const backAt = cooling.size === 0 ? {} : { backAt: Math.min(...cooling.values()) };
     if (usable.length === 0) return backAt;
-    const start = afterLastTried(keys, usable, exclude) ?? (await deps.cursors.next(cursor)) % usable.length;
+    let start = afterLastTried(keys, usable, exclude);
+    if (start === undefined) {
+      const turn = deps.cursors.next(cursor);
+      start = (turn instanceof Promise ? await turn : turn) % usable.length;
+    }
     for (let step = 0; step < usable.length; step += 1) {
       const key = usable[(start + step) % usable.length] as K;
       if (!allowed || (await allowed(key))) return { key };

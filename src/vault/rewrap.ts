@@ -12,6 +12,8 @@
  *   representation read (docs/storage.md#writes). A value that cannot be opened stays exactly as it was and is
  *   reported; so does every value of a provider that holds unreadable (broken) values, because
  *   rewriting that provider's list would drop them.
+ * - It visits the key holders only once the holder index is complete, every owner before
+ *   (holders.ts); a rewrap changes no owner's holding, so its own writes never move the index.
  * - Without a shared lock (REDIS_URL), a running service instance can write an owner back as it read
  *   it just before, undoing a rewrap of that owner. So after a pass that changed something, another
  *   pass runs (reads are cheap, and it only writes what is still old) until a pass finds nothing more
@@ -20,10 +22,11 @@
 import { DecryptError, type EnvelopeCodec } from '../crypto/envelope.js';
 import { PROVIDER_IDS, type ProviderId } from '../providers/registry.js';
 import { forEachConcurrent } from './concurrent.js';
-import type { OwnerLocks, OwnerRef, OwnerScanner, OwnerStore, SealedKey, StoredOwner } from './ports.js';
+import type { OwnerWalk, OwnerWalks } from './holders.js';
+import type { OwnerLocks, OwnerRef, OwnerStore, SealedKey, StoredOwner } from './ports.js';
 
 export interface RewrapDeps {
-  owners: OwnerScanner;
+  owners: Pick<OwnerWalks, 'open'>;
   store: OwnerStore;
   locks: OwnerLocks;
   codec: Pick<EnvelopeCodec, 'open' | 'seal' | 'inspect'>;
@@ -46,7 +49,7 @@ export interface RewrapOptions {
 export interface RewrapProgress {
   pass: number;
   ownersScanned: number;
-  /** Groups plus users, counted when the pass starts (users created meanwhile may add a few). */
+  /** Groups plus users the pass visits, counted when it starts (writes meanwhile may add a few). */
   ownersTotal: number;
   valuesRewrapped: number;
   failed: number;
@@ -63,6 +66,8 @@ export interface RewrapFailure {
 export interface RewrapReport {
   dryRun: boolean;
   activeVersion: number;
+  /** Which owners the first pass visited (holders.ts). */
+  walk: Pick<OwnerWalk, 'scope' | 'indexedAt'>;
   passes: number;
   /** In the first pass. */
   ownersScanned: number;
@@ -82,6 +87,7 @@ export interface RewrapReport {
 }
 
 interface PassResult {
+  walk: Pick<OwnerWalk, 'scope' | 'indexedAt'>;
   ownersScanned: number;
   ownersChanged: number;
   valuesRewrapped: number;
@@ -139,15 +145,14 @@ export function createRewrap(deps: RewrapDeps) {
   }
 
   async function pass(number: number, options: RewrapOptions): Promise<PassResult> {
-    // Groups are few: read them first, so that the total (groups + users) is known for progress.
-    const groups: StoredOwner[] = [];
-    for await (const group of deps.owners.scanGroups()) groups.push(group);
-    const ownersTotal = groups.length + (await deps.owners.countUsers());
+    // The walk reads the groups first (they are few), so that the total is known for progress.
+    const walk = await deps.owners.open();
+    const ownersTotal = walk.groups.length + walk.usersTotal;
     async function* everyOwner(): AsyncIterable<StoredOwner> {
-      yield* groups;
-      yield* deps.owners.scanUsers();
+      yield* walk.groups;
+      yield* walk.users();
     }
-    const result: PassResult = { ownersScanned: 0, ownersChanged: 0, valuesRewrapped: 0, alreadyCurrent: 0, valuesByKekVersion: {}, failures: [], remaining: 0 };
+    const result: PassResult = { walk: { scope: walk.scope, indexedAt: walk.indexedAt }, ownersScanned: 0, ownersChanged: 0, valuesRewrapped: 0, alreadyCurrent: 0, valuesByKekVersion: {}, failures: [], remaining: 0 };
     const progress = () =>
       options.onProgress?.({ pass: number, ownersScanned: result.ownersScanned, ownersTotal, valuesRewrapped: result.valuesRewrapped, failed: result.failures.length });
 
@@ -197,6 +202,7 @@ export function createRewrap(deps: RewrapDeps) {
       const report: RewrapReport = {
         dryRun: options.dryRun,
         activeVersion,
+        walk: first.walk,
         passes: 1,
         ownersScanned: first.ownersScanned,
         ownersChanged: first.ownersChanged,

@@ -4,7 +4,9 @@
 // Every server is its own child process on 127.0.0.1, started with the test support helpers
 // (tests/support/service-process.ts, redis.ts, keycloak.ts); the load generator (autocannon) runs in
 // this process. Scenarios, one after the other, one server at a time:
-//   baseline       scripts/bench-baseline.mjs: bare Express 5, POST /ping, express.json only
+//   baseline       scripts/bench-baseline-http.mjs: plain node:http, POST /ping: read the body, JSON.parse,
+//                  a small JSON answer (the limit for a Node service; issue 15's targets are against it)
+//   bare Express   scripts/bench-baseline.mjs: Express 5, POST /ping, express.json only (for comparison)
 //   resolve warm   node dist/main.js, default owner cache
 //   warm via Express  the same, at /api/v1/internal/resolve?via=express (routed by Express instead of served
 //                  directly; for comparison, no target)
@@ -38,7 +40,7 @@
 //
 // Environment: BENCH_DURATION (s, 10), BENCH_CONNECTIONS (50), BENCH_WARMUP (s, 2), BENCH_BURST (500),
 // BENCH_ROUNDS (3: baseline and warm resolve alternate, the median round counts),
-// BENCH_INSTANCES (3: the largest scale-out step), BENCH_ONLY=scale-out or gateway (only that scenario),
+// BENCH_INSTANCES (3: the largest scale-out step), BENCH_ONLY=resolve, scale-out or gateway (only those scenarios),
 // BENCH_FIXED_RATE (requests/s, 1000), BENCH_FIRST_BYTE_REQUESTS (300, after 30 unrecorded),
 // BYOK_TEST_KEYCLOAK_URL (set by bench.sh from BENCH_KEYCLOAK_URL), BENCH_KEYCLOAK_INSTANCE (test:
 // whose pid file names the Keycloak process group for the CPU figures), BENCH_STRICT=1 (exit 1 when
@@ -67,6 +69,7 @@ import {
   medianRun,
   metricSum,
   report,
+  resolveReport,
   round,
   scaleOutReport,
   sumCalls,
@@ -188,7 +191,8 @@ async function scriptServer(name: string, script: string, env: Record<string, st
   return Object.assign(started, { metrics: false });
 }
 
-const baselineServer = () => scriptServer('baseline', 'scripts/bench-baseline.mjs');
+const baselineServer = () => scriptServer('baseline', 'scripts/bench-baseline-http.mjs');
+const expressServer = () => scriptServer('express', 'scripts/bench-baseline.mjs');
 
 async function redisServer(): Promise<TestRedis> {
   const redis = await track(startTestRedis().catch((error: Error) => Promise.reject(new Error(`${error.message} (is it installed? Debian: apt-get install redis-server)`))));
@@ -619,12 +623,13 @@ async function main(): Promise<boolean> {
     write('gateway.json', results, gatewayReport(results));
     return (results.targets ?? []).every((t) => t.pass);
   }
-  if (SETTINGS.only !== undefined) throw new Error(`BENCH_ONLY must be scale-out, gateway or unset, got ${SETTINGS.only}`);
+  if (SETTINGS.only !== undefined && SETTINGS.only !== 'resolve') throw new Error(`BENCH_ONLY must be resolve, scale-out, gateway or unset, got ${SETTINGS.only}`);
 
   // 1 and 2. Baseline and warm resolves, measured in alternating rounds (both servers up, one
   // loaded at a time) so that drift of this shared 2-core machine hits both alike; each figure is
   // the median round. The warm user is a starter with 3 openai keys, added through the service.
   const base = await baselineServer();
+  const bareExpress = await expressServer();
   const warm = await service('service-warm');
   const user = await createUser('starter');
   await addKeys(warm, user, 3);
@@ -633,20 +638,33 @@ async function main(): Promise<boolean> {
   if (probe.status !== 200 || !probe.body?.apiKey?.startsWith('sk-proj-')) throw new Error(`resolve probe: ${probe.status} ${probe.body?.error?.code ?? ''}`);
   log(`resolve probe: 200 (source ${probe.body.source ?? '?'}, provider ${probe.body.provider ?? '?'})`);
   const baseRuns: Run[] = [];
+  const expressRuns: Run[] = [];
   const warmRuns: Run[] = [];
   for (let r = 1; r <= SETTINGS.rounds; r += 1) {
     log(`round ${r} of ${SETTINGS.rounds}`);
-    baseRuns.push(await measure('baseline', base, resolveRequest('/ping', undefined, 'baseline-user')));
+    baseRuns.push(await measure('baseline (node:http)', base, resolveRequest('/ping', undefined, 'baseline-user')));
+    expressRuns.push(await measure('bare Express', bareExpress, resolveRequest('/ping', undefined, 'baseline-user')));
     warmRuns.push(await measure('resolve warm', warm, resolveRequest('/api/v1/internal/resolve', token, user.id)));
   }
   results.baseline = medianRun(baseRuns);
-  results.scenarios.push(medianRun(warmRuns));
-  results.rounds = { baseline: baseRuns.map((run) => run.requestsPerSecond), warm: warmRuns.map((run) => run.requestsPerSecond) };
+  results.scenarios.push(medianRun(expressRuns), medianRun(warmRuns));
+  results.rounds = {
+    baseline: baseRuns.map((run) => run.requestsPerSecond),
+    express: expressRuns.map((run) => run.requestsPerSecond),
+    warm: warmRuns.map((run) => run.requestsPerSecond),
+  };
+  await stop(bareExpress);
   // For comparison only (no target): the same endpoint reached through Express's router, as any URL
   // but the exact path is (a query string; a trailing slash is a 404 since routing became strict);
   // the difference is what the direct path saves.
   results.scenarios.push(await measure('warm via Express', warm, resolveRequest('/api/v1/internal/resolve?via=express', token, user.id)));
   await stop(base);
+  if (SETTINGS.only === 'resolve') {
+    results.tokenCounts['warm'] = tokenRequests(await scrape(warm));
+    await stop(warm);
+    write('resolve.json', results, resolveReport(results));
+    return (results.targets ?? []).every((t) => t.pass);
+  }
   // The burst user's keys are written through this instance, so the burst instance never saw it.
   const burstUser = await createUser('starter');
   await addKeys(warm, burstUser, 3);

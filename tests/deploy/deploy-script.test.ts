@@ -7,62 +7,18 @@
  * The broken releases are made by DEPLOY_BUILD_CMD: a build that produces a dist/main.js that fails.
  * deploy.sh's own logic is the same as for a good build.
  */
-import { existsSync, lstatSync, readFileSync, readlinkSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readlinkSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KEYCLOAK_URL, REALM, SERVICE_CLIENT, TEST_ENCRYPTION_KEYS } from '../support/env.js';
-import { envFile, linesNaming, ROOT, runDeploy, tempDir } from '../support/deploy-script.js';
-import { freePort } from '../support/wait.js';
+import { deploymentFactory, linesNaming, prebuilt, ROOT, runDeploy } from '../support/deploy-script.js';
 import { createTestUser, userToken } from '../support/keycloak.js';
-import { LOG_DIR, testApiKey } from '../support/secrets.js';
+import { testApiKey } from '../support/secrets.js';
 
 /** Builds, starts and waits for Keycloak checks: minutes on a busy 2-core machine. */
 const SLOW = 300_000;
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A deployment of its own: temp DEPLOY_DIR, a free port, logs where the log scan reads them. */
-async function deployment(overrides: Record<string, string> = {}) {
-  const dir = tempDir('byok-deploy-');
-  dirs.push(dir);
-  const port = await freePort();
-  const variables: Record<string, string> = {
-    KEYCLOAK_URL,
-    KEYCLOAK_REALM: REALM,
-    KEYCLOAK_CLIENT_ID: SERVICE_CLIENT.clientId,
-    KEYCLOAK_CLIENT_SECRET: SERVICE_CLIENT.secret,
-    ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    LOG_LEVEL: 'info',
-    RATE_LIMIT_USER_PER_MINUTE: '0',
-    AUDIT_LOG_FILE: `${LOG_DIR}/audit-${process.pid}-deploy-${port}.jsonl`,
-    DEPLOY_MODE: 'process',
-    DEPLOY_DIR: join(dir, 'deploy'),
-    DEPLOY_LOG_FILE: `${LOG_DIR}/service-${process.pid}-deploy-${port}.log`,
-    DEPLOY_READY_TIMEOUT: '60',
-    ...overrides,
-  };
-  const file = envFile(dir, variables);
-  const url = `http://127.0.0.1:${port}`;
-  return {
-    dir,
-    url,
-    deployDir: variables.DEPLOY_DIR as string,
-    run: (args: string[], env: Record<string, string> = {}) => runDeploy(['--env-file', file, ...args], env),
-    /** A build whose dist/main.js is `source` instead of the service. */
-    brokenBuild(name: string, source: string): Record<string, string> {
-      const main = join(dir, `${name}.js`);
-      writeFileSync(main, source);
-      return { DEPLOY_BUILD_CMD: `cp -R dist "$DEPLOY_RELEASE_DIR/dist" && cp "${main}" "$DEPLOY_RELEASE_DIR/dist/main.js"` };
-    },
-  };
-}
-
-/** A build from the dist/ scripts/test.sh made: quicker than tsc + vite, same code. */
-const prebuilt = { DEPLOY_BUILD_CMD: 'cp -R dist "$DEPLOY_RELEASE_DIR/dist"' };
+const deployments = deploymentFactory();
+afterAll(() => deployments.removeAll());
+const deployment = deployments.create;
 
 const readyStatus = async (url: string) => {
   try {
@@ -208,17 +164,26 @@ describe('deploy.sh in plain-process mode', () => {
     }
   }, SLOW);
 
-  test('the service process gets ENCRYPTION_KEYS but not the master-admin credentials or the legacy key of the env file', async () => {
+  test('the service worker gets ENCRYPTION_KEYS but not the master-admin credentials or the legacy key of the env file; the supervisor gets only PATH and HOME', async () => {
     const d = await deployment({ KEYCLOAK_ADMIN_USERNAME: 'admin', KEYCLOAK_ADMIN_PASSWORD: 'deploy-test-admin-password', KEYCLOAK_ADMIN_REALM: 'master', LEGACY_ENCRYPTION_KEY: Buffer.alloc(32, 4).toString('base64url') });
     try {
       const run = await d.run([], prebuilt);
       expect(run.code).toBe(0);
-      const pid = readFileSync(join(d.deployDir, 'byok-vault.pid'), 'utf8').trim();
-      const names = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').map((entry) => entry.split('=')[0]);
+      const environ = (pid: string) =>
+        readFileSync(`/proc/${pid}/environ`, 'utf8')
+          .split('\0')
+          .filter((entry) => entry !== '')
+          .map((entry) => entry.split('=')[0]);
+      const worker = /worker pid (\d+)/.exec((await d.run(['status'])).stdout)?.[1];
+      expect(worker).toBeDefined();
+      const names = environ(worker as string);
       expect(names).toEqual(expect.arrayContaining(['ENCRYPTION_KEYS', 'KEYCLOAK_CLIENT_SECRET', 'KEYCLOAK_URL', 'PATH']));
       for (const operatorOnly of ['KEYCLOAK_ADMIN_PASSWORD', 'KEYCLOAK_ADMIN_USERNAME', 'KEYCLOAK_ADMIN_REALM', 'LEGACY_ENCRYPTION_KEY', 'DEPLOY_DIR']) {
         expect(names).not.toContain(operatorOnly);
       }
+      // The supervisor outlives releases and holds no secret: each switch hands the environment to the new worker.
+      const supervisor = readFileSync(join(d.deployDir, 'byok-vault.pid'), 'utf8').trim();
+      expect(environ(supervisor).sort()).toEqual(['HOME', 'PATH']);
     } finally {
       await d.run(['stop']);
     }

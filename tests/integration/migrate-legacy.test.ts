@@ -89,10 +89,10 @@ describe('byok migrate-legacy', () => {
     const afterFirst = await snapshot();
     expect(afterFirst[undecryptable.id]).toEqual(before[undecryptable.id]);
     expect(afterFirst[refused.id]).toEqual(before[refused.id]);
-    // Migrated: legacy attributes gone, other attributes kept, records in their place.
-    expect(Object.keys(afterFirst[withOne.id] ?? {}).sort()).toEqual(['byok_openai_keys', 'department', 'subscription_tier']);
-    expect(Object.keys(afterFirst[withTwo.id] ?? {}).sort()).toEqual(['byok_anthropic_keys', 'byok_groq_keys', 'subscription_tier']);
-    expect(Object.keys(afterFirst[withCustom.id] ?? {}).sort()).toEqual(['byok_custom_keys', 'subscription_tier']);
+    // Migrated: legacy attributes gone, other attributes kept, records in their place (and the holder mark: docs/storage.md#holder-index).
+    expect(Object.keys(afterFirst[withOne.id] ?? {}).sort()).toEqual(['byok_holder', 'byok_openai_keys', 'department', 'subscription_tier']);
+    expect(Object.keys(afterFirst[withTwo.id] ?? {}).sort()).toEqual(['byok_anthropic_keys', 'byok_groq_keys', 'byok_holder', 'subscription_tier']);
+    expect(Object.keys(afterFirst[withCustom.id] ?? {}).sort()).toEqual(['byok_custom_keys', 'byok_holder', 'subscription_tier']);
 
     const [one] = await service.keys.listKeys({ kind: 'user', id: withOne.id });
     expect(one).toMatchObject({ provider: 'openai', label: 'Production Key', createdAt: '2025-10-10T22:00:00.000Z', lastTestedAt: '2025-10-11T08:30:00.250Z', testStatus: 'valid', enabled: true, baseUrl: null });

@@ -63,6 +63,21 @@ function ownerStoreContract(name: string, harness: () => Harness) {
         expect((await store.load(owner))?.sealed.has('openai')).toBe(false);
       });
 
+      test(`${kind}: the holder mark is set by the save that stores the first key and removed by the one that removes the last (docs/storage.md#holder-index)`, async () => {
+        const { store, newOwner } = harness();
+        const owner = await newOwner(kind);
+        const loaded = await store.load(owner);
+        expect(loaded?.holderMark).toBe(false);
+        await store.save(loaded!, { preferences: { strict: true } });
+        const keyless = await store.load(owner);
+        expect(keyless?.holderMark).toBe(false);
+        await store.save(keyless!, { sealed: new Map([['openai', [sealedKey(owner, 'openai')]]]) });
+        const holding = await store.load(owner);
+        expect(holding?.holderMark).toBe(true);
+        await store.save(holding!, { sealed: new Map([['openai', []]]) });
+        expect((await store.load(owner))?.holderMark).toBe(false);
+      });
+
       test(`${kind}: preferences round-trip and default to not strict`, async () => {
         const { store, newOwner } = harness();
         const owner = await newOwner(kind);

@@ -14,6 +14,7 @@ import { createAdoptionStats } from '../../src/vault/adoption-stats.js';
 import { createInProcessLocks } from '../../src/vault/in-process-locks.js';
 import { createKeyService } from '../../src/vault/key-service.js';
 import { createInMemoryStore } from '../support/in-memory-store.js';
+import { walksOver } from '../support/walks.js';
 import { systemClock } from '../../src/vault/ports.js';
 
 const config = loadConfig({
@@ -56,7 +57,8 @@ const resolver = {
   report: async () => 'system' as const,
 };
 const adoption = createAdoptionStats({
-  owners: { async *scanUsers() {}, async *scanGroups() {} },
+  owners: walksOver({}),
+  counts: { countUsers: async () => 0 },
   opener: { openProvider: () => [] },
   resolvesBySource: () => ({ user: 0, group: 0, system: 0 }),
   usage: { unpersistedAll: async () => () => undefined, systemDaily: () => new Map() },

@@ -9,6 +9,7 @@ import { parseKeyring, type Keyring } from '../../src/crypto/keyring.js';
 import type { ProviderId } from '../../src/providers/registry.js';
 import { createKekCheck, type KekCheckStore } from '../../src/vault/kek-check.js';
 import { DEFAULT_PREFERENCES, type SealedKey, type StoredOwner } from '../../src/vault/ports.js';
+import { walksOver } from '../support/walks.js';
 
 const bytes = () => randomBytes(32);
 function keyringOf(entries: Array<[number, Buffer]>): Keyring {
@@ -74,12 +75,7 @@ function checkFor(keyring: Keyring, store: KekCheckStore, users: StoredOwner[] =
   return createKekCheck({
     keyring,
     store,
-    owners: {
-      async *scanGroups() {},
-      async *scanUsers() {
-        yield* users;
-      },
-    },
+    owners: walksOver({ users }),
     codec: createEnvelopeCodec(keyring),
     record,
     now,

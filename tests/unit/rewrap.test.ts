@@ -6,7 +6,8 @@ import { createEnvelopeCodec, newKeyId } from '../../src/crypto/envelope.js';
 import { parseKeyring } from '../../src/crypto/keyring.js';
 import type { ProviderId } from '../../src/providers/registry.js';
 import { createInProcessLocks } from '../../src/vault/in-process-locks.js';
-import type { OwnerRef, OwnerScanner, StoredOwner } from '../../src/vault/ports.js';
+import { createOwnerWalks } from '../../src/vault/holders.js';
+import type { OwnerKind, OwnerRef, OwnerScanner, StoredOwner } from '../../src/vault/ports.js';
 import { createRewrap } from '../../src/vault/rewrap.js';
 import { createInMemoryStore } from '../support/in-memory-store.js';
 
@@ -30,22 +31,27 @@ function world(owners: OwnerRef[], tweak: (stored: StoredOwner) => StoredOwner =
       return stored && tweak(stored);
     },
   };
-  const scanner: OwnerScanner = {
-    async *scanUsers() {
-      for (const owner of owners.filter((o) => o.kind === 'user')) yield (await store.load(owner)) as StoredOwner;
-    },
-    async *scanGroups() {
-      for (const owner of owners.filter((o) => o.kind === 'group')) yield (await store.load(owner)) as StoredOwner;
-    },
-    countUsers: async () => owners.filter((o) => o.kind === 'user').length,
+  // The scan reads through `store` (tweaks included); which owners it visits is the walk's choice.
+  const loadAll = async function* (kind: OwnerKind, holdersOnly: boolean) {
+    for (const owner of owners.filter((o) => o.kind === kind)) {
+      const stored = (await store.load(owner)) as StoredOwner;
+      if (!holdersOnly || stored.holderMark) yield stored;
+    }
   };
+  const scanner: OwnerScanner = {
+    ...memory.scanner,
+    scanUsers: () => loadAll('user', false),
+    scanGroups: () => loadAll('group', false),
+    scanHolders: (kind) => loadAll(kind, true),
+  };
+  const walks = createOwnerWalks({ scanner, index: memory.holderIndex });
   const seal = (codec: typeof v1, owner: OwnerRef, provider: ProviderId, text: string) => {
     const keyId = newKeyId();
     const sealed = { keyId, envelope: codec.seal(Buffer.from(text), { ownerKind: owner.kind, ownerId: owner.id, provider, keyId }) };
     memory.putSealed(owner, provider, [...memory.sealedOf(owner, provider), sealed]);
     return sealed;
   };
-  const rewrap = (codec: typeof v1, activeVersion: number) => createRewrap({ owners: scanner, store, locks: createInProcessLocks(), codec, activeVersion });
+  const rewrap = (codec: typeof v1, activeVersion: number) => createRewrap({ owners: walks, store, locks: createInProcessLocks(), codec, activeVersion });
   return { memory, seal, rewrap };
 }
 

@@ -174,7 +174,11 @@ export function createKeycloakOwnerStore(
       if (change.usageBatch) attributes[USAGE_BATCH_ATTRIBUTE] = [change.usageBatch];
       // The holder mark, from what the owner holds after this write (read as load would read it).
       if (holdsByokData(fromRepresentation(loaded.owner, { ...representation, attributes }))) attributes[HOLDER_ATTRIBUTE] = [HOLDER_VALUE];
-      else delete attributes[HOLDER_ATTRIBUTE];
+      else {
+        delete attributes[HOLDER_ATTRIBUTE];
+        // Without keys no usage counts are kept (a batch retried later adds nothing), so no batch id either.
+        delete attributes[USAGE_BATCH_ATTRIBUTE];
+      }
       if (kind === 'user') {
         const { username, email, firstName, lastName } = representation as UserRepresentation;
         await admin.putUser(loaded.owner.id, { username, email, firstName, lastName, attributes });

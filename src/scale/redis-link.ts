@@ -110,7 +110,7 @@ export function createRedisLink(options: RedisLinkOptions) {
     },
     status(): { ok: boolean; detail: string } {
       return up
-        ? { ok: true, detail: 'connected; round-robin, locks, cooldowns and invalidation are shared' }
+        ? { ok: true, detail: 'connected; round-robin, locks, cooldowns, invalidation and usage counts are shared' }
         : { ok: false, detail: 'unreachable: resolves use local state, writes are refused (503) until it returns' };
     },
     async close(): Promise<void> {

@@ -73,6 +73,7 @@ export function createInMemoryStore() {
       if (change.usageBatch) entry.usageBatch = change.usageBatch;
       entry.other = structuredClone(loaded.revision as Record<string, string[]>);
       entry.holderMark = holdsByokData({ sealed: entry.sealed, unreadable: [] });
+      if (!entry.holderMark) entry.usageBatch = undefined;
     },
   };
   const kindOf = (kind: OwnerKind) => [...owners.keys()].filter((key) => key.startsWith(`${kind}:`)).map(parseOwnerKey);

@@ -11,14 +11,17 @@
 # Keycloak writes its build and data into its home):
 #   dev     8080/9000    H2 files under .data/keycloak/dev, kept between runs
 #   test    18080/19000  in-memory H2: a fresh realm each start
-#   faults  38080/39000  H2 files, so that the fault-injection suite can stop Keycloak for real and
+#   faults  28380/29380  H2 files, so that the fault-injection suite can stop Keycloak for real and
 #                        start it again with its realm intact (scripts/test-faults.sh resets it first)
-#   import  58080/59000  as docker-compose.keycloak.yml runs it: on PostgreSQL (the machine's
+#   import  28480/29480  as docker-compose.keycloak.yml runs it: on PostgreSQL (the machine's
 #                        127.0.0.1:5432, database KC_IMPORT_DB_NAME, default byok_keycloak_import, user
 #                        KC_IMPORT_DB_USERNAME / KC_IMPORT_DB_PASSWORD, default postgres; `reset import`
 #                        makes the database anew) with --import-realm of deploy/keycloak/byok-realm.json,
 #                        whose placeholders Keycloak fills from the caller's KEYCLOAK_CLIENT_SECRET and
 #                        PUBLIC_URL
+# Every fixed port is below Linux's ephemeral range (32768-60999): a suite that has just opened
+# thousands of client connections could otherwise hold the port as a connection's local end, and
+# Keycloak would fail to start with "Address already in use" (seen after the deploy tests).
 # Ports: KC_HTTP_PORT / KC_MGMT_PORT for dev and test; KC_FAULTS_HTTP_PORT / KC_FAULTS_MGMT_PORT and
 # KC_IMPORT_HTTP_PORT / KC_IMPORT_MGMT_PORT for the others (their own variables, so that a run which
 # moves the test instance does not move them onto the same ports).
@@ -52,9 +55,9 @@ instance_settings() {
   case "$INSTANCE" in
     dev)    PORT_VARS=KC; HTTP_PORT="${KC_HTTP_PORT:-8080}";         MGMT_PORT="${KC_MGMT_PORT:-9000}";         DB_MODE=dev-file ;;
     test)   PORT_VARS=KC; HTTP_PORT="${KC_HTTP_PORT:-18080}";        MGMT_PORT="${KC_MGMT_PORT:-19000}";        DB_MODE=dev-mem ;;
-    faults) PORT_VARS=KC_FAULTS; HTTP_PORT="${KC_FAULTS_HTTP_PORT:-38080}"; MGMT_PORT="${KC_FAULTS_MGMT_PORT:-39000}"; DB_MODE=dev-file ;;
+    faults) PORT_VARS=KC_FAULTS; HTTP_PORT="${KC_FAULTS_HTTP_PORT:-28380}"; MGMT_PORT="${KC_FAULTS_MGMT_PORT:-29380}"; DB_MODE=dev-file ;;
     import)
-      PORT_VARS=KC_IMPORT; HTTP_PORT="${KC_IMPORT_HTTP_PORT:-58080}"; MGMT_PORT="${KC_IMPORT_MGMT_PORT:-59000}"; DB_MODE=postgres
+      PORT_VARS=KC_IMPORT; HTTP_PORT="${KC_IMPORT_HTTP_PORT:-28480}"; MGMT_PORT="${KC_IMPORT_MGMT_PORT:-29480}"; DB_MODE=postgres
       IMPORT_DB="${KC_IMPORT_DB_NAME:-byok_keycloak_import}"
       IMPORT_DB_USER="${KC_IMPORT_DB_USERNAME:-postgres}"
       IMPORT_DB_PASSWORD="${KC_IMPORT_DB_PASSWORD:-postgres}"

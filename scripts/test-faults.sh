@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The fault-injection suite (npm run test:faults; scripts/test.sh runs it as one of its passes):
 # three service processes on loopback sharing a redis-server of the suite's own and a Keycloak of
-# its own (instance "faults", ports 38080/39000, H2 file data wiped here first), so that the suite
+# its own (instance "faults", ports 28380/29380, H2 file data wiped here first), so that the suite
 # can stop and restart Keycloak and Redis for real. Prints a table (scenario, requests, failures,
 # keys lost) and writes it to .data/faults/latest.json. Extra arguments go to Jest.
 #

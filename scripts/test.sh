@@ -3,7 +3,7 @@
 # (ports 18080/19000, in-memory data, so it never meets a running dev stack), bootstraps the realm,
 # runs Jest (unit + integration, then the browser tests in Debian's Chromium, then the Keycloak
 # outage suite, deploy.sh and the Compose file, the fault-injection suite (scripts/test-faults.sh:
-# three service processes, its own Redis and its own Keycloak on 38080/39000, both stopped and
+# three service processes, its own Redis and its own Keycloak on 28380/29380, both stopped and
 # restarted) and the log scan) and stops what it started. The last line is
 #   tests: N passed, N failed
 # counted from Jest's JSON reports. Extra arguments go to Jest (e.g. a test path or -t NAME): then

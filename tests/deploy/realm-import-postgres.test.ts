@@ -2,7 +2,7 @@
  * The realm import as docker-compose.keycloak.yml runs it, for real: Keycloak on PostgreSQL (the
  * machine's, a database of the test's own) started with --import-realm and
  * deploy/keycloak/byok-realm.json in its import folder, with KEYCLOAK_CLIENT_SECRET and PUBLIC_URL in
- * its environment (scripts/keycloak.sh instance "import", ports 58080/59000). It shows that Keycloak
+ * its environment (scripts/keycloak.sh instance "import", ports 28480/29480). It shows that Keycloak
  * fills the file's placeholders (the service gets a token with the secret it was given), that the
  * realm lives in PostgreSQL, and that byok-vault is ready against it (byok doctor passes).
  */
@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { keycloakScript } from '../support/keycloak-process.js';
 import { expectDoctorPasses } from '../support/scratch-realm.js';
 
-const HTTP_PORT = process.env.KC_IMPORT_HTTP_PORT ?? '58080';
+const HTTP_PORT = process.env.KC_IMPORT_HTTP_PORT ?? '28480';
 const URL_ = `http://127.0.0.1:${HTTP_PORT}`;
 const DATABASE = process.env.KC_IMPORT_DB_NAME ?? 'byok_keycloak_import';
 const SECRET = randomBytes(18).toString('base64url');

@@ -10,7 +10,7 @@ import { isClusterWorker, onDrainRequest, tellSupervisor, untilReady } from './d
 import { drainServer } from './http/drain.js';
 import { createGateway } from './gateway/proxy.js';
 import { createApp } from './http/app.js';
-import { INTERNAL_ROLE } from './http/endpoints/endpoint.js';
+import { INTERNAL_ROLE } from './keycloak/roles.js';
 import { createRateLimits } from './http/rate-limit.js';
 import { metricsListener } from './http/routes/metrics.js';
 import { createLogger, type Logger } from './observability/logger.js';

@@ -1,5 +1,6 @@
-import KcAdminClient from '@keycloak/keycloak-admin-client';
 import { loadBootstrapConfig } from '../config/bootstrap-config.js';
+import { INDEX_INCOMPLETE } from '../vault/holders.js';
+import { masterAdminClient } from '../keycloak/master-admin.js';
 import { createServiceAccountHolderIndex } from '../keycloak/holder-index-store.js';
 import { applyRealmPlan, realmPlan } from '../keycloak/realm-bootstrap.js';
 
@@ -33,13 +34,7 @@ export async function bootstrapRealm(
   out: (line: string) => void,
 ): Promise<number> {
   const config = loadBootstrapConfig(env);
-  const kc = new KcAdminClient({ baseUrl: config.keycloakUrl, realmName: config.adminRealm, timeout: 30_000 });
-  await kc.auth({
-    grantType: 'password',
-    clientId: 'admin-cli',
-    username: config.adminUsername,
-    password: config.adminPassword,
-  });
+  const kc = await masterAdminClient(config);
   const report = await applyRealmPlan(
     kc,
     realmPlan({
@@ -62,7 +57,7 @@ export async function bootstrapRealm(
   } else {
     const completedAt = await holderIndex.completedAt().catch(() => undefined);
     if (completedAt !== undefined) report.existing.push(`holder index (complete since ${completedAt})`);
-    else holderAdvice = 'holder index not complete: realm walks (stats, rewrap, migrate-legacy, /admin/stats) visit every user until byok index-holders runs (once every instance runs this release)';
+    else holderAdvice = `holder index not complete: ${INDEX_INCOMPLETE} (once every instance runs this release)`;
   }
   if (!flags.quiet) {
     for (const line of report.created) out(`created   ${line}`);

@@ -1,6 +1,7 @@
-import KcAdminClient from '@keycloak/keycloak-admin-client';
 import { loadBootstrapConfig } from '../config/bootstrap-config.js';
-import { credentialsPlace, ensureInternalClient, INTERNAL_ROLE } from '../keycloak/realm-bootstrap.js';
+import { masterAdminClient } from '../keycloak/master-admin.js';
+import { credentialsPlace, ensureInternalClient } from '../keycloak/realm-bootstrap.js';
+import { INTERNAL_ROLE } from '../keycloak/roles.js';
 import { UsageError } from './args.js';
 
 export const createInternalClientHelp = `byok create-internal-client <clientId> [--quiet]
@@ -35,8 +36,7 @@ export async function createInternalClient(
   if (clientId === config.serviceClientId) {
     throw new UsageError(`${clientId} is the service's own client (KEYCLOAK_CLIENT_ID); choose another id`, 'create-internal-client');
   }
-  const kc = new KcAdminClient({ baseUrl: config.keycloakUrl, realmName: config.adminRealm, timeout: 30_000 });
-  await kc.auth({ grantType: 'password', clientId: 'admin-cli', username: config.adminUsername, password: config.adminPassword });
+  const kc = await masterAdminClient(config);
   const report = await ensureInternalClient(kc, { realm: config.realm, clientId, tokenAudience: config.serviceClientId });
   if (!flags.quiet) for (const line of report.lines) out(line);
   if (report.secret) {

@@ -1,5 +1,7 @@
-import KcAdminClient from '@keycloak/keycloak-admin-client';
+import type KcAdminClient from '@keycloak/keycloak-admin-client';
+import { INDEX_INCOMPLETE } from '../vault/holders.js';
 import { loadBootstrapConfig } from '../config/bootstrap-config.js';
+import { masterAdminClient } from '../keycloak/master-admin.js';
 import { ConfigError, loadConfig, type Config } from '../config/config.js';
 import { keycloakStatusOf } from '../keycloak/admin-client.js';
 import { checkAdminEvents } from '../keycloak/admin-events.js';
@@ -66,7 +68,7 @@ async function holderIndexLine(index: HolderIndexState): Promise<string> {
   try {
     const at = await index.completedAt();
     if (at !== undefined) return `ok    holder_index   complete since ${at}: stats, rewrap, migrate-legacy and the KEK check visit key holders only`;
-    return 'warn  holder_index   not complete: stats, rewrap, migrate-legacy, the KEK check and /admin/stats walk every user and group; run byok index-holders';
+    return `warn  holder_index   not complete: ${INDEX_INCOMPLETE}`;
   } catch (error) {
     return `warn  holder_index   could not be read (${(error as Error).message.split('\n')[0]})`;
   }
@@ -80,9 +82,9 @@ async function checkAudienceMappers(config: Config, env: Record<string, string |
     return true;
   }
   const admin = loadBootstrapConfig(env);
-  const kc = new KcAdminClient({ baseUrl: config.keycloak.url, realmName: admin.adminRealm, timeout: config.keycloak.timeoutMs });
+  let kc: KcAdminClient;
   try {
-    await kc.auth({ grantType: 'password', clientId: 'admin-cli', username: admin.adminUsername, password: admin.adminPassword });
+    kc = await masterAdminClient({ ...admin, keycloakUrl: config.keycloak.url }, config.keycloak.timeoutMs);
   } catch {
     out('FAIL  token_audience the administrator (KEYCLOAK_ADMIN_USERNAME) could not log in to check the audience mappers');
     return false;

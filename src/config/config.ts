@@ -16,9 +16,6 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 const httpUrl = (name: string) => urlVariable(name, { protocols: ['http:', 'https:'], kind: 'an http(s) URL', example: 'http://127.0.0.1:8080', plain: true });
 
-/** An empty variable (as in .env.example) counts as not set. */
-const emptyIsUnset = (value: unknown) => (value === '' ? undefined : value);
-
 /**
  * The environment without its empty (or blank) variables: `KEY=` copied from .env.example means
  * "the default", for every variable, exactly as if the line were absent. Both loaders (the service's
@@ -38,7 +35,7 @@ const int = (name: string, min: number, max: number, fallback: number) =>
     .trim()
     .optional()
     .transform((value, ctx) => {
-      if (value === undefined || value === '') return fallback;
+      if (value === undefined) return fallback;
       const parsed = Number(value);
       if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
         ctx.addIssue({ code: 'custom', message: `${name} must be a whole number from ${min} to ${max}` });
@@ -53,7 +50,7 @@ const bool = (name: string) =>
     .trim()
     .optional()
     .transform((value, ctx) => {
-      if (value === undefined || value === '') return false;
+      if (value === undefined) return false;
       if (/^(1|true|yes|on)$/i.test(value)) return true;
       if (/^(0|false|no|off)$/i.test(value)) return false;
       ctx.addIssue({ code: 'custom', message: `${name} must be true or false` });
@@ -108,7 +105,7 @@ const envSchema = z.object({
    * a user is refused). Unset: KEYCLOAK_CLIENT_ID, the only value that works, because Keycloak (26.x)
    * introspects a token only for a client named in its `aud`, and writes are checked by introspection.
    */
-  TOKEN_AUDIENCE: z.preprocess(emptyIsUnset, z.string().trim().min(1).optional()),
+  TOKEN_AUDIENCE: z.string().trim().min(1).optional(),
   KEYCLOAK_TIMEOUT_MS: int('KEYCLOAK_TIMEOUT_MS', 100, 120_000, 5_000),
   /** Seconds before expiry at which the service token is renewed (capped at a fifth of its lifetime). */
   SERVICE_TOKEN_REFRESH_SKEW_SECONDS: int('SERVICE_TOKEN_REFRESH_SKEW_SECONDS', 0, 3600, 30),
@@ -129,16 +126,13 @@ const envSchema = z.object({
   ALLOW_PRIVATE_BASE_URLS: bool('ALLOW_PRIVATE_BASE_URLS'),
   KEY_TEST_TIMEOUT_MS: int('KEY_TEST_TIMEOUT_MS', 100, 120_000, 10_000),
   /** Provider for models no provider claims, and the fallback steps of the chain (e.g. openrouter). */
-  FALLBACK_PROVIDER: z.preprocess(
-    emptyIsUnset,
-    z.enum(PROVIDER_IDS, { error: `FALLBACK_PROVIDER must be one of ${PROVIDER_IDS.join(', ')}` }).optional(),
-  ),
+  FALLBACK_PROVIDER: z.enum(PROVIDER_IDS, { error: `FALLBACK_PROVIDER must be one of ${PROVIDER_IDS.join(', ')}` }).optional(),
   RESOLUTION_CHAIN: z
     .string()
     .optional()
     .transform((value, ctx) => {
       try {
-        return value === undefined || value.trim() === '' ? [...DEFAULT_CHAIN] : parseChain(value);
+        return value === undefined ? [...DEFAULT_CHAIN] : parseChain(value);
       } catch (error) {
         ctx.addIssue({ code: 'custom', message: `RESOLUTION_CHAIN: ${(error as Error).message}` });
         return z.NEVER;
@@ -165,10 +159,7 @@ const envSchema = z.object({
    */
   ADMIN_EVENTS_POLL_SECONDS: int('ADMIN_EVENTS_POLL_SECONDS', 1, 30, 5),
   /** Scale-out (docs/scale-out.md): shared cursors, locks, cooldowns, invalidation and rate limits. Unset: in process. */
-  REDIS_URL: z.preprocess(
-    emptyIsUnset,
-    urlVariable('REDIS_URL', { protocols: ['redis:', 'rediss:'], kind: 'a redis:// or rediss:// URL', example: 'redis://127.0.0.1:6379/0' }).optional(),
-  ),
+  REDIS_URL: urlVariable('REDIS_URL', { protocols: ['redis:', 'rediss:'], kind: 'a redis:// or rediss:// URL', example: 'redis://127.0.0.1:6379/0' }).optional(),
   REDIS_KEY_PREFIX: z.string().trim().regex(/^[\w:.-]{1,64}$/, 'REDIS_KEY_PREFIX must be 1-64 of letters, digits, _ : . -').default('byok:'),
   REDIS_COMMAND_TIMEOUT_MS: int('REDIS_COMMAND_TIMEOUT_MS', 50, 60_000, 500),
   /** A writer's hold on an owner's shared lock; extended while it works, so only a dead holder's lock expires. */
@@ -201,7 +192,7 @@ const envSchema = z.object({
   METRICS_PORT: int('METRICS_PORT', 0, 65535, -1),
   METRICS_HOST: z.string().trim().min(1).default('127.0.0.1'),
   /** Bearer token GET /metrics requires; without METRICS_PORT, /metrics on PORT is served only with one. */
-  METRICS_TOKEN: z.preprocess(emptyIsUnset, z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').regex(/^[\x21-\x7e]+$/, 'METRICS_TOKEN must be printable ASCII without spaces').optional()),
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').regex(/^[\x21-\x7e]+$/, 'METRICS_TOKEN must be printable ASCII without spaces').optional(),
   /** Where audit events go as JSON lines (docs/operations.md): a file path (directories are made), or "stdout". */
   AUDIT_LOG_FILE: z.string().trim().min(1, 'AUDIT_LOG_FILE must be a file path or "stdout"').default('.data/audit.jsonl'),
   /** Folder of the built web UI (`vite build`); unset or empty: dist/ui of this installation. */
@@ -210,7 +201,7 @@ const envSchema = z.object({
   UI_CLIENT_ID: z.string().trim().min(1, 'UI_CLIENT_ID must not be empty').default('ops-center'),
   ...Object.fromEntries(OVERRIDABLE_PROVIDERS.map((provider) => [systemKeyVariable(provider), z.string().optional()])),
   ...Object.fromEntries(
-    OVERRIDABLE_PROVIDERS.map((provider) => [baseUrlOverrideVariable(provider), z.preprocess(emptyIsUnset, httpUrl(baseUrlOverrideVariable(provider)).optional())]),
+    OVERRIDABLE_PROVIDERS.map((provider) => [baseUrlOverrideVariable(provider), httpUrl(baseUrlOverrideVariable(provider)).optional()]),
   ),
 });
 

@@ -504,7 +504,7 @@ async function clientSwitch(options: Record<string, string>): Promise<number> {
   if (result.outcome !== 'switched') process.stderr.write(`${result.message}\n`);
   // For deploy.sh and the performance notes: how long the switch took.
   else process.stdout.write(`ready_ms=${result.readyMs ?? ''} drain_ms=${result.drainMs ?? ''} drained=${result.drained ?? ''} pid=${result.pid ?? ''}\n`);
-  return EXIT[result.outcome === 'switched' ? 'switched' : result.outcome];
+  return EXIT[result.outcome];
 }
 
 async function clientStatus(options: Record<string, string>): Promise<number> {

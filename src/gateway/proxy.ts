@@ -19,7 +19,7 @@
  *   generating an expensive answer): 504.
  * - Memory is bounded: the held request body by `bodyLimitBytes` (413 before any upstream call), a
  *   failover answer by BODY_PEEK_LIMIT, the usage meters by the SSE parser's limits and JSON_METER_LIMIT;
- *   a response streams through with backpressure (pipeline), and a caller that goes away aborts the
+ *   a response streams through with backpressure (pump), and a caller that goes away aborts the
  *   upstream request.
  * - Keys with their own base URL (custom providers) connect through the address-pinned agent
  *   (src/providers/outbound.ts); base URLs from the registry (operator's) through a plain pooled one.
@@ -33,9 +33,9 @@ import type { TokenIntrospection } from '../keycloak/token-introspection.js';
 import type { Principal, TokenVerifier } from '../keycloak/token-verifier.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { ProviderDescriptor, ProviderId, ProviderRegistry } from '../providers/registry.js';
-import type { Clock, OwnerRef } from '../vault/ports.js';
+import { OWNER_ID_PATTERN, type Clock, type OwnerRef } from '../vault/ports.js';
 import type { Resolution, Resolver } from '../vault/resolver.js';
-import { BODY_PEEK_LIMIT, classifyUpstreamAnswer, type Classification } from './classify.js';
+import { BODY_PEEK_LIMIT, BODY_PEEK_STATUSES, classifyUpstreamAnswer, type Classification } from './classify.js';
 import { CALLER_KEY_PARAMS, readCallerCredential, signingHeader } from './credentials.js';
 import { callerResponseHeaders, upstreamRequestHeaders, upstreamSearchParams, type ForwardHeaders } from './headers.js';
 import { createSseParser } from './sse.js';
@@ -103,6 +103,8 @@ interface Target {
   provider: ProviderDescriptor;
   /** The path after the provider id, with its leading slash (or empty). */
   path: string;
+  /** The query string as the caller sent it (the credential may be there: Google's `key`), or empty. */
+  search: string;
   /** The query string to forward (without the caller's key parameter), or empty. */
   query: string;
 }
@@ -171,11 +173,11 @@ export function createGateway(deps: GatewayDeps) {
     if (!deps.registry.isProviderId(id)) throw new AppError('UNKNOWN_PROVIDER', { details: [{ path: 'provider', message: 'not a provider id (see GET /api/v1/byok/providers)' }] });
     const path = slash < 0 ? '' : rest.slice(slash);
     checkPath(path);
-    return { provider: deps.registry.get(id), path, query: forwardedQuery(search) };
+    return { provider: deps.registry.get(id), path, search, query: forwardedQuery(search) };
   }
 
-  async function callerOf(req: IncomingMessage, target: Target, params: () => URLSearchParams): Promise<Caller> {
-    const credential = readCallerCredential(req.headers, params(), target.provider);
+  async function callerOf(req: IncomingMessage, target: Target): Promise<Caller> {
+    const credential = readCallerCredential(req.headers, new URLSearchParams(target.search), target.provider);
     if (credential === undefined) {
       throw new AppError('UNAUTHENTICATED', {
         message: `Send a Keycloak access token where the ${target.provider.id} SDK puts its API key.`,
@@ -222,15 +224,17 @@ export function createGateway(deps: GatewayDeps) {
     return base;
   }
 
+  /** One attempt: `forwarded` are the caller's headers as they may go upstream (the same for every attempt). */
   async function send(
     req: IncomingMessage,
     target: Target,
+    forwarded: ForwardHeaders,
     resolution: Resolution,
     body: Buffer | undefined,
     signal: AbortSignal,
   ): Promise<Attempt> {
     const base = baseOf(resolution);
-    const headers: ForwardHeaders = upstreamRequestHeaders(req.headers);
+    const headers: ForwardHeaders = { ...forwarded };
     const signing = signingHeader(target.provider, resolution.apiKey);
     headers[signing.name] = signing.value;
     // Uncompressed, so the usage meters can read the answer as it passes.
@@ -355,6 +359,7 @@ export function createGateway(deps: GatewayDeps) {
   /** The attempts of one request, until an answer went to the caller (see the header comment). */
   async function forward(req: IncomingMessage, res: ServerResponse, target: Target, caller: Caller, body: Buffer | undefined, signal: AbortSignal, progress: Progress): Promise<void> {
     const tried = new Set<string>();
+    const forwarded = upstreamRequestHeaders(req.headers);
     let held: HeldAnswer | undefined;
     while (progress.attempts < settings.maxAttempts) {
       if (progress.attempts > 0 && performance.now() - progress.arrived > settings.deadlineMs) break;
@@ -374,7 +379,7 @@ export function createGateway(deps: GatewayDeps) {
       }
       const attempts = (progress.attempts += 1);
       if (resolution.keyId !== undefined) tried.add(resolution.keyId);
-      const attempt = await send(req, target, resolution, body, signal);
+      const attempt = await send(req, target, forwarded, resolution, body, signal);
       if (attempt.kind === 'timeout') throw new AppError('UPSTREAM_TIMEOUT', { headers: byokHeaders(resolution, attempts) });
       const mayRetry = attempts < settings.maxAttempts;
 
@@ -385,34 +390,34 @@ export function createGateway(deps: GatewayDeps) {
         continue;
       }
 
-      let read: Buffer[] = [];
+      // An error answer's first bytes, joined once (and redacted before they go anywhere).
+      let read: Buffer | undefined;
       let complete = false;
-      if (isErrorStatus(attempt.status)) ({ chunks: read, complete } = await readUpTo(attempt.body, BODY_PEEK_LIMIT));
-      const verdict = classifyUpstreamAnswer(
-        { kind: 'response', status: attempt.status, headers: attempt.headers, bodyPrefix: read.length === 0 ? undefined : Buffer.concat(read).toString('utf8') },
-        deps.clock.now(),
-      );
+      if (isErrorStatus(attempt.status)) {
+        const prefix = await readUpTo(attempt.body, BODY_PEEK_LIMIT);
+        read = Buffer.concat(prefix.chunks, prefix.size);
+        complete = prefix.complete;
+      }
+      const bodyPrefix = read !== undefined && BODY_PEEK_STATUSES.has(attempt.status) ? read.toString('utf8') : undefined;
+      const verdict = classifyUpstreamAnswer({ kind: 'response', status: attempt.status, headers: attempt.headers, bodyPrefix }, deps.clock.now());
+      const shown = read === undefined ? undefined : withoutSecret(read, resolution.apiKey);
       if (verdict.failover && mayRetry && complete) {
         metrics?.proxyFailovers.inc({ provider: target.provider.id, reason: verdict.outcome });
         // Awaited: the next resolve (here or in a concurrent request) must see the cooldown.
         await report(caller, resolution, verdict);
-        held = { status: attempt.status, headers: attempt.headers, body: withoutSecret(Buffer.concat(read), resolution.apiKey), resolution };
+        held = { status: attempt.status, headers: attempt.headers, body: shown ?? Buffer.alloc(0), resolution };
         continue;
       }
       // A success ends any cooldown of the key; nobody waits for that.
       if (verdict.outcome === 'ok') void report(caller, resolution, verdict);
       else await report(caller, resolution, verdict);
       const headers = { ...callerResponseHeaders(attempt.headers), ...byokHeaders(resolution, attempts) };
-      if (read.length > 0) {
-        const readSize = read.reduce((sum, chunk) => sum + chunk.length, 0);
-        read = [withoutSecret(Buffer.concat(read), resolution.apiKey)];
-        // A redaction changes the length: say the new one, or none (chunked) when the rest is still to come.
-        if (read[0]!.length !== readSize) {
-          if (complete) headers['content-length'] = String(read[0]!.length);
-          else delete headers['content-length'];
-        }
+      // A redaction changes the length: say the new one, or none (chunked) when the rest is still to come.
+      if (shown !== undefined && shown !== read) {
+        if (complete) headers['content-length'] = String(shown.length);
+        else delete headers['content-length'];
       }
-      await passOn(res, attempt.status, headers, read, complete ? undefined : attempt.body, meterFor(target, resolution, attempt.headers), signal);
+      await passOn(res, attempt.status, headers, shown === undefined ? [] : [shown], complete ? undefined : attempt.body, meterFor(target, resolution, attempt.headers), signal);
       return;
     }
 
@@ -442,8 +447,7 @@ export function createGateway(deps: GatewayDeps) {
       try {
         const target = parseTarget(req.url ?? '');
         provider = target.provider.id;
-        let searchParams: URLSearchParams | undefined;
-        const caller = await callerOf(req, target, () => (searchParams ??= new URLSearchParams(queryOf(req.url ?? ''))));
+        const caller = await callerOf(req, target);
         const body = BODILESS.has(req.method ?? 'GET') ? undefined : await holdBody(req, settings.bodyLimitBytes);
         await forward(req, res, target, caller, body, abort.signal, progress);
       } catch (error) {
@@ -468,12 +472,9 @@ interface Meter {
   finish(): void;
 }
 
-// A Keycloak id, as /internal/resolve's body takes it (it becomes part of an Admin API path).
-const KEYCLOAK_ID = /^[A-Za-z0-9-]{1,64}$/;
-
 function keycloakIdHeader(req: IncomingMessage, name: 'x-byok-user' | 'x-byok-group'): string | undefined {
   const value = single(req.headers[name]);
-  if (value === undefined || KEYCLOAK_ID.test(value)) return value;
+  if (value === undefined || OWNER_ID_PATTERN.test(value)) return value;
   throw new AppError('VALIDATION_FAILED', { details: [{ path: name === 'x-byok-user' ? 'X-Byok-User' : 'X-Byok-Group', message: 'must be a Keycloak id' }] });
 }
 
@@ -524,11 +525,6 @@ function pump(source: Readable, res: ServerResponse, observe?: (chunk: Buffer) =
 function withoutSecret(body: Buffer, apiKey: string): Buffer {
   if (apiKey.length < 8 || !body.includes(apiKey)) return body;
   return Buffer.from(body.toString('utf8').replaceAll(apiKey, REDACTED), 'utf8');
-}
-
-function queryOf(url: string): string {
-  const question = url.indexOf('?');
-  return question < 0 ? '' : url.slice(question + 1);
 }
 
 /** The caller's query string, as sent unless it carries a key parameter (then re-encoded without it). */

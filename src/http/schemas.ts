@@ -3,6 +3,8 @@
  * names them, so the OpenAPI document shows what the handlers parse; `parseBody` and the parsers
  * below turn failures into stable codes.
  */
+import { MAX_COOLDOWN_SECONDS } from '../gateway/classify.js';
+import { OWNER_ID_PATTERN } from '../vault/ports.js';
 import { z } from 'zod';
 import { isKeyId } from '../crypto/envelope.js';
 import { AppError } from '../errors.js';
@@ -94,12 +96,12 @@ export function parseKeyId(raw: unknown): string {
 
 /** Keycloak ids (users and groups): UUIDs, or federated ids; anything else cannot exist. */
 export function parseOwnerId(raw: unknown): string {
-  if (typeof raw !== 'string' || !/^[A-Za-z0-9-]{1,64}$/.test(raw)) throw new AppError('OWNER_NOT_FOUND');
+  if (typeof raw !== 'string' || !OWNER_ID_PATTERN.test(raw)) throw new AppError('OWNER_NOT_FOUND');
   return raw;
 }
 
 // Internal services: a Keycloak user id, and a provider or a model.
-const ownerId = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be a Keycloak id');
+const ownerId = z.string().regex(OWNER_ID_PATTERN, 'must be a Keycloak id');
 
 export const resolveBody = z.strictObject({
   userId: ownerId,
@@ -114,5 +116,5 @@ export const reportBody = z.strictObject({
   provider,
   keyId: z.string().min(1).max(64),
   outcome: z.enum(REPORT_OUTCOMES),
-  retryAfterSeconds: z.number().int().min(1).max(86_400).optional(),
+  retryAfterSeconds: z.number().int().min(1).max(MAX_COOLDOWN_SECONDS).optional(),
 });

@@ -6,7 +6,7 @@ import type { Config } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { createEnvelopeCodec } from '../crypto/envelope.js';
-import { createOwnerWalks } from '../vault/holders.js';
+import { createOwnerWalks, INDEX_INCOMPLETE } from '../vault/holders.js';
 import { createKekCheck } from '../vault/kek-check.js';
 import { createKeycloakAdmin } from './admin-client.js';
 import { createServiceAccountHolderIndex } from './holder-index-store.js';
@@ -71,7 +71,7 @@ export function createKeycloakAccess(config: Config, logger: Logger, metrics?: M
     onEveryOwner: () => {
       if (toldEveryOwner) return;
       toldEveryOwner = true;
-      logger.warn('holder index not complete: realm-wide walks (admin stats, KEK check) visit every user and group; run byok index-holders');
+      logger.warn(`holder index not complete: ${INDEX_INCOMPLETE}`);
     },
   });
   // Does ENCRYPTION_KEYS open what is stored? Part of readiness and of `byok doctor`.

@@ -10,6 +10,7 @@
  * The plan is data (`realmPlan`); `applyRealmPlan` walks it with an admin client logged in to the
  * master realm.
  */
+import { ADMIN_ROLE, INTERNAL_ROLE } from './roles.js';
 import type KcAdminClient from '@keycloak/keycloak-admin-client';
 import type ClientRepresentation from '@keycloak/keycloak-admin-client/lib/defs/clientRepresentation.js';
 import type ProtocolMapperRepresentation from '@keycloak/keycloak-admin-client/lib/defs/protocolMapperRepresentation.js';
@@ -92,7 +93,7 @@ export const DEV_USERS: DevUser[] = [
   { username: 'bob', tier: 'free' },
   { username: 'carol', tier: 'professional', groups: [TEAM_GROUP] },
   { username: 'dave', tier: 'enterprise' },
-  { username: 'ops', tier: 'professional', realmRoles: ['byok-admin'] },
+  { username: 'ops', tier: 'professional', realmRoles: [ADMIN_ROLE] },
 ];
 
 export function realmPlan(options: PlanOptions): RealmPlan {
@@ -115,15 +116,15 @@ export function realmPlan(options: PlanOptions): RealmPlan {
       secret: DEV_INTERNAL_CLIENT.secret,
       secretSource: 'the development secret',
       realmManagementRoles: [],
-      realmRoles: ['byok-internal'],
+      realmRoles: [INTERNAL_ROLE],
       audienceMapper: true,
     });
   }
   return {
     realm: options.realm,
     realmRoles: [
-      { name: 'byok-internal', description: 'May call /internal/* (resolve keys for users)' },
-      { name: 'byok-admin', description: 'May call /admin/* (team keys, tiers, adoption stats)' },
+      { name: INTERNAL_ROLE, description: 'May call /internal/* (resolve keys for users)' },
+      { name: ADMIN_ROLE, description: 'May call /admin/* (team keys, tiers, adoption stats)' },
     ],
     serviceClients,
     tokenAudience: options.serviceClientId,
@@ -447,7 +448,6 @@ export async function ensureInternalClient(
 }
 
 /** The realm role /internal/* requires. */
-export const INTERNAL_ROLE = 'byok-internal';
 
 /**
  * Turns admin events on (without details: the service needs only what changed, not the new

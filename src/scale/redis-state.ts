@@ -95,6 +95,10 @@ export function createRedisCooldowns(link: RedisLink, local: LocalCooldowns, now
       }
     },
     async clear(keyId) {
+      // Every instance mirrors every cooldown (pub/sub, and a reload on rejoin): a key this instance
+      // does not see cooling has nothing to clear, so a success report (each gateway request makes
+      // one) costs no Redis round trip and no message to every instance.
+      if (local.cooling([keyId]).size === 0) return;
       local.clear(keyId);
       if (!link.available()) return;
       try {

@@ -79,6 +79,9 @@ export function createOwnerWalks(deps: OwnerWalksDeps) {
 }
 
 /** One line for an operator: which owners a walk visited, and what to do when it was all of them. */
+/** What every place says of an incomplete index (bootstrap-realm, doctor, the service's log). */
+export const INDEX_INCOMPLETE = 'realm walks (stats, rewrap, migrate-legacy, the KEK check, /admin/stats) visit every user and group; run byok index-holders';
+
 export function describeWalk(walk: Pick<OwnerWalk, 'scope' | 'indexedAt'>): string {
   return walk.scope === 'holders'
     ? `key holders only (holder index complete since ${walk.indexedAt})`

@@ -15,6 +15,9 @@ export interface OwnerRef {
 
 export const ownerKey = (owner: OwnerRef): string => `${owner.kind}:${owner.id}`;
 
+/** What a Keycloak user or group id may look like (it becomes part of an Admin API path). */
+export const OWNER_ID_PATTERN = /^[A-Za-z0-9-]{1,64}$/;
+
 export function parseOwnerKey(key: string): OwnerRef {
   const colon = key.indexOf(':');
   const kind = key.slice(0, colon);

@@ -149,12 +149,13 @@ export function createUsageTracker(deps: UsageTrackerDeps) {
   }
 
   /** Adds a day's figures to the holder's key: an owner's counts, or the platform keys' memory. */
-  function countDay(holder: KeyHolder, provider: ProviderId, keyId: string, figures: DayFigures) {
-    const today = todayAt(now());
-    if (holder !== 'system') return addDayOf(localOf(holder).counts.daily, provider, keyId, today, figures);
+  /** `at` and `local` when the caller has them already (a serve: one clock read, one entry lookup). */
+  function countDay(holder: KeyHolder, provider: ProviderId, keyId: string, figures: DayFigures, at = now(), local = holder === 'system' ? undefined : localOf(holder)) {
+    const today = todayAt(at);
+    if (local !== undefined) return addDayOf(local.counts.daily, provider, keyId, today, figures);
     if (systemPrunedFor !== today) {
       // Once a day: drop what fell out of the window, so the memory stays bounded.
-      const oldest = oldestKept(now(), deps.daysKept);
+      const oldest = oldestKept(at, deps.daysKept);
       system = new Map([...system].map(([id, byKey]) => [id, mergeDaily(byKey, undefined, oldest)]));
       systemPrunedFor = today;
     }
@@ -293,8 +294,10 @@ export function createUsageTracker(deps: UsageTrackerDeps) {
      * day), or a platform key (a request of the day, in memory).
      */
     record(holder: KeyHolder, provider: ProviderId, keyId: string): void {
-      if (holder !== 'system') addUse(localOf(holder).counts.usage, provider, keyId, { lastUsedAt: now(), uses: 1 });
-      countDay(holder, provider, keyId, { requests: 1, inputTokens: 0, outputTokens: 0 });
+      const at = now();
+      const local = holder === 'system' ? undefined : localOf(holder);
+      if (local !== undefined) addUse(local.counts.usage, provider, keyId, { lastUsedAt: at, uses: 1 });
+      countDay(holder, provider, keyId, { requests: 1, inputTokens: 0, outputTokens: 0 }, at, local);
     },
     /** Counts the tokens of one answer (the gateway reads them from the provider's answer) on today's figures of the key. */
     recordTokens(holder: KeyHolder, provider: ProviderId, keyId: string, tokens: TokenCounts): void {

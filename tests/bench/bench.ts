@@ -87,6 +87,7 @@ import {
   type ScaleOutStep,
   type Settings,
 } from './report.js';
+import { runBench } from './run.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const OUT_DIR = join(ROOT, '.data', 'bench');
@@ -723,14 +724,4 @@ async function main(): Promise<boolean> {
   return (results.targets ?? []).every((t) => t.pass);
 }
 
-let exitCode = 0;
-try {
-  const allPassed = await main();
-  if (!allPassed && process.env.BENCH_STRICT === '1') exitCode = 1;
-} catch (error) {
-  if (!interrupted) log(`failed: ${(error as Error).stack ?? (error as Error).message}`);
-  exitCode = interrupted ? 130 : 1;
-} finally {
-  await cleanup();
-}
-process.exit(interrupted ? 130 : exitCode);
+await runBench(main, { cleanup, interrupted: () => interrupted, log });

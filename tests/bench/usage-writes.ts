@@ -33,6 +33,7 @@ import { startTestRedis, type TestRedis } from '../support/redis.js';
 import { testApiKey } from '../support/secrets.js';
 import { startNodeProcess, type ServiceProcess } from '../support/service-process.js';
 import { metricSum } from './report.js';
+import { runBench } from './run.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const OUT_DIR = join(ROOT, '.data', 'bench');
@@ -244,14 +245,17 @@ async function main(): Promise<void> {
   process.stdout.write(`${text}\n\nwritten: .data/bench/usage-writes.json\n`);
 }
 
-let exitCode = 0;
-try {
-  await main();
-} catch (error) {
-  log(`failed: ${(error as Error).stack ?? (error as Error).message}`);
-  exitCode = 1;
-} finally {
-  await Promise.all([...running].map((handle) => handle.stop().catch(() => undefined)));
-  await deleteUsers().catch(() => undefined);
-}
-process.exit(exitCode);
+await runBench(
+  async () => {
+    await main();
+    return true;
+  },
+  {
+    cleanup: async () => {
+      await Promise.all([...running].map((handle) => handle.stop().catch(() => undefined)));
+      await deleteUsers().catch(() => undefined);
+    },
+    interrupted: () => false,
+    log,
+  },
+);

@@ -33,6 +33,7 @@ import { CLI_ENTRY, createScratchRealm, deleteScratchRealm, realmEnv } from '../
 import { testApiKey } from '../support/secrets.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 import { median, timing, walksReport, type WalkResults, type WalkSize, type WalkTiming } from './walks-report.js';
+import { runBench } from './run.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const OUT_DIR = join(ROOT, '.data', 'bench');
@@ -255,14 +256,4 @@ async function main(): Promise<boolean> {
   return (results.targets ?? []).every((t) => t.pass);
 }
 
-let exitCode = 0;
-try {
-  const passed = await main();
-  if (!passed && process.env.BENCH_STRICT === '1') exitCode = 1;
-} catch (error) {
-  if (!interrupted) log(`failed: ${(error as Error).stack ?? (error as Error).message}`);
-  exitCode = interrupted ? 130 : 1;
-} finally {
-  await cleanup();
-}
-process.exit(interrupted ? 130 : exitCode);
+await runBench(main, { cleanup, interrupted: () => interrupted, log });

@@ -175,6 +175,8 @@ test('loops of resolves and reads, keep-alive and not, see no failed request acr
     expect(summary.requests).toBeGreaterThanOrEqual(2000);
     expect(summary.duringDeploy).toBeGreaterThanOrEqual(200);
     expect(summary.duringRollback).toBeGreaterThanOrEqual(200);
+    // Every loop started must have run (a loop with no request at all would not be in byLoop).
+    expect(Object.keys(summary.byLoop)).toHaveLength(loops.length);
     for (const [name, count] of Object.entries(summary.byLoop)) expect(count).toBeGreaterThanOrEqual(name.includes('idle') ? 5 : 50);
     expect(failures).toEqual([]);
   } finally {

@@ -9,21 +9,14 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
-import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
-import { startGateway, type Gateway } from '../support/gateway.js';
+import type { FakeLlm } from '../support/fake-llm.js';
+import { startGateway, type Gateway, gatewayPerTest } from '../support/gateway.js';
 import { keyedUser, type KeyedUser } from '../support/resolve.js';
 
 let fake: FakeLlm;
 let gateway: Gateway;
 
-beforeEach(async () => {
-  fake = await startFakeLlm();
-  gateway = await startGateway(fake);
-});
-afterEach(async () => {
-  await gateway.close();
-  await fake.close();
-});
+gatewayPerTest((started) => ({ fake, gateway } = started));
 
 const HELLO = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'hello' }] };
 

@@ -7,22 +7,15 @@
  * unless the operator allows it); an oversized body is refused before any upstream is contacted.
  */
 import { randomBytes } from 'node:crypto';
-import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
-import { rawRequest, startGateway, type Gateway, type RawResponse } from '../support/gateway.js';
+import type { FakeLlm } from '../support/fake-llm.js';
+import { rawRequest, startGateway, type Gateway, type RawResponse, gatewayPerTest } from '../support/gateway.js';
 import { internalToken, keyedUser } from '../support/resolve.js';
 import { testApiKey } from '../support/secrets.js';
 
 let fake: FakeLlm;
 let gateway: Gateway;
 
-beforeEach(async () => {
-  fake = await startFakeLlm();
-  gateway = await startGateway(fake);
-});
-afterEach(async () => {
-  await gateway.close();
-  await fake.close();
-});
+gatewayPerTest((started) => ({ fake, gateway } = started));
 
 const HELLO = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'hello' }] };
 const CHAT = '/api/v1/proxy/openai/chat/completions';
@@ -125,11 +118,14 @@ describe('what does not go upstream', () => {
     await user.addKey('openai');
     await user.addKey('anthropic');
     const slots = { 'x-api-key': user.token, 'x-goog-api-key': user.token };
-    await rawRequest(`${gateway.url}${CHAT}?key=${user.token}`, { headers: json(user.token, slots), body: JSON.stringify(HELLO) });
-    await rawRequest(`${gateway.url}/api/v1/proxy/anthropic/v1/messages?key=${user.token}`, {
+    const answers = [await rawRequest(`${gateway.url}${CHAT}?key=${user.token}`, { headers: json(user.token, slots), body: JSON.stringify(HELLO) })];
+    answers.push(await rawRequest(`${gateway.url}/api/v1/proxy/anthropic/v1/messages?key=${user.token}`, {
       headers: { ...json(user.token, slots), 'anthropic-version': '2023-06-01' },
       body: JSON.stringify({ model: 'claude-sonnet-5-5', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] }),
-    });
+    }));
+    // Both were served (the same token in every place reads as one credential), so the upstream saw them.
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
+    expect(fake.requests).toHaveLength(2);
     expect(upstreamSaw(fake)).not.toContain(user.token);
     expect(upstreamSaw(fake)).not.toContain(user.token.split('.')[2]);
   });

@@ -7,8 +7,8 @@
  * kept reading would leave the provider generating (and billing) for nobody.
  */
 import { performance } from 'node:perf_hooks';
-import { startFakeLlm, type FakeLlm, type RecordedLlmRequest } from '../support/fake-llm.js';
-import { startGateway, type Gateway } from '../support/gateway.js';
+import type { FakeLlm, RecordedLlmRequest } from '../support/fake-llm.js';
+import { type Gateway, gatewayPerTest } from '../support/gateway.js';
 import { keyedUser } from '../support/resolve.js';
 import { until } from '../support/wait.js';
 
@@ -21,15 +21,7 @@ const CLOSE_WITHIN_MS = 500;
 let fake: FakeLlm;
 let gateway: Gateway;
 
-beforeEach(async () => {
-  fake = await startFakeLlm();
-  fake.setStream({ events: EVENTS, intervalMs: INTERVAL_MS });
-  gateway = await startGateway(fake);
-});
-afterEach(async () => {
-  await gateway.close();
-  await fake.close();
-});
+gatewayPerTest((started) => ({ fake, gateway } = started), (upstream) => upstream.setStream({ events: EVENTS, intervalMs: INTERVAL_MS }));
 
 const lastRequest = (): RecordedLlmRequest => {
   const last = fake.requests.at(-1);

@@ -10,7 +10,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import type { ServiceDeps } from '../../src/main.js';
 import { createTestService, type TestService } from './app.js';
-import type { FakeLlm } from './fake-llm.js';
+import { startFakeLlm, type FakeLlm } from './fake-llm.js';
 
 /** Who calls: a user's own token, or an internal client's token acting for `user` (X-Byok-User). */
 export interface Caller {
@@ -91,5 +91,24 @@ export function rawRequest(
       for (let at = 0; at < body.length; at += 4096) req.write(body.subarray(at, at + 4096));
       req.end();
     } else req.end(body);
+  });
+}
+
+/**
+ * A fake upstream and a gateway in front of it, started before each test of the calling file and
+ * stopped after it; `use` hands them to the file (`gatewayPerTest((started) => ({ fake, gateway } = started))`).
+ */
+export function gatewayPerTest(use: (started: { fake: FakeLlm; gateway: Gateway }) => void, configure?: (fake: FakeLlm) => void): void {
+  let started: { fake: FakeLlm; gateway: Gateway } | undefined;
+  beforeEach(async () => {
+    const fake = await startFakeLlm();
+    configure?.(fake);
+    started = { fake, gateway: await startGateway(fake) };
+    use(started);
+  });
+  afterEach(async () => {
+    await started?.gateway.close();
+    await started?.fake.close();
+    started = undefined;
   });
 }

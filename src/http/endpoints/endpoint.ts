@@ -7,6 +7,7 @@
  * Handlers do not see Express: they get a `Call` (principal, parsed parameters and body, the audit
  * draft) and return a `Reply`; the adapters below write it on a Node response.
  */
+import { ADMIN_ROLE, INTERNAL_ROLE } from '../../keycloak/roles.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import type { z } from 'zod';
@@ -24,8 +25,7 @@ export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 /** Who may call: anyone, any user token, or a token with the realm role of `ROLE_OF`. */
 export type Access = 'public' | 'user' | 'admin' | 'internal';
 
-export const ADMIN_ROLE = 'byok-admin';
-export const INTERNAL_ROLE = 'byok-internal';
+export { ADMIN_ROLE, INTERNAL_ROLE };
 export const ROLE_OF: Record<Access, string | undefined> = { public: undefined, user: undefined, admin: ADMIN_ROLE, internal: INTERNAL_ROLE };
 
 export type Tag = 'user' | 'internal' | 'gateway' | 'admin' | 'operations' | 'ui';

@@ -1,0 +1,18 @@
+/**
+ * The benchmarks' entry point: runs `main`, always cleans up, and exits 0, 1 (a failure, or with
+ * BENCH_STRICT=1 a missed target) or 130 (interrupted: the signal handler of the benchmark has
+ * already stopped what it started).
+ */
+export async function runBench(main: () => Promise<boolean>, options: { cleanup: () => Promise<unknown>; interrupted: () => boolean; log: (message: string) => void }): Promise<never> {
+  let exitCode = 0;
+  try {
+    const passed = await main();
+    if (!passed && process.env.BENCH_STRICT === '1') exitCode = 1;
+  } catch (error) {
+    if (!options.interrupted()) options.log(`failed: ${(error as Error).stack ?? (error as Error).message}`);
+    exitCode = options.interrupted() ? 130 : 1;
+  } finally {
+    await options.cleanup();
+  }
+  process.exit(options.interrupted() ? 130 : exitCode);
+}

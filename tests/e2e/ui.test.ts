@@ -1,13 +1,15 @@
 /**
  * The web UI (docs/web-ui.md) in a real browser (Debian's Chromium) against the real stack: the service,
  * the test Keycloak's own login page, and a local fake provider. Every page is watched for CSP
- * violations and uncaught errors; screenshots of the main screens go to .data/screenshots/ (to docs/screenshots/, the README's, with
+ * violations and uncaught errors, and axe-core checks every screen and dialog (WCAG 2.1 A and AA);
+ * screenshots of the main screens go to .data/screenshots/ (to docs/screenshots/, the README's, with
  * BYOK_UPDATE_SCREENSHOTS=1).
  */
 import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
 import { testApiKey } from '../support/secrets.js';
+import { expectNoViolations } from './support/axe.js';
 import { inPage, launchBrowser, openPage, signIn, type WatchedPage } from './support/browser.js';
 import { apiAs, ORIGIN, startStack, type Stack } from './support/stack.js';
 
@@ -72,6 +74,8 @@ describe('the ops-center web UI in Chromium', () => {
     expect(await page.locator('.username').textContent()).toBe('alice');
     expect(await page.locator('.tier-name').textContent()).toBe('Starter');
     expect(await page.locator('#tier-notice').count()).toBe(0);
+    await page.waitForSelector('section.team-keys[aria-busy="false"]');
+    await expectNoViolations(page, 'dashboard');
 
     // Open Manage by keyboard: the dialog takes the focus.
     const manage = page.getByRole('button', { name: 'Manage OpenAI keys' });
@@ -80,6 +84,7 @@ describe('the ops-center web UI in Chromium', () => {
     const dialog = page.getByRole('dialog', { name: 'OpenAI keys' });
     await dialog.waitFor();
     expect(await inPage(page, 'document.activeElement?.textContent')).toBe('OpenAI keys');
+    await expectNoViolations(page, 'manage dialog, no keys');
 
     // Two keys with labels; the second is submitted with Enter from the key field.
     const secretField = dialog.getByLabel('API key', { exact: true });
@@ -111,6 +116,7 @@ describe('the ops-center web UI in Chromium', () => {
     await work.getByRole('button', { name: 'Rename', exact: true }).click();
     const newLabel = dialog.getByLabel('New label for Work laptop');
     expect(await inPage(page, 'document.activeElement?.name')).toBe('label');
+    await expectNoViolations(page, 'manage dialog, rename editor');
     await newLabel.fill('Work desktop');
     await dialog.getByRole('button', { name: 'Save label' }).click();
     const renamed = dialog.locator('li.key', { hasText: 'Work desktop' });
@@ -123,12 +129,14 @@ describe('the ops-center web UI in Chromium', () => {
     await renamed.locator('.test-result', { hasText: 'Test result: valid' }).waitFor();
     await renamed.locator('.last-test', { hasText: /^valid · / }).waitFor();
     expect(stack.fake.requests.map((r) => r.headers.authorization)).toEqual([`Bearer ${goodKey}`]);
+    await expectNoViolations(page, 'manage dialog with keys and a test result');
     await shot(page, 'manage-dialog');
 
     // Delete the other after confirming; Cancel first keeps it.
     await personal.getByRole('button', { name: 'Delete', exact: true }).click();
     const confirm = page.getByRole('dialog', { name: 'Delete “Personal”?' });
     await confirm.waitFor();
+    await expectNoViolations(page, 'confirm dialog');
     await shot(page, 'confirm-delete');
     await confirm.getByRole('button', { name: 'Cancel' }).click();
     await confirm.waitFor({ state: 'detached' });
@@ -146,6 +154,7 @@ describe('the ops-center web UI in Chromium', () => {
     const card = page.locator('li.card[data-provider="openai"]');
     expect(await card.locator('.count').textContent()).toBe('1 key');
     expect(await card.locator('.summary').textContent()).toBe('Status: 1 active');
+    await expectNoViolations(page, 'dashboard with a key');
     await shot(page, 'dashboard');
 
     // Sign out: back on Keycloak's login page, and the UI cannot be used without signing in again.
@@ -167,6 +176,8 @@ describe('the ops-center web UI in Chromium', () => {
     expect(await page.locator('.tier-name').textContent()).toBe('Free');
     const notice = await page.locator('#tier-notice').textContent();
     expect(notice).toContain('needs the starter tier or higher; your tier is free');
+    await page.waitForSelector('section.team-keys[aria-busy="false"]');
+    await expectNoViolations(page, 'dashboard, free tier');
 
     await page.getByRole('button', { name: 'Manage OpenAI keys' }).click();
     const dialog = page.getByRole('dialog', { name: 'OpenAI keys' });
@@ -179,6 +190,7 @@ describe('the ops-center web UI in Chromium', () => {
     expect(await reason.isVisible()).toBe(true);
     expect(await reason.textContent()).toContain('needs the starter tier or higher');
     expect(await dialog.getByLabel('API key', { exact: true }).isDisabled()).toBe(true);
+    await expectNoViolations(page, 'manage dialog, free tier');
     await shot(page, 'free-tier');
   }, E2E_TIMEOUT);
 
@@ -231,6 +243,7 @@ describe('the ops-center web UI in Chromium', () => {
     expect(await rowError.getAttribute('role')).toBe('alert');
     expect(await newSecret.inputValue()).toBe('');
     expect(await row.locator('.masked-key').textContent()).toBe(masked(goodKey));
+    await expectNoViolations(page, 'manage dialog, error in a row');
 
     const replacement = testApiKey('openai');
     await newSecret.fill(replacement);
@@ -250,6 +263,7 @@ describe('the ops-center web UI in Chromium', () => {
     expect(await addForm.getByLabel('Label (optional)').inputValue()).toBe('Wrong provider');
     expect(await addForm.getByLabel('API key', { exact: true }).inputValue()).toBe('');
     expect(await dialog.locator('li.key').count()).toBe(1);
+    await expectNoViolations(page, 'manage dialog, error under the add form');
     await shot(page, 'error-beside-form');
   }, E2E_TIMEOUT);
 

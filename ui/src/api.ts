@@ -29,6 +29,9 @@ export type TestResult = Schemas['TestResults']['results'][number];
 export type NewKey = Omit<RequestBody<'/api/v1/byok/keys/add', 'post'>, 'keyId'>;
 export type KeyPatch = RequestBody<'/api/v1/byok/keys/{provider}/{keyId}', 'patch'>;
 export type Me = Json<'/api/v1/me', 'get', 200>;
+export type Preferences = Schemas['Preferences'];
+export type KeyStats = Schemas['KeyStats'];
+export type UsageDay = Schemas['UsageDay'];
 
 export class ApiError extends Error {
   constructor(
@@ -100,6 +103,15 @@ export function createApi(getToken: () => Promise<string>) {
     update: (provider: string, keyId: string, patch: KeyPatch) => call('patch', '/api/v1/byok/keys/{provider}/{keyId}', { params: { provider, keyId }, body: patch }),
     remove: (provider: string, keyId: string) => call('delete', '/api/v1/byok/keys/{provider}/{keyId}', { params: { provider, keyId } }),
     test: (provider: string, keyId: string) => call('post', '/api/v1/byok/keys/test/{provider}', { params: { provider }, query: { keyId } }).then((body) => body.results),
+    stats: () => call('get', '/api/v1/byok/stats'),
+    preferences: () => call('get', '/api/v1/byok/preferences'),
+    setPreferences: (strict: boolean) => call('put', '/api/v1/byok/preferences', { body: { strict } }),
+    // TEMPORARY until the team-keys endpoint lands (api16): replaced by its generated type at the merge.
+    teamKeys: async (): Promise<{ strict: boolean; teams: Array<{ id: string; name: string; path: string; providers: Array<{ provider: Provider['id']; keys: KeyView[] }> }> }> => {
+      const response = await fetch('/api/v1/byok/team-keys', { headers: { Authorization: `Bearer ${await getToken()}`, Accept: 'application/json' } });
+      if (!response.ok) throw new ApiError(response.status, 'HTTP_' + response.status, `The service answered ${response.status}.`);
+      return response.json();
+    },
   };
 }
 

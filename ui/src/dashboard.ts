@@ -1,6 +1,7 @@
 /**
  * The signed-in page: who is signed in and their tier, why adding keys is not possible (when it is
- * not), and one card per provider with its key count and status and a Manage button.
+ * not), one card per provider with its key count and status and a Manage button, then the sections
+ * given (key sources, team keys, use from code).
  */
 import type { OwnerKeys, Provider } from './api';
 import { h, uniqueId } from './dom';
@@ -10,6 +11,8 @@ export interface DashboardDeps {
   providers: () => readonly Provider[];
   owner: () => OwnerKeys;
   manage: (providerId: string, opener: HTMLElement) => void;
+  /** Sections shown below the cards, kept between renders (user-sections.ts). */
+  sections?: readonly Node[];
 }
 
 const TIER_NAMES: Record<string, string> = { free: 'Free', trial: 'Trial', starter: 'Starter', professional: 'Professional', enterprise: 'Enterprise' };
@@ -49,5 +52,6 @@ export function renderDashboard(root: HTMLElement, deps: DashboardDeps): void {
     ]),
     ...(tierNotice ? [tierNotice] : []),
     h('ul', { class: 'cards', attrs: { 'aria-label': 'Providers' } }, cards),
+    ...(deps.sections ?? []),
   );
 }

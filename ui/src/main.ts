@@ -8,7 +8,9 @@ import Keycloak from 'keycloak-js';
 import { ApiError, createApi, describeError, type OwnerKeys, type Provider } from './api';
 import { renderDashboard } from './dashboard';
 import { h } from './dom';
+import { createKeyUsage } from './key-usage';
 import { createManageDialog } from './manage-dialog';
+import { createUserSections } from './user-sections';
 import './styles.css';
 
 interface UiConfig {
@@ -76,13 +78,22 @@ async function start(): Promise<void> {
     api,
     ...state,
     announce,
+    usage: createKeyUsage(api),
     refresh: async () => {
       owner = await api.keys();
       draw();
     },
   });
-  const draw = () => renderDashboard(main, { ...state, manage: (id, opener) => dialog.open(id, opener) });
+  const sections = createUserSections({
+    api,
+    announce,
+    ...state,
+    tokenEndpoint: `${config.keycloakUrl.replace(/\/+$/, '')}/realms/${encodeURIComponent(config.realm)}/protocol/openid-connect/token`,
+    userId: keycloak.tokenParsed?.sub,
+  });
+  const draw = () => renderDashboard(main, { ...state, manage: (id, opener) => dialog.open(id, opener), sections: sections.nodes });
   draw();
+  void sections.load();
   main.setAttribute('aria-busy', 'false');
 }
 

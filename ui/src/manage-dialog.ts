@@ -12,10 +12,11 @@ import { describeError, type Api, type KeyView, type OwnerKeys, type Provider } 
 import { confirmAction } from './confirm-dialog';
 import { errorSlot, field, h, uniqueId } from './dom';
 import { addRule, formatDate, plural, STATUS_TEXT, summarize, TEST_TEXT } from './format';
+import type { KeyUsage } from './key-usage';
 // The limits are the vault's own rules (a module without Node dependencies), not a copy.
 import { KEY_MAX_LENGTH, LABEL_MAX_LENGTH } from '../../src/vault/rules.js';
 
-type Action = 'rename' | 'replace' | 'toggle' | 'test' | 'delete';
+type Action = 'rename' | 'replace' | 'toggle' | 'test' | 'usage' | 'delete';
 type FocusRequest = { keyId: string; action: Action | 'label' | 'secret' } | 'add' | 'add-secret' | 'heading';
 
 export interface ManageDeps {
@@ -25,6 +26,8 @@ export interface ManageDeps {
   /** Reloads the owner's keys (and re-renders whatever shows them). */
   refresh: () => Promise<void>;
   announce: (message: string) => void;
+  /** Each key's usage (a Usage button and panel per row); absent, rows have none. */
+  usage?: KeyUsage;
 }
 
 export function createManageDialog(deps: ManageDeps) {
@@ -108,6 +111,8 @@ export function createManageDialog(deps: ManageDeps) {
     if (message) error.show(message);
     const notice = rowNotices.get(key.id);
 
+    const usageId = uniqueId('key-usage');
+    const usageOpen = deps.usage?.isOpen(key) ?? false;
     const lastTest = key.testStatus === null ? 'Not tested' : `${TEST_TEXT[key.testStatus]} · ${formatDate(key.lastTestedAt)}`;
     const row = h('li', { class: `key status-${key.status}`, attrs: { 'data-key-id': key.id, 'aria-labelledby': labelId } }, [
       h('div', { class: 'key-head' }, [
@@ -142,9 +147,16 @@ export function createManageDialog(deps: ManageDeps) {
             }
           }),
         ),
+        deps.usage
+          ? button('usage', 'Usage', () => {
+              deps.usage?.toggle(key);
+              render({ keyId: key.id, action: 'usage' });
+            }, { 'aria-expanded': String(usageOpen), 'aria-controls': usageOpen ? usageId : undefined })
+          : null,
         button('delete', 'Delete', () => void deleteKey(key)),
       ]),
       notice ? h('p', { class: 'notice test-result', text: notice, attrs: { role: 'status' } }) : null,
+      usageOpen ? deps.usage?.panel(key, usageId) : null,
       editing?.keyId === key.id ? editor(key, editing.kind) : null,
       error.element,
     ]);
@@ -344,6 +356,7 @@ export function createManageDialog(deps: ManageDeps) {
       addError = null;
       rowErrors.clear();
       rowNotices.clear();
+      deps.usage?.reset();
       render();
       dialog.showModal();
       applyFocus('heading');

@@ -61,8 +61,9 @@ export function createKeycloakDirectory(admin: Pick<KeycloakAdmin, 'call' | 'get
     },
 
     async user(userId) {
+      // The admin client answers Keycloak's 404 with null for this call (the store reads it the same way).
       const user = await admin.getUser(userId);
-      return user !== undefined && hasId(user) ? toUser(user) : undefined;
+      return user && hasId(user) ? toUser(user) : undefined;
     },
 
     async groups(search, max) {

@@ -1,5 +1,5 @@
 /**
- * The user API (docs/api.md#user-api) as the UI uses it, typed with the server's own types (api-types.ts is
+ * The user API (docs/api.md#user-api) and the admin API (docs/api.md#admin-api) as the UI uses them, typed with the server's own types (api-types.ts is
  * generated from the endpoint table's OpenAPI document). Every call first asks for a fresh access token
  * (keycloak-js refreshes it when it is about to expire), and every error becomes an ApiError with the
  * service's stable code and message, so views can show it next to what caused it.
@@ -31,7 +31,12 @@ export type KeyPatch = RequestBody<'/api/v1/byok/keys/{provider}/{keyId}', 'patc
 export type Me = Json<'/api/v1/me', 'get', 200>;
 export type Preferences = Schemas['Preferences'];
 export type KeyStats = Schemas['KeyStats'];
-export type UsageDay = Schemas['UsageDay'];
+export type TeamKeys = Schemas['TeamKeys'];
+export type Team = TeamKeys['teams'][number];
+export type UserSummary = Schemas['UserSummary'];
+export type GroupSummary = Schemas['GroupSummary'];
+export type GroupList = Schemas['GroupList'];
+export type AdoptionStats = Schemas['AdoptionStats'];
 
 export class ApiError extends Error {
   constructor(
@@ -106,12 +111,19 @@ export function createApi(getToken: () => Promise<string>) {
     stats: () => call('get', '/api/v1/byok/stats'),
     preferences: () => call('get', '/api/v1/byok/preferences'),
     setPreferences: (strict: boolean) => call('put', '/api/v1/byok/preferences', { body: { strict } }),
-    // TEMPORARY until the team-keys endpoint lands (api16): replaced by its generated type at the merge.
-    teamKeys: async (): Promise<{ strict: boolean; teams: Array<{ id: string; name: string; path: string; providers: Array<{ provider: Provider['id']; keys: KeyView[] }> }> }> => {
-      const response = await fetch('/api/v1/byok/team-keys', { headers: { Authorization: `Bearer ${await getToken()}`, Accept: 'application/json' } });
-      if (!response.ok) throw new ApiError(response.status, 'HTTP_' + response.status, `The service answered ${response.status}.`);
-      return response.json();
-    },
+    /** The team keys of the caller's groups (masked, read-only) and whether strict mode keeps them from being used. */
+    teamKeys: (): Promise<TeamKeys> => call('get', '/api/v1/byok/team-keys'),
+
+    // The admin console (realm role byok-admin; the service answers 403 to anyone else).
+    searchUsers: (search: string): Promise<UserSummary[]> => call('get', '/api/v1/admin/users', { query: { search } }).then((body) => body.users),
+    adminUser: (userId: string): Promise<UserSummary> => call('get', '/api/v1/admin/users/{userId}', { params: { userId } }),
+    adminUserKeys: (userId: string): Promise<KeyView[]> => call('get', '/api/v1/admin/users/{userId}/keys', { params: { userId } }).then((body) => body.keys),
+    setTier: (userId: string, tier: Tier): Promise<Tier> => call('put', '/api/v1/admin/users/{userId}/tier', { params: { userId }, body: { tier } }).then((body) => body.tier),
+    adminStats: (): Promise<AdoptionStats> => call('get', '/api/v1/admin/stats'),
+    groups: (search?: string): Promise<GroupList> => call('get', '/api/v1/admin/groups', search === undefined ? {} : { query: { search } }),
+    groupKeys: (groupId: string): Promise<KeyView[]> => call('get', '/api/v1/admin/groups/{groupId}/keys', { params: { groupId } }).then((body) => body.keys),
+    testGroupKey: (groupId: string, provider: string, keyId: string): Promise<TestResult[]> =>
+      call('post', '/api/v1/admin/groups/{groupId}/keys/test/{provider}', { params: { groupId, provider }, query: { keyId } }).then((body) => body.results),
   };
 }
 

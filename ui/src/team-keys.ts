@@ -3,12 +3,9 @@
  * provider, each key's label, masked key and status, with a line saying when they are used
  * (docs/resolution.md#fallback-chain). Team keys are managed by administrators; nothing here changes them.
  */
-import { describeError, type Api, type Provider } from './api';
+import { describeError, type Api, type Provider, type Team } from './api';
 import { h, uniqueId } from './dom';
 import { plural, STATUS_TEXT } from './format';
-
-export type TeamKeys = Awaited<ReturnType<Api['teamKeys']>>;
-type Team = TeamKeys['teams'][number];
 
 export interface TeamKeysDeps {
   api: Pick<Api, 'teamKeys'>;

@@ -137,8 +137,8 @@ describe('the user page: key sources, team keys, usage and use from code', () =>
     const ops = await apiAs(stack, OPS);
     const teamKeys = `/api/v1/admin/groups/${groupId}/keys`;
     // Reruns: the key of an earlier run goes first.
-    const existing = (await ops.as(request(stack.service.app).get(`${teamKeys}?provider=openai`)).expect(200)).body.providers[0].keys as Array<{ id: string; label: string }>;
-    for (const old of existing.filter((key) => key.label === 'Team alpha shared')) await ops.as(request(stack.service.app).delete(`${teamKeys}/openai/${old.id}`)).expect(204);
+    const existing = (await ops.as(request(stack.service.app).get(teamKeys)).expect(200)).body.keys as Array<{ id: string; provider: string; label: string }>;
+    for (const old of existing.filter((key) => key.label === 'Team alpha shared')) await ops.as(request(stack.service.app).delete(`${teamKeys}/${old.provider}/${old.id}`)).expect(204);
     const added = await ops.as(request(stack.service.app).post(teamKeys)).send({ provider: 'openai', apiKey: teamKey, label: 'Team alpha shared' }).expect(201);
 
     session = await openPage(browser, ORIGIN);

@@ -210,6 +210,12 @@ describe('the admin console in Chromium', () => {
     await expectNoViolations(page, 'admin console');
     await shot(page, 'admin-console');
 
+    // Refresh figures, by keyboard: reloaded and announced.
+    await tabTo(page, '[data-action="refresh-stats"]');
+    await page.keyboard.press('Enter');
+    await waitUntil(page, `document.getElementById('announcer')?.textContent === 'Figures refreshed.'`);
+    expect(await figureValue('Users with keys')).toBe(`${stats.adoption.usersWithKeys} of ${stats.adoption.users}`);
+
     // Back to the user's view by keyboard, and with the browser's Back button to the console again and out.
     await tabTo(page, 'nav a[data-view="keys"]');
     await page.keyboard.press('Enter');

@@ -13,7 +13,7 @@ import request from 'supertest';
 import { masterAdmin } from '../support/keycloak.js';
 import { testApiKey } from '../support/secrets.js';
 import { expectNoViolations } from './support/axe.js';
-import { inPage, launchBrowser, openPage, signIn, type WatchedPage } from './support/browser.js';
+import { inPage, launchBrowser, openPage, signIn, tabTo, type WatchedPage } from './support/browser.js';
 import { apiAs, ORIGIN, resolveAs, startStack, type Stack } from './support/stack.js';
 
 const SCREENSHOTS = new URL(process.env.BYOK_UPDATE_SCREENSHOTS === '1' ? '../../docs/screenshots/' : '../../.data/screenshots/', import.meta.url).pathname;
@@ -67,15 +67,6 @@ afterEach(async () => {
 
 const shot = (page: Page, name: string, selector?: string) =>
   selector ? page.locator(selector).screenshot({ path: `${SCREENSHOTS}${name}.png` }) : page.screenshot({ path: `${SCREENSHOTS}${name}.png` });
-
-/** Presses Tab until the focused element matches `selector` (keyboard only: no click, no focus()). */
-async function tabTo(page: Page, selector: string, limit = 80): Promise<void> {
-  for (let presses = 0; presses < limit; presses += 1) {
-    if (await inPage<boolean>(page, `document.activeElement?.matches(${JSON.stringify(selector)}) ?? false`)) return;
-    await page.keyboard.press('Tab');
-  }
-  throw new Error(`${limit} presses of Tab did not reach ${selector}`);
-}
 
 /** Signs in and waits until the sections below the cards have loaded. */
 async function signInAndWait(page: Page, user: { username: string; password: string }): Promise<void> {

@@ -124,6 +124,14 @@ export function createApi(getToken: () => Promise<string>) {
     groupKeys: (groupId: string): Promise<KeyView[]> => call('get', '/api/v1/admin/groups/{groupId}/keys', { params: { groupId } }).then((body) => body.keys),
     testGroupKey: (groupId: string, provider: string, keyId: string): Promise<TestResult[]> =>
       call('post', '/api/v1/admin/groups/{groupId}/keys/test/{provider}', { params: { groupId, provider }, query: { keyId } }).then((body) => body.results),
+    // A team's keys change through the same owner-key operations as a user's own (admin/team-keys.ts).
+    addGroupKey: (groupId: string, key: NewKey): Promise<KeyView> => call('post', '/api/v1/admin/groups/{groupId}/keys', { params: { groupId }, body: key }),
+    replaceGroupSecret: (groupId: string, provider: Provider['id'], keyId: string, apiKey: string): Promise<KeyView> =>
+      call('post', '/api/v1/admin/groups/{groupId}/keys', { params: { groupId }, body: { provider, keyId, apiKey } }),
+    updateGroupKey: (groupId: string, provider: string, keyId: string, patch: KeyPatch): Promise<KeyView> =>
+      call('patch', '/api/v1/admin/groups/{groupId}/keys/{provider}/{keyId}', { params: { groupId, provider, keyId }, body: patch }),
+    removeGroupKey: (groupId: string, provider: string, keyId: string): Promise<void> =>
+      call('delete', '/api/v1/admin/groups/{groupId}/keys/{provider}/{keyId}', { params: { groupId, provider, keyId } }),
   };
 }
 

@@ -76,3 +76,15 @@ export async function signIn(page: Page, origin: string, user: { username: strin
   await page.getByRole('heading', { name: 'Your API keys', level: 1 }).waitFor();
   return loginUrl;
 }
+
+/**
+ * Presses Tab until the focused element matches `selector` (keyboard only: no click, no focus()):
+ * proves the control is reachable by keyboard, in order.
+ */
+export async function tabTo(page: Page, selector: string, limit = 120): Promise<void> {
+  for (let presses = 0; presses < limit; presses += 1) {
+    await page.keyboard.press('Tab');
+    if (await inPage<boolean>(page, `document.activeElement?.matches(${JSON.stringify(selector)}) ?? false`)) return;
+  }
+  throw new Error(`${selector} was not reached with ${limit} presses of Tab`);
+}

@@ -13,6 +13,7 @@ import type { Config } from './config/config.js';
 import { createEnvelopeCodec } from './crypto/envelope.js';
 import { createAdminEventFollower, keycloakAdminEventSource } from './keycloak/admin-events.js';
 import { createKeycloakAccess } from './keycloak/keycloak-access.js';
+import { createKeycloakDirectory } from './keycloak/directory.js';
 import { createKeycloakMembership, createKeycloakOwnerStore } from './keycloak/owner-store.js';
 import type { ReadinessCheck } from './keycloak/readiness.js';
 import type { Logger } from './observability/logger.js';
@@ -225,6 +226,8 @@ export function createVault(config: Config, options: VaultOptions) {
     keys,
     owners,
     memberships,
+    /** Finding users and groups for the admin console (reads only). */
+    directory: createKeycloakDirectory(keycloak.admin),
     usage,
     resolver,
     adminEvents,

@@ -64,7 +64,8 @@ export function createService(config: Config, logger: Logger, audit: AuditLog = 
     metrics,
     log: logger,
   });
-  const app = createApp({ config, logger, verifier, introspection, readiness, keys, registry, resolver, adoption, metrics, audit, rateLimits, gateway });
+  const { memberships, directory } = vault;
+  const app = createApp({ config, logger, verifier, introspection, readiness, keys, registry, resolver, adoption, memberships, directory, metrics, audit, rateLimits, gateway });
   // GET /metrics on a port of its own (METRICS_PORT); otherwise the app serves it behind METRICS_TOKEN.
   const metricsApp = config.metrics.port === undefined ? undefined : metricsListener(metrics, config.metrics.token);
   return { ...vault, app, metricsApp, audit, metrics };

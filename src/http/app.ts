@@ -24,6 +24,8 @@ import type { RateLimits } from './rate-limit.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { createAdoptionStats } from '../vault/adoption-stats.js';
 import type { KeyService } from '../vault/key-service.js';
+import type { TeamKeysDeps } from '../vault/directory.js';
+import type { OwnerDirectory } from '../vault/ports.js';
 import type { Resolver } from '../vault/resolver.js';
 import { PROXY_PREFIX, type Gateway } from '../gateway/proxy.js';
 import { readFileSync } from 'node:fs';
@@ -51,6 +53,10 @@ export interface AppDeps {
   registry: Pick<ProviderRegistry, 'list'>;
   resolver: Pick<Resolver, 'resolve' | 'report'>;
   adoption: Pick<ReturnType<typeof createAdoptionStats>, 'get'>;
+  /** The user's groups as resolution sees them (its membership cache): the team keys a user is shown. */
+  memberships: TeamKeysDeps['memberships'];
+  /** Finding users and groups (the admin console). */
+  directory: OwnerDirectory;
   metrics?: Metrics;
   /** Key management events (docs/operations.md); none are written when absent. */
   audit?: AuditLog;

@@ -58,7 +58,7 @@ export function openApiDocument(endpoints: readonly Endpoint[], options: OpenApi
       }),
       ...Object.entries((endpoint.kind === 'api' ? endpoint.query : undefined) ?? {}).map(([name, field]) => {
         const q = field as Field<unknown>;
-        return { name, in: 'query', required: false, description: q.description, schema: schema(q.schema, 'input'), ...(q.example ? { example: q.example } : {}) };
+        return { name, in: 'query', required: q.required === true, description: q.description, schema: schema(q.schema, 'input'), ...(q.example ? { example: q.example } : {}) };
       }),
     ];
     const { answer } = endpoint;

@@ -81,20 +81,7 @@ export function createKeycloakOwnerStore(
 
     /** Every group of the realm, subgroups included (team keys may live on any of them). */
     async *scanGroups(pageSize = 100): AsyncIterable<StoredOwner> {
-      async function* walk(parentId: string | undefined): AsyncIterable<GroupRepresentation> {
-        for (let first = 0; ; first += pageSize) {
-          const page =
-            parentId === undefined
-              ? await admin.call('groups.find', (kc) => kc.groups.find({ first, max: pageSize, briefRepresentation: false }))
-              : await admin.call('groups.listSubGroups', (kc) => kc.groups.listSubGroups({ parentId, first, max: pageSize, briefRepresentation: false }));
-          for (const group of page) {
-            yield group;
-            if (group.id && (group.subGroupCount ?? group.subGroups?.length ?? 0) > 0) yield* walk(group.id);
-          }
-          if (page.length < pageSize) return;
-        }
-      }
-      for await (const group of walk(undefined)) if (group.id) yield fromRepresentation({ kind: 'group', id: group.id }, group);
+      for await (const group of walkGroups(admin, pageSize)) if (group.id) yield fromRepresentation({ kind: 'group', id: group.id }, group);
     },
 
     /**
@@ -190,8 +177,29 @@ export function createKeycloakOwnerStore(
   };
 }
 
+/**
+ * Every group of the realm, subgroups included, as full representations (attributes too), depth
+ * first: each group followed by its subgroups, siblings in Keycloak's order (by name).
+ */
+export async function* walkGroups(admin: Pick<KeycloakAdmin, 'call'>, pageSize = 100): AsyncIterable<GroupRepresentation> {
+  async function* walk(parentId: string | undefined): AsyncIterable<GroupRepresentation> {
+    for (let first = 0; ; first += pageSize) {
+      const page =
+        parentId === undefined
+          ? await admin.call('groups.find', (kc) => kc.groups.find({ first, max: pageSize, briefRepresentation: false }))
+          : await admin.call('groups.listSubGroups', (kc) => kc.groups.listSubGroups({ parentId, first, max: pageSize, briefRepresentation: false }));
+      for (const group of page) {
+        yield group;
+        if (group.id && (group.subGroupCount ?? group.subGroups?.length ?? 0) > 0) yield* walk(group.id);
+      }
+      if (page.length < pageSize) return;
+    }
+  }
+  yield* walk(undefined);
+}
+
 /** Reads an owner's byok state out of a Keycloak user or group representation. */
-function fromRepresentation(owner: OwnerRef, representation: UserRepresentation | GroupRepresentation): StoredOwner {
+export function fromRepresentation(owner: OwnerRef, representation: UserRepresentation | GroupRepresentation): StoredOwner {
   const attributes = (representation.attributes ?? {}) as Attributes;
   const sealed = new Map<ProviderId, SealedKey[]>();
   const unreadable: { provider: ProviderId; keyId?: string; problem: string }[] = [];
@@ -242,7 +250,7 @@ export function createKeycloakMembership(admin: Pick<KeycloakAdmin, 'call'>): Me
       const groups = await admin.call('users.listGroups', (kc) => kc.users.listGroups({ id: userId, briefRepresentation: true }));
       return groups
         .filter((group) => group.id)
-        .map((group) => ({ id: group.id as string, path: group.path ?? group.name ?? '' }))
+        .map((group) => ({ id: group.id as string, name: group.name ?? '', path: group.path ?? group.name ?? '' }))
         .sort((a, b) => a.path.localeCompare(b.path));
     },
   };

@@ -166,10 +166,52 @@ export interface HolderIndexState {
   markComplete(at: Date): Promise<void>;
 }
 
+/** One group a user belongs to: its id, its own name, and its full path (`/parent/team`). */
+export interface Membership {
+  readonly id: string;
+  readonly name: string;
+  readonly path: string;
+}
+
 /** The Keycloak groups a user belongs to (for team keys), by id. */
 export interface MembershipDirectory {
   /** In path order: the order in which the team steps of resolution try them. */
-  userGroups(userId: string): Promise<readonly { id: string; path: string }[]>;
+  userGroups(userId: string): Promise<readonly Membership[]>;
+}
+
+/** A user as operators find them: the identity fields of the store, and the owner as stored. */
+export interface DirectoryUser {
+  readonly id: string;
+  readonly username: string;
+  readonly email: string | null;
+  readonly firstName: string | null;
+  readonly lastName: string | null;
+  readonly enabled: boolean;
+  readonly stored: StoredOwner;
+}
+
+/** A group (team) as operators find it. */
+export interface DirectoryGroup {
+  readonly id: string;
+  readonly name: string;
+  readonly path: string;
+  readonly stored: StoredOwner;
+}
+
+/** Finding users and groups for the admin console (docs/api.md#admin-api); reads only. */
+export interface OwnerDirectory {
+  /**
+   * Users whose username, email, first or last name contains every word of `text` (case-insensitive),
+   * users whose username or email is exactly `text` first; at most `max`.
+   */
+  searchUsers(text: string, max: number): Promise<DirectoryUser[]>;
+  /** One user, read fresh; undefined when there is no such user. */
+  user(userId: string): Promise<DirectoryUser | undefined>;
+  /**
+   * The realm's groups, subgroups included, in path order (only those whose name contains `search`,
+   * case-insensitive, when given); at most `max`, `truncated` when there are more.
+   */
+  groups(search: string | undefined, max: number): Promise<{ groups: DirectoryGroup[]; truncated: boolean }>;
 }
 
 export interface OwnerLocks {

@@ -67,7 +67,9 @@ const adoption = createAdoptionStats({
   maxAgeMs: 0,
   now: Date.now,
 });
-const app = createApp({ config, logger, verifier, introspection, readiness, keys, registry, resolver, adoption });
+const memberships = { get: async () => [] };
+const directory = { searchUsers: async () => [], user: async () => undefined, groups: async () => ({ groups: [], truncated: false }) };
+const app = createApp({ config, logger, verifier, introspection, readiness, keys, registry, resolver, adoption, memberships, directory });
 
 describe('HTTP error contract', () => {
   test('errors have the shape {error: {code, message, requestId}} and the id is echoed in a header', async () => {

@@ -18,6 +18,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The realm's groups (teams), subgroups included, with their key count
+         * @description By path; at most 200 (`truncated` says when more exist: narrow them with `search`, matched anywhere in a group's name, case-insensitive). Needs the realm role `byok-admin`.
+         */
+        get: operations["getAdminGroups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/groups/{groupId}/keys": {
         parameters: {
             query?: never;
@@ -66,6 +86,26 @@ export interface paths {
         patch: operations["patchAdminGroupsGroupIdKeysProviderKeyId"];
         trace?: never;
     };
+    "/api/v1/admin/groups/{groupId}/keys/test/{provider}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test a group's keys of a provider against the provider (or one, with keyId)
+         * @description Each key tested is one request to the provider; key tests have a per-caller limit of their own (RATE_LIMIT_KEY_TESTS_PER_MINUTE), shared by every test endpoint. Needs the realm role `byok-admin`. Audited: `key.test`.
+         */
+        post: operations["postAdminGroupsGroupIdKeysTestProvider"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/stats": {
         parameters: {
             query?: never;
@@ -78,6 +118,46 @@ export interface paths {
          * @description Needs the realm role `byok-admin`.
          */
         get: operations["getAdminStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find users by username, email or name, with their tier and key count
+         * @description Keycloak's user search: every word of `search` anywhere in the username, email, first or last name (case-insensitive); a user whose username or email is exactly `search` comes first. At most `max` users (default 20). Tier and key count come from the stored attributes: nothing is decrypted. Needs the realm role `byok-admin`.
+         */
+        get: operations["getAdminUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One user, with their tier and key count
+         * @description Needs the realm role `byok-admin`.
+         */
+        get: operations["getAdminUsersUserId"];
         put?: never;
         post?: never;
         delete?: never;
@@ -221,7 +301,7 @@ export interface paths {
         put?: never;
         /**
          * Test the caller's keys of a provider against the provider (or one, with keyId)
-         * @description Each key tested is one request to the provider; key tests have a per-user limit of their own (RATE_LIMIT_KEY_TESTS_PER_MINUTE). Any user token of the realm. Audited: `key.test`.
+         * @description Each key tested is one request to the provider; key tests have a per-caller limit of their own (RATE_LIMIT_KEY_TESTS_PER_MINUTE), shared by every test endpoint. Any user token of the realm. Audited: `key.test`.
          */
         post: operations["postByokKeysTestProvider"];
         delete?: never;
@@ -286,6 +366,26 @@ export interface paths {
          * @description Any user token of the realm.
          */
         get: operations["getByokStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/byok/team-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The team keys of the caller's groups (masked, read-only), in the order resolution tries them
+         * @description Every group the caller belongs to, with its keys per provider (a group without keys has none). Resolution's team steps serve them when the caller has no usable key of their own for the provider (the default RESOLUTION_CHAIN), never while `strict` is on. Any user token of the realm.
+         */
+        get: operations["getByokTeamKeys"];
         put?: never;
         post?: never;
         delete?: never;
@@ -662,6 +762,21 @@ export interface components {
             /** @description The field, dotted (`label`, `providers.0.id`); empty for the whole body */
             path: string;
         };
+        GroupList: {
+            /** @description By path */
+            groups: components["schemas"]["GroupSummary"][];
+            /** @description More groups match than were listed (narrow them with search) */
+            truncated: boolean;
+        };
+        GroupSummary: {
+            /** @description Keycloak group id */
+            id: string;
+            /** @description Team key records stored on the group, whether or not they decrypt */
+            keyCount: number;
+            name: string;
+            /** @description Full path, e.g. /team-alpha or /org/team */
+            path: string;
+        };
         KeyList: {
             keys: components["schemas"]["KeyView"][];
         };
@@ -901,6 +1016,27 @@ export interface components {
              */
             source: "user" | "group" | "system";
         };
+        TeamKeys: {
+            /** @description The caller's strict preference: while true, resolution serves none of these keys */
+            strict: boolean;
+            /** @description Every group the caller belongs to (directly), in the order resolution's team steps try them (by path) */
+            teams: {
+                /** @description Keycloak group id */
+                id: string;
+                name: string;
+                /** @description Full path, e.g. /team-alpha or /org/team */
+                path: string;
+                /** @description Only providers with keys; empty for a group without keys */
+                providers: {
+                    keys: components["schemas"]["KeyView"][];
+                    /**
+                     * @description Provider id (see GET /api/v1/byok/providers)
+                     * @enum {string}
+                     */
+                    provider: "openai" | "anthropic" | "google" | "groq" | "mistral" | "cohere" | "together" | "perplexity" | "huggingface" | "openrouter" | "deepseek" | "xai" | "meta" | "custom";
+                }[];
+            }[];
+        };
         TestResults: {
             /**
              * @description Provider id (see GET /api/v1/byok/providers)
@@ -927,6 +1063,22 @@ export interface components {
             outputTokens: number;
             /** @description Serves of the key: every resolve that handed it out, each gateway attempt included */
             requests: number;
+        };
+        UserList: {
+            users: components["schemas"]["UserSummary"][];
+        };
+        UserSummary: {
+            email: string | null;
+            enabled: boolean;
+            firstName: string | null;
+            /** @description Keycloak user id */
+            id: string;
+            /** @description Key records stored on the user, whether or not they decrypt (nothing is decrypted to count them) */
+            keyCount: number;
+            lastName: string | null;
+            /** @description The stored tier; null when the attribute is missing or unknown (counted as free) */
+            tier: ("free" | "trial" | "starter" | "professional" | "enterprise") | null;
+            username: string;
         };
     };
     responses: never;
@@ -958,6 +1110,81 @@ export interface operations {
             /** @description `NOT_FOUND`: Not found. */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAdminGroups: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Part of a group's name (1 to 100 characters, case-insensitive; subgroups included)
+                 * @example team
+                 */
+                search?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Groups */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupList"];
+                };
+            };
+            /** @description `VALIDATION_FAILED`: The request is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: A valid bearer token is required. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `FORBIDDEN`: The token does not carry the role this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RATE_LIMITED`: Too many requests; retry later. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `KEYCLOAK_UNAVAILABLE`: The identity server is unavailable; retry later. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1398,6 +1625,101 @@ export interface operations {
             };
         };
     };
+    postAdminGroupsGroupIdKeysTestProvider: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only this key
+                 * @example k_3f9cA7e1b4_d4c0e
+                 */
+                keyId?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Keycloak group id
+                 * @example 0b1c8f52-3d4e-4a6b-9c7d-2e5f8a1b3c4d
+                 */
+                groupId: string;
+                /**
+                 * @description Provider id (see GET /api/v1/byok/providers)
+                 * @example openai
+                 */
+                provider: "openai" | "anthropic" | "google" | "groq" | "mistral" | "cohere" | "together" | "perplexity" | "huggingface" | "openrouter" | "deepseek" | "xai" | "meta" | "custom";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One result per key tested */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestResults"];
+                };
+            };
+            /** @description `UNKNOWN_PROVIDER`: Unknown provider. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: A valid bearer token is required. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `FORBIDDEN`: The token does not carry the role this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `OWNER_NOT_FOUND`: No such user or group. `KEY_NOT_FOUND`: No such key. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RATE_LIMITED`: Too many requests; retry later. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `KEYCLOAK_UNAVAILABLE`: The identity server is unavailable; retry later. `OWNER_BUSY`: Another change to these keys is in progress; retry shortly. `REDIS_UNAVAILABLE`: Shared state (Redis) is unavailable, so changes are refused for now; retry later. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getAdminStats: {
         parameters: {
             query?: never;
@@ -1427,6 +1749,161 @@ export interface operations {
             };
             /** @description `FORBIDDEN`: The token does not carry the role this operation needs. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RATE_LIMITED`: Too many requests; retry later. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `KEYCLOAK_UNAVAILABLE`: The identity server is unavailable; retry later. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAdminUsers: {
+        parameters: {
+            query: {
+                /**
+                 * @description At most this many users (1 to 50; default 20)
+                 * @example 20
+                 */
+                max?: number;
+                /**
+                 * @description Part of a username, email, first or last name (1 to 100 characters; several words must all match; an exact username or email comes first)
+                 * @example dave
+                 */
+                search: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Users found */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserList"];
+                };
+            };
+            /** @description `VALIDATION_FAILED`: The request is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: A valid bearer token is required. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `FORBIDDEN`: The token does not carry the role this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RATE_LIMITED`: Too many requests; retry later. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `KEYCLOAK_UNAVAILABLE`: The identity server is unavailable; retry later. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAdminUsersUserId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Keycloak user id
+                 * @example 0b1c8f52-3d4e-4a6b-9c7d-2e5f8a1b3c4d
+                 */
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserSummary"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: A valid bearer token is required. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `FORBIDDEN`: The token does not carry the role this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `OWNER_NOT_FOUND`: No such user or group. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2439,6 +2916,66 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["KeyStats"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: A valid bearer token is required. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `OWNER_NOT_FOUND`: No such user or group. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RATE_LIMITED`: Too many requests; retry later. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `KEYCLOAK_UNAVAILABLE`: The identity server is unavailable; retry later. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getByokTeamKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Team keys per group */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamKeys"];
                 };
             };
             /** @description `UNAUTHENTICATED`: A valid bearer token is required. */

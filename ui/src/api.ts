@@ -1,5 +1,5 @@
 /**
- * The user API (docs/api.md#user-api) as the UI uses it, typed with the server's own types (api-types.ts is
+ * The user API (docs/api.md#user-api) and the admin API (docs/api.md#admin-api) as the UI uses them, typed with the server's own types (api-types.ts is
  * generated from the endpoint table's OpenAPI document). Every call first asks for a fresh access token
  * (keycloak-js refreshes it when it is about to expire), and every error becomes an ApiError with the
  * service's stable code and message, so views can show it next to what caused it.
@@ -29,6 +29,12 @@ export type TestResult = Schemas['TestResults']['results'][number];
 export type NewKey = Omit<RequestBody<'/api/v1/byok/keys/add', 'post'>, 'keyId'>;
 export type KeyPatch = RequestBody<'/api/v1/byok/keys/{provider}/{keyId}', 'patch'>;
 export type Me = Json<'/api/v1/me', 'get', 200>;
+export type TeamKeys = Schemas['TeamKeys'];
+export type Team = TeamKeys['teams'][number];
+export type UserSummary = Schemas['UserSummary'];
+export type GroupSummary = Schemas['GroupSummary'];
+export type GroupList = Schemas['GroupList'];
+export type AdoptionStats = Schemas['AdoptionStats'];
 
 export class ApiError extends Error {
   constructor(
@@ -100,6 +106,27 @@ export function createApi(getToken: () => Promise<string>) {
     update: (provider: string, keyId: string, patch: KeyPatch) => call('patch', '/api/v1/byok/keys/{provider}/{keyId}', { params: { provider, keyId }, body: patch }),
     remove: (provider: string, keyId: string) => call('delete', '/api/v1/byok/keys/{provider}/{keyId}', { params: { provider, keyId } }),
     test: (provider: string, keyId: string) => call('post', '/api/v1/byok/keys/test/{provider}', { params: { provider }, query: { keyId } }).then((body) => body.results),
+    /** The team keys of the caller's groups (masked, read-only) and whether strict mode keeps them from being used. */
+    teamKeys: (): Promise<TeamKeys> => call('get', '/api/v1/byok/team-keys'),
+
+    // The admin console (realm role byok-admin; the service answers 403 to anyone else).
+    searchUsers: (search: string): Promise<UserSummary[]> => call('get', '/api/v1/admin/users', { query: { search } }).then((body) => body.users),
+    adminUser: (userId: string): Promise<UserSummary> => call('get', '/api/v1/admin/users/{userId}', { params: { userId } }),
+    adminUserKeys: (userId: string): Promise<KeyView[]> => call('get', '/api/v1/admin/users/{userId}/keys', { params: { userId } }).then((body) => body.keys),
+    setTier: (userId: string, tier: Tier): Promise<Tier> => call('put', '/api/v1/admin/users/{userId}/tier', { params: { userId }, body: { tier } }).then((body) => body.tier),
+    adminStats: (): Promise<AdoptionStats> => call('get', '/api/v1/admin/stats'),
+    groups: (search?: string): Promise<GroupList> => call('get', '/api/v1/admin/groups', search === undefined ? {} : { query: { search } }),
+    groupKeys: (groupId: string): Promise<KeyView[]> => call('get', '/api/v1/admin/groups/{groupId}/keys', { params: { groupId } }).then((body) => body.keys),
+    testGroupKey: (groupId: string, provider: string, keyId: string): Promise<TestResult[]> =>
+      call('post', '/api/v1/admin/groups/{groupId}/keys/test/{provider}', { params: { groupId, provider }, query: { keyId } }).then((body) => body.results),
+    // A team's keys change through the same owner-key operations as a user's own (admin/team-keys.ts).
+    addGroupKey: (groupId: string, key: NewKey): Promise<KeyView> => call('post', '/api/v1/admin/groups/{groupId}/keys', { params: { groupId }, body: key }),
+    replaceGroupSecret: (groupId: string, provider: Provider['id'], keyId: string, apiKey: string): Promise<KeyView> =>
+      call('post', '/api/v1/admin/groups/{groupId}/keys', { params: { groupId }, body: { provider, keyId, apiKey } }),
+    updateGroupKey: (groupId: string, provider: string, keyId: string, patch: KeyPatch): Promise<KeyView> =>
+      call('patch', '/api/v1/admin/groups/{groupId}/keys/{provider}/{keyId}', { params: { groupId, provider, keyId }, body: patch }),
+    removeGroupKey: (groupId: string, provider: string, keyId: string): Promise<void> =>
+      call('delete', '/api/v1/admin/groups/{groupId}/keys/{provider}/{keyId}', { params: { groupId, provider, keyId } }),
   };
 }
 

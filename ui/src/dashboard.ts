@@ -3,8 +3,9 @@
  * not), and one card per provider with its key count and status and a Manage button.
  */
 import type { OwnerKeys, Provider } from './api';
-import { h, uniqueId } from './dom';
-import { addRule, plural, summarize } from './format';
+import { h } from './dom';
+import { addRule, plural, TIER_NAMES } from './format';
+import { providerCards } from './provider-cards';
 
 export interface DashboardDeps {
   providers: () => readonly Provider[];
@@ -12,29 +13,9 @@ export interface DashboardDeps {
   manage: (providerId: string, opener: HTMLElement) => void;
 }
 
-const TIER_NAMES: Record<string, string> = { free: 'Free', trial: 'Trial', starter: 'Starter', professional: 'Professional', enterprise: 'Enterprise' };
-
 export function renderDashboard(root: HTMLElement, deps: DashboardDeps): void {
   const owner = deps.owner();
   const tier = owner.tier ?? 'free';
-  const cards = deps.providers().map((provider) => {
-    const keys = owner.providers.find((entry) => entry.provider === provider.id)?.keys ?? [];
-    const titleId = uniqueId('card-title');
-    const rule = addRule(owner, provider.name, keys.length);
-    return h('li', { class: keys.length > 0 ? 'card has-keys' : 'card', attrs: { 'aria-labelledby': titleId, 'data-provider': provider.id } }, [
-      h('h2', { id: titleId, text: provider.name }),
-      h('p', { class: 'count', text: plural(keys.length, 'key') }),
-      h('p', { class: 'summary', text: `Status: ${summarize(keys)}` }),
-      !rule.allowed && rule.reason === 'limit' ? h('p', { class: 'hint', text: `Limit reached (${owner.maxKeysPerProvider}).` }) : null,
-      h('button', {
-        class: 'button',
-        text: 'Manage',
-        attrs: { type: 'button', 'aria-label': `Manage ${provider.name} keys`, 'data-manage': provider.id },
-        on: { click: (event) => deps.manage(provider.id, event.currentTarget as HTMLElement) },
-      }),
-    ]);
-  });
-
   const blocked = addRule(owner, '', 0);
   const tierNotice =
     !blocked.allowed && blocked.reason === 'tier' ? h('p', { class: 'notice blocked blocked-tier', attrs: { id: 'tier-notice' }, text: blocked.message }) : null;
@@ -48,6 +29,6 @@ export function renderDashboard(root: HTMLElement, deps: DashboardDeps): void {
       ]),
     ]),
     ...(tierNotice ? [tierNotice] : []),
-    h('ul', { class: 'cards', attrs: { 'aria-label': 'Providers' } }, cards),
+    providerCards({ providers: deps.providers(), owner, manage: deps.manage, manageLabel: (name) => `Manage ${name} keys` }),
   );
 }

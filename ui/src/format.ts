@@ -1,5 +1,7 @@
 /** What the UI says about keys, tiers and limits: pure functions of API data, no DOM. */
-import type { KeyStatus, KeyView, OwnerKeys, TestStatus } from './api';
+import type { KeyStatus, KeyView, OwnerKeys, TestStatus, Tier } from './api';
+
+export const TIER_NAMES: Record<Tier, string> = { free: 'Free', trial: 'Trial', starter: 'Starter', professional: 'Professional', enterprise: 'Enterprise' };
 
 export const STATUS_TEXT: Record<KeyStatus, string> = {
   active: 'Active',
@@ -21,6 +23,20 @@ export function formatDate(iso: string | null, never = 'Never'): string {
   return iso === null ? never : dateTime.format(new Date(iso));
 }
 
+const percentFormat = new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: 1 });
+
+/** A ratio from 0 to 1 as a percentage ("62.5%"). */
+export function percent(ratio: number): string {
+  return percentFormat.format(ratio);
+}
+
+/** The `count` UTC dates (YYYY-MM-DD) ending with today's, ascending: a chart's days, gaps included. */
+export function lastUtcDates(count: number, now = Date.now()): string[] {
+  const DAY_MS = 86_400_000;
+  const today = Math.floor(now / DAY_MS) * DAY_MS; // UTC midnight: epoch time has no leap seconds
+  return Array.from({ length: count }, (_, index) => new Date(today - (count - 1 - index) * DAY_MS).toISOString().slice(0, 10));
+}
+
 export function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`;
 }
@@ -34,13 +50,17 @@ export function summarize(keys: readonly KeyView[]): string {
   return order.flatMap((status) => (counts.has(status) ? [`${counts.get(status)} ${STATUS_TEXT[status].toLowerCase()}`] : [])).join(', ');
 }
 
-export type AddRule = { allowed: true; remaining: number } | { allowed: false; reason: 'tier' | 'limit'; message: string };
+/** `remaining` is null when the limit is not known in advance (team keys: the service's limit, checked when adding). */
+export type AddRule = { allowed: true; remaining: number | null } | { allowed: false; reason: 'tier' | 'limit'; message: string };
+
+/** What adding depends on: a user's `GET /byok/keys` answer; a team has no tier and its limit is not in its key list. */
+export type AddRules = Pick<OwnerKeys, 'tier' | 'canAddKeys' | 'requiredTier'> & { maxKeysPerProvider?: number };
 
 /**
  * Whether the user may add a key for a provider now, and if not, why (docs/storage.md#tiers-and-limits): the tier gate
  * first (it holds whatever the count), then the per-provider limit.
  */
-export function addRule(owner: Pick<OwnerKeys, 'tier' | 'canAddKeys' | 'requiredTier' | 'maxKeysPerProvider'>, providerName: string, keyCount: number): AddRule {
+export function addRule(owner: AddRules, providerName: string, keyCount: number): AddRule {
   if (!owner.canAddKeys) {
     return {
       allowed: false,
@@ -48,6 +68,7 @@ export function addRule(owner: Pick<OwnerKeys, 'tier' | 'canAddKeys' | 'required
       message: `Adding keys needs the ${owner.requiredTier} tier or higher; your tier is ${owner.tier ?? 'free'}. You can still rename, disable, test and delete the keys you have.`,
     };
   }
+  if (owner.maxKeysPerProvider === undefined) return { allowed: true, remaining: null };
   const remaining = owner.maxKeysPerProvider - keyCount;
   if (remaining <= 0) {
     return {

@@ -2,13 +2,17 @@
  * Start-up: read the sign-in settings from the service, sign in through Keycloak (authorization
  * code with PKCE S256, no login iframe: it needs third-party cookies and a looser CSP), then load
  * the providers and keys and show them. Tokens live in memory only; keycloak-js refreshes them
- * before each API call and when they expire.
+ * before each API call and when they expire. An administrator (realm role byok-admin in the token)
+ * also gets the admin console and the navigation to it (nav.ts).
  */
 import Keycloak from 'keycloak-js';
+import { ADMIN_ROLE } from '../../src/keycloak/roles.js';
+import { createAdminConsole } from './admin/console';
 import { ApiError, createApi, describeError, type OwnerKeys, type Provider } from './api';
 import { renderDashboard } from './dashboard';
 import { h } from './dom';
 import { createManageDialog } from './manage-dialog';
+import { createNav, viewFromLocation, type View } from './nav';
 import './styles.css';
 
 interface UiConfig {
@@ -81,8 +85,29 @@ async function start(): Promise<void> {
       draw();
     },
   });
-  const draw = () => renderDashboard(main, { ...state, manage: (id, opener) => dialog.open(id, opener) });
-  draw();
+
+  // The token's realm roles only decide whether the console is offered; the admin API checks the role itself.
+  const realmRoles = keycloak.tokenParsed?.realm_access?.roles ?? [];
+  const views: View<'keys' | 'admin'>[] = [{ id: 'keys', label: 'Your keys', title: 'byok-vault · your API keys' }];
+  if (realmRoles.includes(ADMIN_ROLE)) views.push({ id: 'admin', label: 'Admin', title: 'byok-vault · admin console' });
+  const admin = views.length > 1 ? createAdminConsole({ api, providers: state.providers, announce }) : null;
+  let view = viewFromLocation(views);
+
+  const draw = () => {
+    if (view.id === 'keys') renderDashboard(main, { ...state, manage: (id, opener) => dialog.open(id, opener) });
+  };
+  const show = (next: View<'keys' | 'admin'>, moveFocus: boolean) => {
+    view = next;
+    nav?.select(next);
+    document.title = next.title;
+    if (next.id === 'admin' && admin) admin.show(main);
+    else draw();
+    // After a switch the new view's heading takes the focus, so the next Tab starts there.
+    if (moveFocus) main.querySelector<HTMLElement>('h1')?.focus();
+  };
+  const nav = views.length > 1 ? createNav(views, (next) => show(next, true)) : null;
+  if (nav) account.before(nav.element);
+  show(view, false);
   main.setAttribute('aria-busy', 'false');
 }
 

@@ -1,9 +1,11 @@
 /**
- * The Manage dialog of one provider (docs/web-ui.md): its keys (masked key, label, status, last used, last
- * test) with rename, replace secret, enable/disable, test and delete (after a confirmation), and the
- * add form, or the reason adding is not possible. Errors from the API are shown in the row or form
- * whose action caused them. The dialog is re-rendered from the latest data after every change, and
- * focus is put back on the control the person was using (or the nearest sensible one).
+ * The Manage dialog of one provider (docs/web-ui.md), for one owner: the signed-in user's own keys
+ * (the user API), or a team's keys in the admin console (the same operations on the admin API,
+ * admin/teams.ts). Its keys (masked key, label, status, last used, last test) with rename, replace
+ * secret, enable/disable, test and delete (after a confirmation), and the add form, or the reason
+ * adding is not possible. Errors from the API are shown in the row or form whose action caused
+ * them. The dialog is re-rendered from the latest data after every change, and focus is put back
+ * on the control the person was using (or the nearest sensible one).
  *
  * Secrets typed here go straight into the request body; the inputs are cleared afterwards and the
  * page only ever shows the masked form the API returns.
@@ -11,23 +13,49 @@
 import { describeError, type Api, type KeyView, type OwnerKeys, type Provider } from './api';
 import { confirmAction } from './confirm-dialog';
 import { errorSlot, field, h, uniqueId } from './dom';
-import { addRule, formatDate, plural, STATUS_TEXT, summarize, TEST_TEXT } from './format';
+import { addRule, formatDate, plural, STATUS_TEXT, summarize, TEST_TEXT, type AddRules } from './format';
+import { keysOfProvider } from './provider-cards';
 // The limits are the vault's own rules (a module without Node dependencies), not a copy.
 import { KEY_MAX_LENGTH, LABEL_MAX_LENGTH } from '../../src/vault/rules.js';
 
 type Action = 'rename' | 'replace' | 'toggle' | 'test' | 'delete';
 type FocusRequest = { keyId: string; action: Action | 'label' | 'secret' } | 'add' | 'add-secret' | 'heading';
 
+/** What the dialog does to an owner's keys: the user API's own operations, or the same ones on a team (admin API). */
+export type OwnerKeyApi = Pick<Api, 'add' | 'replaceSecret' | 'update' | 'remove' | 'test'>;
+
+/** The owner's keys and what adding depends on (a team has no tier, and its limit is checked when adding). */
+export type OwnerView = Pick<OwnerKeys, 'providers'> & AddRules;
+
+/** How the dialog names the owner's keys, read at every render; the defaults speak to the user about their own. */
+export interface OwnerWording {
+  /** The dialog's title (its accessible name): "OpenAI keys". */
+  title: (providerName: string) => string;
+  /** Heading of the key list: "Your keys". */
+  listHeading: (providerName: string) => string;
+  /** The add form's hint when the limit is not known in advance (team keys). */
+  addHint: (providerName: string) => string;
+}
+
+const OWN_KEYS: OwnerWording = {
+  title: (providerName) => `${providerName} keys`,
+  listHeading: () => 'Your keys',
+  addHint: (providerName) => `You can add ${providerName} keys.`,
+};
+
 export interface ManageDeps {
-  api: Api;
+  api: OwnerKeyApi;
   providers: () => readonly Provider[];
-  owner: () => OwnerKeys;
+  owner: () => OwnerView;
   /** Reloads the owner's keys (and re-renders whatever shows them). */
   refresh: () => Promise<void>;
   announce: (message: string) => void;
+  /** Defaults to the user's own keys. */
+  wording?: OwnerWording;
 }
 
 export function createManageDialog(deps: ManageDeps) {
+  const wording = deps.wording ?? OWN_KEYS;
   const titleId = uniqueId('manage-title');
   const dialog = h('dialog', { class: 'manage', attrs: { 'aria-labelledby': titleId } });
   document.body.append(dialog);
@@ -65,8 +93,8 @@ export function createManageDialog(deps: ManageDeps) {
     return found;
   }
 
-  function keysOf(): KeyView[] {
-    return deps.owner().providers.find((entry) => entry.provider === providerId)?.keys ?? [];
+  function keysOf(): readonly KeyView[] {
+    return keysOfProvider(deps.owner(), providerId ?? '');
   }
 
   /** Runs one API action for a key: its error goes to that key's row; the list is reloaded after. */
@@ -278,7 +306,7 @@ export function createManageDialog(deps: ManageDeps) {
     return h('section', { class: 'add', attrs: { 'aria-labelledby': headingId } }, [
       h('h3', { id: headingId, text: 'Add a key' }),
       rule.allowed
-        ? h('p', { class: 'hint', text: `You can add ${plural(rule.remaining, 'more key')} for ${descriptor.name}.` })
+        ? h('p', { class: 'hint', text: rule.remaining === null ? wording.addHint(descriptor.name) : `You can add ${plural(rule.remaining, 'more key')} for ${descriptor.name}.` })
         : h('p', { id: reasonId, class: `notice blocked blocked-${rule.reason}`, text: rule.message }),
       form,
     ]);
@@ -295,12 +323,15 @@ export function createManageDialog(deps: ManageDeps) {
 
     dialog.replaceChildren(
       h('div', { class: 'dialog-head' }, [
-        h('h2', { id: titleId, text: `${descriptor.name} keys`, attrs: { tabindex: '-1' } }),
+        h('h2', { id: titleId, text: wording.title(descriptor.name), attrs: { tabindex: '-1' } }),
         h('button', { class: 'button icon', text: '✕', attrs: { type: 'button', 'aria-label': 'Close', 'data-action': 'close' }, on: { click: () => dialog.close() } }),
       ]),
-      h('p', { class: 'muted', text: `${plural(keys.length, 'key')} of at most ${owner.maxKeysPerProvider}${keys.length > 0 ? ` · ${summarize(keys)}` : ''}` }),
+      h('p', {
+        class: 'muted',
+        text: `${plural(keys.length, 'key')}${owner.maxKeysPerProvider === undefined ? '' : ` of at most ${owner.maxKeysPerProvider}`}${keys.length > 0 ? ` · ${summarize(keys)}` : ''}`,
+      }),
       h('section', { attrs: { 'aria-labelledby': listHeadingId } }, [
-        h('h3', { id: listHeadingId, text: 'Your keys' }),
+        h('h3', { id: listHeadingId, text: wording.listHeading(descriptor.name) }),
         replaceBlockedId && keys.length > 0 ? h('p', { id: replaceBlockedId, class: 'hint', text: `Replacing a secret needs the ${owner.requiredTier} tier or higher.` }) : null,
         keys.length === 0
           ? h('p', { class: 'muted empty', text: `No ${descriptor.name} keys yet.` })

@@ -41,11 +41,17 @@ export interface Field<T = string> {
   parse(raw: unknown): T;
   /** The codes `parse` throws (added to every endpoint that uses the field). */
   errors: readonly ErrorCode[];
+  /** A query parameter the caller must give (`parse` then sees undefined when it is missing). */
+  required?: boolean;
 }
 
 type Fields = Record<string, Field<unknown>>;
 type Parsed<F extends Fields | undefined> = F extends Fields ? { [K in keyof F]: ReturnType<F[K]['parse']> } : Record<string, never>;
 type Optional<F extends Fields | undefined> = F extends Fields ? { [K in keyof F]?: ReturnType<F[K]['parse']> } : Record<string, never>;
+/** Query fields: optional unless declared `required: true`. */
+type Query<F extends Fields | undefined> = F extends Fields
+  ? Optional<F> & { [K in keyof F as F[K] extends { required: true } ? K : never]-?: ReturnType<F[K]['parse']> }
+  : Record<string, never>;
 
 /** What the audit event of a key management call learns as the call goes (see observability/audit.ts). */
 export type AuditDraft = Pick<AuditEvent, 'owner' | 'provider' | 'keyId' | 'fields'> & { action?: AuditAction };
@@ -63,7 +69,7 @@ export interface Call<P extends Fields | undefined, Q extends Fields | undefined
   /** Set when the endpoint declares `owner`. */
   owner: OwnerRef;
   params: Parsed<P>;
-  query: Optional<Q>;
+  query: Query<Q>;
   body: B extends z.ZodType ? z.infer<B> : undefined;
   /** The audit draft (owner, provider and keyId are filled in from the parameters as they parse). */
   audit: AuditDraft;
@@ -182,7 +188,7 @@ function parseFields(fields: Fields | undefined, raw: Record<string, unknown>, d
   if (fields === undefined) return NONE; // the hot path declares none
   const parsed: Record<string, unknown> = {};
   for (const [name, field] of Object.entries(fields ?? {})) {
-    if (optional && raw[name] === undefined) continue;
+    if (optional && raw[name] === undefined && field.required !== true) continue;
     const value = field.parse(raw[name]);
     parsed[name] = value;
     if (name === 'provider') draft.provider = value as AuditDraft['provider'];

@@ -1,6 +1,6 @@
 /**
- * One router for owner keys: adding (or replacing the secret of), changing and deleting a key are the
- * same endpoints for a user's own keys and for a group's team keys. Only where they are mounted
+ * One router for owner keys: adding (or replacing the secret of), changing, deleting and testing a
+ * key are the same endpoints for a user's own keys and for a group's team keys. Only where they are mounted
  * differs: the path, who may call, and how the owner is found (the token's subject, or the `groupId`
  * path parameter with byok-admin). Another owner's key id is "not found", exactly like a missing one.
  */
@@ -8,7 +8,7 @@ import type { ErrorCode } from '../../errors.js';
 import { addKeyBody, parseAddKey, patchKeyBody } from '../schemas.js';
 import { apiEndpoint, type Access, type Endpoint, type Field, type OwnerFinder, type Tag } from './endpoint.js';
 import { keyIdField, providerField } from './fields.js';
-import { keyView } from './views.js';
+import { keyView, testResults } from './views.js';
 
 /** Where a set of owner-key endpoints is mounted. */
 export interface OwnerKeysMount {
@@ -90,6 +90,25 @@ export function ownerKeyEndpoints(mount: OwnerKeysMount): Endpoint[] {
       async handle(call, deps) {
         await deps.keys.remove(call.owner, call.params.provider, call.params.keyId);
         return { status: 204 };
+      },
+    }),
+    apiEndpoint({
+      method: 'post',
+      path: `${mount.base}/test/{provider}`,
+      tag,
+      access,
+      owner,
+      params: { ...mount.params, provider: providerField },
+      query: { keyId: { ...keyIdField, description: 'Only this key' } },
+      summary: `Test ${mount.whose} keys of a provider against the provider (or one, with keyId)`,
+      description: 'Each key tested is one request to the provider; key tests have a per-caller limit of their own (RATE_LIMIT_KEY_TESTS_PER_MINUTE), shared by every test endpoint.',
+      answer: { status: 200, description: 'One result per key tested', schema: testResults },
+      errors: ['RATE_LIMITED', ...WRITE_ERRORS],
+      audit: 'key.test',
+      async handle(call, deps) {
+        // Counted once the request is valid: a test sends a request per key to the provider.
+        await deps.rateLimits?.keyTest(call.principal);
+        return { status: 200, body: { provider: call.params.provider, results: await deps.keys.test(call.owner, call.params.provider, call.query.keyId) } };
       },
     }),
   ];

@@ -1,12 +1,13 @@
 /**
- * docs/api.md#user-api: a user's own keys (any user token). The owner is always the token's subject; the key
- * endpoints shared with team keys come from owner-keys.ts.
+ * docs/api.md#user-api: a user's own keys (any user token), and the team keys of their groups (read-only).
+ * The owner is always the token's subject; the key endpoints shared with team keys come from owner-keys.ts.
  */
 import { preferencesBody } from '../schemas.js';
 import { apiEndpoint, type Endpoint } from './endpoint.js';
-import { keyIdField, providerField, tokenSubject } from './fields.js';
+import { providerField, tokenSubject } from './fields.js';
 import { ownerKeyEndpoints, READ_ERRORS, WRITE_ERRORS } from './owner-keys.js';
-import { keyStats, me, ownerKeys, preferences, providers, testResults } from './views.js';
+import { keyStats, me, ownerKeys, preferences, providers, teamKeys } from './views.js';
+import { teamKeysOf } from '../../vault/directory.js';
 
 const A = '/api/v1';
 
@@ -89,22 +90,18 @@ export const userEndpoints: Endpoint[] = [
     },
   }),
   apiEndpoint({
-    method: 'post',
-    path: `${A}/byok/keys/test/{provider}`,
+    method: 'get',
+    path: `${A}/byok/team-keys`,
     tag: 'user',
     access: 'user',
     owner: tokenSubject,
-    params: { provider: providerField },
-    query: { keyId: { ...keyIdField, description: 'Only this key' } },
-    summary: "Test the caller's keys of a provider against the provider (or one, with keyId)",
-    description: 'Each key tested is one request to the provider; key tests have a per-user limit of their own (RATE_LIMIT_KEY_TESTS_PER_MINUTE).',
-    answer: { status: 200, description: 'One result per key tested', schema: testResults },
-    errors: ['RATE_LIMITED', ...WRITE_ERRORS],
-    audit: 'key.test',
+    summary: "The team keys of the caller's groups (masked, read-only), in the order resolution tries them",
+    description:
+      "Every group the caller belongs to, with its keys per provider (a group without keys has none). Resolution's team steps serve them when the caller has no usable key of their own for the provider (the default RESOLUTION_CHAIN), never while `strict` is on.",
+    answer: { status: 200, description: 'Team keys per group', schema: teamKeys },
+    errors: READ_ERRORS,
     async handle(call, deps) {
-      // Counted once the request is valid: a test sends a request per key to the provider.
-      await deps.rateLimits?.keyTest(call.principal);
-      return { status: 200, body: { provider: call.params.provider, results: await deps.keys.test(call.owner, call.params.provider, call.query.keyId) } };
+      return { status: 200, body: await teamKeysOf(deps, call.owner.id) };
     },
   }),
   apiEndpoint({

@@ -12,6 +12,7 @@ import { HEALTH_ISSUES, KEY_STATUSES, NO_KEY_REASONS, TEST_STATUSES } from '../.
 import type { KeyService, OwnerKeys } from '../../vault/key-service.js';
 import type { createAdoptionStats } from '../../vault/adoption-stats.js';
 import type { Resolution } from '../../vault/resolver.js';
+import type { GroupSummary, TeamKeys, UserSummary } from '../../vault/directory.js';
 import { TIERS } from '../../vault/rules.js';
 
 const providerId = z.enum(PROVIDER_IDS).describe('Provider id (see GET /api/v1/byok/providers)');
@@ -237,6 +238,53 @@ export const adoptionStats = z
   })
   .meta({ id: 'AdoptionStats' });
 
+export const teamKeys = z
+  .object({
+    strict: z.boolean().describe("The caller's strict preference: while true, resolution serves none of these keys"),
+    teams: z
+      .array(
+        z.object({
+          id: z.string().describe('Keycloak group id'),
+          name: z.string(),
+          path: z.string().describe('Full path, e.g. /team-alpha or /org/team'),
+          providers: z.array(z.object({ provider: providerId, keys: z.array(keyView) })).describe('Only providers with keys; empty for a group without keys'),
+        }),
+      )
+      .describe("Every group the caller belongs to (directly), in the order resolution's team steps try them (by path)"),
+  })
+  .meta({ id: 'TeamKeys' });
+
+export const userSummary = z
+  .object({
+    id: z.string().describe('Keycloak user id'),
+    username: z.string(),
+    email: z.string().nullable(),
+    firstName: z.string().nullable(),
+    lastName: z.string().nullable(),
+    enabled: z.boolean(),
+    tier: tier.nullable().describe('The stored tier; null when the attribute is missing or unknown (counted as free)'),
+    keyCount: count.describe('Key records stored on the user, whether or not they decrypt (nothing is decrypted to count them)'),
+  })
+  .meta({ id: 'UserSummary' });
+
+export const userList = z.object({ users: z.array(userSummary) }).meta({ id: 'UserList' });
+
+export const groupSummary = z
+  .object({
+    id: z.string().describe('Keycloak group id'),
+    name: z.string(),
+    path: z.string().describe('Full path, e.g. /team-alpha or /org/team'),
+    keyCount: count.describe('Team key records stored on the group, whether or not they decrypt'),
+  })
+  .meta({ id: 'GroupSummary' });
+
+export const groupList = z
+  .object({
+    groups: z.array(groupSummary).describe('By path'),
+    truncated: z.boolean().describe('More groups match than were listed (narrow them with search)'),
+  })
+  .meta({ id: 'GroupList' });
+
 export const preferences = z.object({ strict: z.boolean().describe('Only own keys: no team or platform fallback') }).meta({ id: 'Preferences' });
 export const tierAnswer = z.object({ tier });
 export const anyObject = z.object({}).catchall(z.unknown());
@@ -267,5 +315,8 @@ const checks: [
   SameKeys<z.infer<typeof adoptionStats>['cache'], Awaited<ReturnType<ReturnType<typeof createAdoptionStats>['get']>>['cache']>,
   SameKeys<z.infer<typeof providerUsage>['keys'][number], Awaited<ReturnType<KeyService['stats']>>['providers'][number]['usage']['keys'][number]>,
   SameKeys<z.infer<typeof providerUsageDay>, Awaited<ReturnType<ReturnType<typeof createAdoptionStats>['get']>>['usage']['days'][number]>,
-] = [true, true, true, true, true, true, true, true, true, true];
+  Same<z.infer<typeof teamKeys>, TeamKeys>,
+  Same<z.infer<typeof userSummary>, UserSummary>,
+  Same<z.infer<typeof groupSummary>, GroupSummary>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true];
 void checks;

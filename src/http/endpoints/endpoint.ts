@@ -261,7 +261,8 @@ async function audited(log: AuditLog, action: AuditAction, input: Invocation, dr
 }
 
 function send(res: ServerResponse, reply: Reply): void {
-  for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
+  const { headers } = reply;
+  if (headers !== undefined) for (const name in headers) res.setHeader(name, headers[name] as string);
   if (reply.body === undefined) {
     res.statusCode = reply.status;
     res.end();

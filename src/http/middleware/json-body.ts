@@ -17,6 +17,7 @@ function hasBody(req: IncomingMessage): boolean {
 /** `application/json`, with any parameters (`; charset=utf-8`); the type the parser reads. */
 export function isJsonMediaType(contentType: string | undefined): boolean {
   if (contentType === undefined) return false;
+  if (contentType === 'application/json') return true; // what nearly every caller sends: no splitting
   return (contentType.split(';', 1)[0] ?? '').trim().toLowerCase() === 'application/json';
 }
 

@@ -40,6 +40,7 @@ import { CALLER_KEY_PARAMS, readCallerCredential, signingHeader } from './creden
 import { callerResponseHeaders, upstreamRequestHeaders, upstreamSearchParams, type ForwardHeaders } from './headers.js';
 import { createSseParser } from './sse.js';
 import { USAGE_METERS, type TokenUsage } from './usage-meters.js';
+import type { RateLimits } from '../http/rate-limit.js';
 
 export const PROXY_PREFIX = '/api/v1/proxy/';
 
@@ -84,7 +85,7 @@ export interface GatewayDeps {
   resolver: Pick<Resolver, 'resolve' | 'report'>;
   verifier: Pick<TokenVerifier, 'verify'>;
   introspection: Pick<TokenIntrospection, 'assertActive'>;
-  rateLimits?: { user(principal: Principal): Promise<void>; internal(principal: Principal): Promise<void> } | undefined;
+  rateLimits?: Pick<RateLimits, 'user' | 'internal'> | undefined;
   /** For the registry's (operator's) base URLs. */
   trusted: Dispatcher;
   /** For keys that bring their own base URL: connections pinned to addresses the URL policy allows. */

@@ -98,7 +98,7 @@ export function createApp(deps: AppDeps): App {
   const auth = authenticate(authenticator);
   const json = jsonBody({ limitBytes: deps.config.http.bodyLimitBytes });
   const hot = internalEndpoints(API_PREFIX, deps, authenticator, fastJsonReader({ limitBytes: deps.config.http.bodyLimitBytes }, jsonReader(json)));
-  for (const endpoint of hot) app.post(endpoint.path, (req, res) => endpoint.serve(req, res));
+  for (const endpoint of hot) app.post(endpoint.path, (req, res, next) => endpoint.serve(req, res, next));
 
   const api = exactRouter();
   api.use(auth);
@@ -152,7 +152,7 @@ export function createApp(deps: AppDeps): App {
       return;
     }
     track(req, res, endpoint.route);
-    endpoint.serve(req, res).catch((error: unknown) => respondError(error, req, res));
+    endpoint.serve(req, res, (error: unknown) => respondError(error, req, res));
   };
   return Object.assign(listener, { routes: () => mounted.map((endpoint: Endpoint) => ({ method: endpoint.method, path: endpoint.path })) });
 }

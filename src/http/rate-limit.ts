@@ -44,15 +44,17 @@ export function createRateLimits(options: RateLimitOptions) {
   const internal = limiter('internal', options.internalPerSecond, 1);
   const keyTest = limiter('key_test', options.keyTestsPerMinute ?? 0, 60);
 
-  async function take(scope: Scope, which: RateLimiterAbstract | undefined, key: string): Promise<void> {
-    if (!which) return;
-    try {
-      await which.consume(key);
-    } catch (refusal) {
-      if (!(refusal instanceof RateLimiterRes)) throw refusal;
-      options.onLimited?.(scope);
-      throw new AppError('RATE_LIMITED', { retryAfterSeconds: Math.max(1, Math.ceil(refusal.msBeforeNext / 1000)) });
-    }
+  /** Counts one request; undefined (no promise) when the scope has no limit, so the hot path stays synchronous. */
+  function take(scope: Scope, which: RateLimiterAbstract | undefined, key: string): Promise<void> | undefined {
+    if (!which) return undefined;
+    return which.consume(key).then(
+      () => undefined,
+      (refusal: unknown) => {
+        if (!(refusal instanceof RateLimiterRes)) throw refusal;
+        options.onLimited?.(scope);
+        throw new AppError('RATE_LIMITED', { retryAfterSeconds: Math.max(1, Math.ceil(refusal.msBeforeNext / 1000)) });
+      },
+    );
   }
 
   return {

@@ -72,6 +72,10 @@ export function createTokenVerifier(options: TokenVerifierOptions) {
   // profile), holding the whole token too: only the very same token string finds its entry.
   const verified = new LRUCache<string, { raw: string; principal: Principal }>({ max: Math.max(1, options.verifiedCacheSize ?? 10_000) });
   const cacheKey = (raw: string) => raw.slice(-43);
+  const remembered = (raw: string): Principal | undefined => {
+    const entry = verified.get(cacheKey(raw));
+    return entry !== undefined && entry.raw === raw ? entry.principal : undefined;
+  };
   let jwksInflight: Promise<void> | undefined;
   let lastJwksFetch = -Infinity;
 
@@ -125,9 +129,13 @@ export function createTokenVerifier(options: TokenVerifierOptions) {
 
   return {
     /** Who the token belongs to. Throws AppError UNAUTHENTICATED or KEYCLOAK_UNAVAILABLE. */
+    /** The principal of a token verified before and not expired, without a promise; else undefined (then call `verify`). */
+    verifyNow(raw: string): Principal | undefined {
+      const known = remembered(raw);
+      return known !== undefined && known.expiresAt * 1000 > now() ? known : undefined;
+    },
     async verify(raw: string): Promise<Principal> {
-      const entry = verified.get(cacheKey(raw));
-      const known = entry !== undefined && entry.raw === raw ? entry.principal : undefined;
+      const known = remembered(raw);
       if (known) {
         if (known.expiresAt * 1000 > now()) return known;
         verified.delete(cacheKey(raw));

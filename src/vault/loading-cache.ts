@@ -42,6 +42,9 @@ export interface CacheStats {
 
 export type LoadingCache<V> = ReturnType<typeof createLoadingCache<V>>;
 
+/** `peek`'s answer when the cache cannot answer without loading. */
+export const NOT_CACHED: unique symbol = Symbol('not cached');
+
 export function createLoadingCache<V>(options: LoadingCacheOptions<V>) {
   const clock = options.clock ?? systemClock;
   const now = () => clock.now();
@@ -79,6 +82,24 @@ export function createLoadingCache<V>(options: LoadingCacheOptions<V>) {
   }
 
   return {
+    /**
+     * What `get` would answer at once, without loading: the fresh value, undefined for a fresh "not
+     * found", or `NOT_CACHED` (then call `get`). Counted as a hit like `get`'s. The resolve hot path
+     * uses it to answer a cached owner without a promise (docs/performance.md).
+     */
+    peek(key: string): V | undefined | typeof NOT_CACHED {
+      const entry = entries.get(key);
+      const at = now();
+      if (entry) {
+        if (at - entry.loadedAt >= options.ttlMs) return NOT_CACHED;
+        stats.hits += 1;
+        return entry.value;
+      }
+      const missedAt = missing.get(key);
+      if (missedAt === undefined || at - missedAt >= negativeTtlMs) return NOT_CACHED;
+      stats.hits += 1;
+      return undefined;
+    },
     async get(key: string): Promise<V | undefined> {
       const entry = entries.get(key);
       const at = now();

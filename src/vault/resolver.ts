@@ -20,7 +20,7 @@ import { AppError } from '../errors.js';
 import type { EnvelopeCodec } from '../crypto/envelope.js';
 import type { ProviderId, ProviderRegistry } from '../providers/registry.js';
 import { isServable, type HealthIssue, type KeyState, type NoKeyReason, type ReportOutcome, type TestStatus } from './rules.js';
-import type { LoadingCache } from './loading-cache.js';
+import { NOT_CACHED, type LoadingCache } from './loading-cache.js';
 import type { Clock, Cooldowns, Cursors, OwnerRef, Preferences, StoredOwner } from './ports.js';
 import { ownerKey } from './ports.js';
 import type { RecordOpener, VaultLog } from './record-opener.js';
@@ -224,10 +224,67 @@ export function createResolver(deps: ResolverDeps) {
     const servable = (owner.keys.get(provider) ?? []).filter((key) => isServable(key, at));
     const { key, backAt } = await nextInTurn(servable, `${ownerKey(owner.owner)}:${provider}`, baseUrlAllowed(owner.owner, provider), exclude);
     if (!key) return backAt === undefined ? {} : { backAt };
-    // The record was fully validated when the cache entry was built; here only its secret is needed.
-    const secret = (JSON.parse(key.open().toString('utf8')) as { secret?: unknown }).secret;
-    if (typeof secret !== 'string') return {};
+    const secret = secretOf(key);
+    if (secret === undefined) return {};
     return { served: { key, secret } };
+  }
+
+  /** The served key's secret, decrypted on use (the record was fully validated when the cache entry was built). */
+  function secretOf(key: ResolvableKey): string | undefined {
+    const secret = (JSON.parse(key.open().toString('utf8')) as { secret?: unknown }).secret;
+    return typeof secret === 'string' ? secret : undefined;
+  }
+
+  /** Counts a serve of an owner's key and builds the answer (both resolve paths). */
+  function servedFrom(owner: ResolvableOwner, key: ResolvableKey, secret: string, step: ChainStep, stepIndex: number, stepProvider: ProviderId, modelOut: { model?: string }): Resolution {
+    deps.usage.record(owner.owner, stepProvider, key.keyId);
+    deps.usage.countSource(step.source);
+    deps.onResolved?.(step.source, stepIndex);
+    return {
+      provider: stepProvider,
+      ...modelOut,
+      baseUrl: key.baseUrl ?? registry.get(stepProvider).baseUrl ?? null,
+      apiKey: secret,
+      source: step.source,
+      keyId: key.keyId,
+      label: key.label,
+      holder: owner.owner,
+    };
+  }
+
+  /**
+   * The common case answered without a promise (docs/performance.md#the-hot-path): the first step of
+   * the chain is the user's own keys for the requested provider, the user is cached and enabled, and
+   * the in-process cooldowns answer at once; then the next of the user's keys in turn is served,
+   * exactly as `resolve` would. Anything else (a cache miss, no usable own key, a failover's
+   * exclusions, a key with its own base URL to re-check) is undefined before any state moved, and
+   * `resolve` takes it from the start. With a shared cursor (Redis) the answer is a promise.
+   */
+  function resolveNow(request: ResolveRequest): Resolution | Promise<Resolution> | undefined {
+    const first = deps.chain[0];
+    if (first === undefined || first.source !== 'user' || first.provider !== 'requested') return undefined;
+    if (request.exclude !== undefined && request.exclude.size > 0) return undefined;
+    const { provider, model } = pickProvider(request);
+    const user = deps.owners.peek(ownerKey({ kind: 'user', id: request.userId }));
+    if (user === NOT_CACHED || user === undefined || !user.enabled) return undefined;
+    const at = deps.clock.now();
+    const servable = (user.keys.get(provider) ?? []).filter((key) => isServable(key, at));
+    if (servable.length === 0) return undefined;
+    if (deps.checkBaseUrl !== undefined && servable.some((key) => key.baseUrl !== null)) return undefined;
+    const cooling = deps.cooldowns.cooling(servable.map((key) => key.keyId));
+    if (cooling instanceof Promise) return undefined;
+    const usable = cooling.size === 0 ? servable : servable.filter((key) => !cooling.has(key.keyId));
+    if (usable.length === 0) return undefined;
+    const modelOut = model === undefined ? {} : { model };
+    const serve = (turn: number): Resolution | Promise<Resolution> => {
+      const key = usable[turn % usable.length] as ResolvableKey;
+      const secret = secretOf(key);
+      // Not reached for a record that was validated when cached; the full walk decides then.
+      if (secret === undefined) return resolveLater(request);
+      return servedFrom(user, key, secret, first, 0, provider, modelOut);
+    };
+    const turn = deps.cursors.next(`${ownerKey(user.owner)}:${provider}`);
+    return turn instanceof Promise ? turn.then(serve) : serve(turn);
   }
 
   /** 404 NO_KEY_AVAILABLE, saying why: a caller asks the user for a key, or waits (Retry-After). */
@@ -249,80 +306,80 @@ export function createResolver(deps: ResolverDeps) {
     return member ? [member] : [];
   }
 
-  return {
-    async resolve(request: ResolveRequest): Promise<Resolution> {
-      const { provider, model } = pickProvider(request);
-      const fallback = deps.fallbackProvider !== undefined && deps.fallbackProvider !== provider ? deps.fallbackProvider : undefined;
-      const user = await loadOwner({ kind: 'user', id: request.userId });
-      if (!user) throw new AppError('OWNER_NOT_FOUND', { message: 'No such user.' });
-      if (!user.enabled) {
-        // A disabled user gets nothing: not their own keys, not team keys, not platform keys.
-        deps.onResolved?.('none', deps.chain.length);
-        throw noKey('user_disabled', 'The user is disabled.', { provider });
-      }
-      const strict = user.preferences.strict;
-      // When keys that are only cooling down come back (epoch ms), over every step tried.
-      const backAts: number[] = [];
-      const sooner = (at: number | undefined) => {
-        if (at !== undefined) backAts.push(at);
-      };
-
-      for (const [stepIndex, step] of deps.chain.entries()) {
-        const stepProvider = step.provider === 'requested' ? provider : fallback;
-        if (stepProvider === undefined) continue;
-        if (strict && step.source !== 'user') continue;
-        if (step.source === 'system' && request.allowSystemFallback === false) continue;
-        const base = registry.get(stepProvider).baseUrl ?? null;
-        // The model is passed on as named; the provider that serves it may be the fallback one.
-        const modelOut = model === undefined ? {} : { model: stepProvider === provider ? model : (request.model ?? model) };
-
-        if (step.source === 'system') {
-          const { key: chosen, backAt: systemBackAt } = await nextInTurn(systemKeys.get(stepProvider) ?? [], `system:${stepProvider}`, undefined, request.exclude);
-          sooner(systemBackAt);
-          if (!chosen) continue;
-          deps.usage.record('system', stepProvider, chosen.keyId);
-          deps.usage.countSource('system');
-          deps.onResolved?.('system', stepIndex);
-          return { provider: stepProvider, ...modelOut, baseUrl: base, apiKey: chosen.apiKey, source: 'system', keyId: chosen.keyId, label: 'platform key' };
-        }
-
-        const owners: ResolvableOwner[] = [];
-        if (step.source === 'user') owners.push(user);
-        else {
-          for (const group of await groupsFor(request.userId, request.groupId)) {
-            const loaded = await loadOwner({ kind: 'group', id: group.id });
-            if (loaded) owners.push(loaded);
-          }
-        }
-        for (const owner of owners) {
-          const { served, backAt: ownerBackAt } = await serveFrom(owner, stepProvider, request.exclude);
-          sooner(ownerBackAt);
-          if (!served) continue;
-          deps.usage.record(owner.owner, stepProvider, served.key.keyId);
-          deps.usage.countSource(step.source);
-          deps.onResolved?.(step.source, stepIndex);
-          return {
-            provider: stepProvider,
-            ...modelOut,
-            baseUrl: served.key.baseUrl ?? base,
-            apiKey: served.secret,
-            source: step.source,
-            keyId: served.key.keyId,
-            label: served.key.label,
-            holder: owner.owner,
-          };
-        }
-      }
+  async function resolveLater(request: ResolveRequest): Promise<Resolution> {
+    const { provider, model } = pickProvider(request);
+    const fallback = deps.fallbackProvider !== undefined && deps.fallbackProvider !== provider ? deps.fallbackProvider : undefined;
+    const user = await loadOwner({ kind: 'user', id: request.userId });
+    if (!user) throw new AppError('OWNER_NOT_FOUND', { message: 'No such user.' });
+    if (!user.enabled) {
+      // A disabled user gets nothing: not their own keys, not team keys, not platform keys.
       deps.onResolved?.('none', deps.chain.length);
-      const details = { provider, ...(fallback ? { fallbackProvider: fallback } : {}), strict };
-      if (backAts.length > 0) {
-        throw noKey('cooling_down', 'Every usable key for this provider is cooling down after a rate limit; retry after Retry-After seconds.', details, Math.min(...backAts));
+      throw noKey('user_disabled', 'The user is disabled.', { provider });
+    }
+    const strict = user.preferences.strict;
+    // When keys that are only cooling down come back (epoch ms), over every step tried.
+    const backAts: number[] = [];
+    const sooner = (at: number | undefined) => {
+      if (at !== undefined) backAts.push(at);
+    };
+
+    for (const [stepIndex, step] of deps.chain.entries()) {
+      const stepProvider = step.provider === 'requested' ? provider : fallback;
+      if (stepProvider === undefined) continue;
+      if (strict && step.source !== 'user') continue;
+      if (step.source === 'system' && request.allowSystemFallback === false) continue;
+      const base = registry.get(stepProvider).baseUrl ?? null;
+      // The model is passed on as named; the provider that serves it may be the fallback one.
+      const modelOut = model === undefined ? {} : { model: stepProvider === provider ? model : (request.model ?? model) };
+
+      if (step.source === 'system') {
+        const { key: chosen, backAt: systemBackAt } = await nextInTurn(systemKeys.get(stepProvider) ?? [], `system:${stepProvider}`, undefined, request.exclude);
+        sooner(systemBackAt);
+        if (!chosen) continue;
+        deps.usage.record('system', stepProvider, chosen.keyId);
+        deps.usage.countSource('system');
+        deps.onResolved?.('system', stepIndex);
+        return { provider: stepProvider, ...modelOut, baseUrl: base, apiKey: chosen.apiKey, source: 'system', keyId: chosen.keyId, label: 'platform key' };
       }
-      throw noKey(
-        'no_key',
-        strict ? 'The user has no usable key for this provider and accepts no team or platform keys.' : 'No usable key for this provider.',
-        details,
-      );
+
+      const owners: ResolvableOwner[] = [];
+      if (step.source === 'user') owners.push(user);
+      else {
+        for (const group of await groupsFor(request.userId, request.groupId)) {
+          const loaded = await loadOwner({ kind: 'group', id: group.id });
+          if (loaded) owners.push(loaded);
+        }
+      }
+      for (const owner of owners) {
+        const { served, backAt: ownerBackAt } = await serveFrom(owner, stepProvider, request.exclude);
+        sooner(ownerBackAt);
+        if (served) return servedFrom(owner, served.key, served.secret, step, stepIndex, stepProvider, modelOut);
+      }
+    }
+    deps.onResolved?.('none', deps.chain.length);
+    const details = { provider, ...(fallback ? { fallbackProvider: fallback } : {}), strict };
+    if (backAts.length > 0) {
+      throw noKey('cooling_down', 'Every usable key for this provider is cooling down after a rate limit; retry after Retry-After seconds.', details, Math.min(...backAts));
+    }
+    throw noKey(
+      'no_key',
+      strict ? 'The user has no usable key for this provider and accepts no team or platform keys.' : 'No usable key for this provider.',
+      details,
+    );
+  }
+
+  return {
+    /**
+     * The key to use (docs/resolution.md). A cached user's own key is answered at once (`resolveNow`),
+     * everything else through the whole chain; either way a throw is the caller's error answer.
+     */
+    resolve(request: ResolveRequest): Resolution | Promise<Resolution> {
+      try {
+        return resolveNow(request) ?? resolveLater(request);
+      } catch (error) {
+        // Never a synchronous throw: callers may chain on the answer.
+        return Promise.reject(error as Error);
+      }
     },
 
     /**

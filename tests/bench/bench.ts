@@ -47,7 +47,9 @@
 // a target is missed), BENCH_CPU_PROF=1 (every server child runs with --cpu-prof; profiles in
 // .data/bench/profiles, open them in Chrome DevTools or summarise them with
 // `node --import tsx tests/bench/profile-summary.ts <file> [top] [filter]`; profiling slows the
-// servers, so figures are then not comparable).
+// servers, so figures are then not comparable), BENCH_BEFORE_DIST (another build's dist/main.js, for
+// example of the commit before a change: its warm resolve is measured in the same alternating rounds,
+// a row "resolve warm (before)", so that what a change gained is read side by side).
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -99,6 +101,7 @@ const SETTINGS: Settings = {
   rounds: positiveInt('BENCH_ROUNDS', 3),
   instances: positiveInt('BENCH_INSTANCES', 3),
   only: process.env.BENCH_ONLY || undefined,
+  beforeDist: process.env.BENCH_BEFORE_DIST || undefined,
   pipelining: 1,
   fixedRate: positiveInt('BENCH_FIXED_RATE', 1000),
   firstByteRequests: positiveInt('BENCH_FIRST_BYTE_REQUESTS', 300),
@@ -175,9 +178,13 @@ async function stop(handle: { stop(): Promise<void> }): Promise<void> {
   await handle.stop();
 }
 
-async function service(name: string, extra: Record<string, string> = {}): Promise<Server> {
+async function service(name: string, extra: Record<string, string> = {}, entry?: string): Promise<Server> {
   const started = await track(
-    startServiceProcess(name, { ...SERVICE_ENV, ...extra }, { readyPath: '/readyz', readyTimeoutMs: READY_TIMEOUT_MS, logFile: join(OUT_DIR, `${name}.log`), nodeArgs: profileArgs(name) }),
+    startServiceProcess(
+      name,
+      { ...SERVICE_ENV, ...extra },
+      { readyPath: '/readyz', readyTimeoutMs: READY_TIMEOUT_MS, logFile: join(OUT_DIR, `${name}.log`), nodeArgs: profileArgs(name), ...(entry ? { entry } : {}) },
+    ),
   );
   log(`${name} ready at ${started.url} (pid ${started.pid})`);
   return Object.assign(started, { metrics: true });
@@ -638,17 +645,27 @@ async function main(): Promise<boolean> {
   const probe = await resolveOnce(warm, token, user.id);
   if (probe.status !== 200 || !probe.body?.apiKey?.startsWith('sk-proj-')) throw new Error(`resolve probe: ${probe.status} ${probe.body?.error?.code ?? ''}`);
   log(`resolve probe: 200 (source ${probe.body.source ?? '?'}, provider ${probe.body.provider ?? '?'})`);
+  // BENCH_BEFORE_DIST: another build's dist/main.js (the code before a change), measured in the same
+  // rounds against the same user, so that a change's gain is read side by side.
+  const beforeChange = SETTINGS.beforeDist === undefined ? undefined : await service('service-before', {}, SETTINGS.beforeDist);
+  if (beforeChange) {
+    const beforeProbe = await resolveOnce(beforeChange, token, user.id);
+    if (beforeProbe.status !== 200) throw new Error(`resolve probe (before): ${beforeProbe.status} ${beforeProbe.body?.error?.code ?? ''}`);
+  }
   const baseRuns: Run[] = [];
   const expressRuns: Run[] = [];
   const warmRuns: Run[] = [];
+  const beforeRuns: Run[] = [];
   for (let r = 1; r <= SETTINGS.rounds; r += 1) {
     log(`round ${r} of ${SETTINGS.rounds}`);
     baseRuns.push(await measure('baseline (node:http)', base, resolveRequest('/ping', undefined, 'baseline-user')));
     expressRuns.push(await measure('bare Express', bareExpress, resolveRequest('/ping', undefined, 'baseline-user')));
     warmRuns.push(await measure('resolve warm', warm, resolveRequest('/api/v1/internal/resolve', token, user.id)));
+    if (beforeChange) beforeRuns.push(await measure('resolve warm (before)', beforeChange, resolveRequest('/api/v1/internal/resolve', token, user.id)));
   }
   results.baseline = medianRun(baseRuns);
-  results.scenarios.push(medianRun(expressRuns), medianRun(warmRuns));
+  results.scenarios.push(medianRun(expressRuns), medianRun(warmRuns), ...(beforeChange ? [medianRun(beforeRuns)] : []));
+  if (beforeChange) await stop(beforeChange);
   results.rounds = {
     baseline: baseRuns.map((run) => run.requestsPerSecond),
     express: expressRuns.map((run) => run.requestsPerSecond),

@@ -57,6 +57,7 @@ export interface Settings {
   rounds: number;
   instances: number;
   only: string | undefined;
+  beforeDist: string | undefined;
   pipelining: number;
   /** Requests per second of the fixed-rate latency runs (gateway scenarios). */
   fixedRate: number;

@@ -74,6 +74,24 @@ describe('bearer token validation', () => {
     expect401(await request(app).get('/api/v1/me').set('Authorization', `Bearer ${header}.${b64(forgedClaims)}.${signature}`));
   });
 
+  test('verifyNow (the hot path, no promise) knows only the very token verified before, until it expires', async () => {
+    let nowMs = Date.now();
+    const verifier = createTokenVerifier({ url: KEYCLOAK_URL, realm: REALM, timeoutMs: 5000, audience: SERVICE_CLIENT.clientId, now: () => nowMs });
+    const user = await createTestUser({ tier: 'starter' });
+    const other = await createTestUser({ tier: 'starter' });
+    const token = await userToken(user);
+    expect(verifier.verifyNow(token)).toBeUndefined(); // never verified: the caller must await verify
+    const verified = await verifier.verify(token);
+    expect(verifier.verifyNow(token)).toBe(verified);
+    expect(verified.subject).toBe(user.id);
+    // The cache is keyed by the signature's end, but a token with other claims and the same signature is not it.
+    const [header, , signature] = token.split('.');
+    expect(verifier.verifyNow(`${header}.${b64({ ...claimsOf(token), sub: other.id })}.${signature}`)).toBeUndefined();
+    nowMs = verified.expiresAt * 1000;
+    expect(verifier.verifyNow(token)).toBeUndefined();
+    await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+
   test('an unsigned token (alg "none") is 401', async () => {
     const user = await createTestUser({ tier: 'starter' });
     const token = await userToken(user);

@@ -93,7 +93,7 @@ export async function startNodeProcess(name: string, script: string, options: No
 export async function startServiceProcess(
   name: string,
   overrides: Record<string, string | undefined> = {},
-  options: Omit<NodeProcessOptions, 'env'> = {},
+  options: Omit<NodeProcessOptions, 'env'> & { entry?: string } = {},
 ): Promise<ServiceProcess> {
   mkdirSync(LOG_DIR, { recursive: true });
   const env = serviceEnv({
@@ -102,5 +102,6 @@ export async function startServiceProcess(
     AUDIT_LOG_FILE: `${LOG_DIR}/audit-${process.pid}-${name}.jsonl`,
     ...overrides,
   });
-  return startNodeProcess(name, ENTRY, { ...options, env });
+  const { entry = ENTRY, ...rest } = options;
+  return startNodeProcess(name, entry, { ...rest, env });
 }

@@ -5,7 +5,7 @@
  * demand, and the LRU bounds.
  */
 import { AppError } from '../../src/errors.js';
-import { createLoadingCache } from '../../src/vault/loading-cache.js';
+import { createLoadingCache, NOT_CACHED } from '../../src/vault/loading-cache.js';
 import { createFakeClock } from '../support/clock.js';
 
 function deferred<T>() {
@@ -203,5 +203,26 @@ describe('loading cache', () => {
     const { cache } = cacheOver(async (key) => key, { max: 3 });
     for (const key of ['a', 'b', 'c', 'd', 'e']) await cache.get(key);
     expect(cache.stats().size).toBe(3);
+  });
+});
+
+describe('peek: what get would answer at once, without loading', () => {
+  test('NOT_CACHED before a load, after expiry and after invalidation; the value while fresh; undefined for a fresh "not found"', async () => {
+    const { cache, clock, loads } = cacheOver(async (key) => (key === 'known' ? 'value' : undefined), { ttlMs: 1_000, negativeTtlMs: 500 });
+    expect(cache.peek('known')).toBe(NOT_CACHED);
+    expect(loads).toEqual([]); // peeking never loads
+    await cache.get('known');
+    expect(cache.peek('known')).toBe('value');
+    clock.advance(1_000);
+    expect(cache.peek('known')).toBe(NOT_CACHED);
+    await cache.get('known');
+    cache.invalidate('known');
+    expect(cache.peek('known')).toBe(NOT_CACHED);
+
+    await cache.get('gone');
+    expect(cache.peek('gone')).toBeUndefined();
+    clock.advance(500);
+    expect(cache.peek('gone')).toBe(NOT_CACHED);
+    expect(loads).toEqual(['known', 'known', 'gone']);
   });
 });

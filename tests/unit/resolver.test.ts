@@ -30,6 +30,14 @@ interface WorldOptions {
   chain?: readonly ChainStep[];
   fallbackProvider?: ProviderId;
   systemKeys?: Partial<Record<ProviderId, string[]>>;
+  /** Shared cursors answer through a promise (as Redis's do); in-process ones at once. */
+  sharedCursors?: boolean;
+}
+
+/** In-process cursors behind a promise, the shape of the Redis ones. */
+function promisedCursors() {
+  const inner = createInProcessCursors();
+  return { next: async (key: string) => inner.next(key) };
 }
 
 function world(options: WorldOptions = {}) {
@@ -72,7 +80,7 @@ function world(options: WorldOptions = {}) {
     owners,
     memberships,
     registry,
-    cursors: createInProcessCursors(),
+    cursors: options.sharedCursors ? promisedCursors() : createInProcessCursors(),
     cooldowns: createInProcessCooldowns(clock),
     systemKeys: new Map(Object.entries(options.systemKeys ?? {}) as [ProviderId, string[]][]),
     chain: options.chain ?? DEFAULT_CHAIN,
@@ -115,7 +123,7 @@ function world(options: WorldOptions = {}) {
       return (await resolver.resolve(request)).keyId;
     },
     async refusal(request: ResolveRequest): Promise<AppError> {
-      const error = await resolver.resolve(request).then(
+      const error = await Promise.resolve(resolver.resolve(request)).then(
         () => undefined,
         (caught: unknown) => caught,
       );
@@ -395,5 +403,86 @@ describe('cooldowns and why nothing is served (404 NO_KEY_AVAILABLE details.reas
     const stranger = w.user();
     const theirs = await w.addKey(stranger, 'openai');
     await expect(w.resolver.report({ userId: user.id, provider: 'openai', keyId: theirs.id, outcome: 'rate_limited' })).rejects.toMatchObject({ code: 'KEY_NOT_FOUND' });
+  });
+});
+
+describe('a cached user\'s own key is answered at once (no promise), in the same turn as the full chain', () => {
+  const isPromise = (value: unknown) => value instanceof Promise;
+  /** Two keys served in turn: each once in the first two serves, then the same order again. */
+  const expectAlternating = (served: Array<string | undefined>, keys: string[]) => {
+    expect([...served.slice(0, 2)].sort()).toEqual([...keys].sort());
+    expect(served.slice(2)).toEqual(served.slice(0, 2));
+  };
+
+  test('the first resolve loads the user (a promise); the next ones answer at once, keeping the round-robin order across both paths', async () => {
+    const w = world();
+    const user = w.user();
+    const a = await w.addKey(user, 'openai');
+    const b = await w.addKey(user, 'openai');
+    const request = { userId: user.id, provider: 'openai' as const };
+    const first = w.resolver.resolve(request);
+    expect(isPromise(first)).toBe(true);
+    const served = [(await first).keyId];
+    for (let i = 0; i < 3; i += 1) {
+      const answer = w.resolver.resolve(request);
+      expect(isPromise(answer)).toBe(false);
+      served.push((answer as Awaited<typeof first>).keyId);
+    }
+    expectAlternating(served, [a.id, b.id]);
+    // The secret is decrypted on use, and the serve counted as the full chain counts it.
+    const secretOf = new Map([a, b].map((key) => [key.id, key.secret]));
+    expect(((await w.resolver.resolve(request)) as { apiKey: string }).apiKey).toBe(secretOf.get(served[0] as string));
+    expect(w.steps.at(-1)).toEqual({ source: 'user', stepIndex: 0 });
+  });
+
+  test('whatever the user step cannot serve goes through the whole chain: team keys, a failover, cooling keys, an unknown model', async () => {
+    const w = world({ systemKeys: { openai: [testApiKey('openai')] } });
+    const user = w.user();
+    const team = w.group(user);
+    const teamKey = await w.addKey(team, 'openai');
+    await w.served({ userId: user.id, provider: 'openai' }); // warms the cache
+    const viaTeam = w.resolver.resolve({ userId: user.id, provider: 'openai' });
+    expect(isPromise(viaTeam)).toBe(true);
+    expect((await viaTeam).keyId).toBe(teamKey.id);
+
+    const own = await w.addKey(user, 'openai');
+    await w.served({ userId: user.id, provider: 'openai' });
+    const failover = w.resolver.resolve({ userId: user.id, provider: 'openai', exclude: new Set([own.id]) });
+    expect(isPromise(failover)).toBe(true);
+    expect((await failover).keyId).toBe(teamKey.id);
+
+    await w.resolver.report({ userId: user.id, provider: 'openai', keyId: own.id, outcome: 'rate_limited', retryAfterSeconds: 30 });
+    const cooling = w.resolver.resolve({ userId: user.id, provider: 'openai' });
+    expect(isPromise(cooling)).toBe(true);
+    expect((await cooling).keyId).toBe(teamKey.id);
+
+    // Errors are never thrown synchronously, even when found before any owner is read.
+    const unknown = w.resolver.resolve({ userId: user.id, model: 'nobody-knows-this-model' });
+    expect(isPromise(unknown)).toBe(true);
+    await expect(unknown).rejects.toMatchObject({ code: 'UNKNOWN_MODEL' });
+  });
+
+  test('a chain that does not start with the user\'s own keys is always walked whole', async () => {
+    const w = world({ chain: parseChain('group:requested,user:requested') });
+    const user = w.user();
+    const own = await w.addKey(user, 'openai');
+    await w.served({ userId: user.id, provider: 'openai' });
+    const answer = w.resolver.resolve({ userId: user.id, provider: 'openai' });
+    expect(isPromise(answer)).toBe(true);
+    expect((await answer).keyId).toBe(own.id);
+  });
+
+  test('shared cursors (Redis) answer through a promise, in the same order', async () => {
+    const w = world({ sharedCursors: true });
+    const user = w.user();
+    const a = await w.addKey(user, 'openai');
+    const b = await w.addKey(user, 'openai');
+    const served = [];
+    for (let i = 0; i < 4; i += 1) {
+      const answer = w.resolver.resolve({ userId: user.id, provider: 'openai' });
+      expect(isPromise(answer)).toBe(true);
+      served.push((await answer).keyId);
+    }
+    expectAlternating(served, [a.id, b.id]);
   });
 });

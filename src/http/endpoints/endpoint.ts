@@ -129,8 +129,11 @@ export interface ApiEndpoint<P extends Fields | undefined = Fields | undefined, 
   owner?: OwnerFinder;
   /** Key management calls leave one audit event whatever happens (success, denied, failed). */
   audit?: AuditAction;
-  /** The handler: everything it needs arrives parsed in `call`; `deps` are the application's. */
-  handle(call: Call<P, Q, B>, deps: EndpointDeps): Promise<Reply>;
+  /**
+   * The handler: everything it needs arrives parsed in `call`; `deps` are the application's. A reply
+   * known at once may be returned as it is (the resolve hot path answers without a promise).
+   */
+  handle(call: Call<P, Q, B>, deps: EndpointDeps): Reply | Promise<Reply>;
 }
 
 export interface RawEndpoint extends EndpointBase {
@@ -206,13 +209,14 @@ export interface Invocation {
 
 /**
  * Runs an API endpoint's handler on an authenticated request: role, owner, fields, body, handler,
- * answer; with an audit action, one audit event whatever happens.
+ * answer; with an audit action, one audit event whatever happens. When the handler answers at once
+ * the answer is written at once (no promise); errors are thrown, or rejected when the handler's were.
  */
-export async function invoke(endpoint: ApiEndpoint<any, any, any>, deps: EndpointDeps, input: Invocation): Promise<void> {
+export function invoke(endpoint: ApiEndpoint<any, any, any>, deps: EndpointDeps, input: Invocation): void | Promise<void> {
   const role = ROLE_OF[endpoint.access];
   if (role !== undefined) checkRealmRole(input.principal, role);
   const draft: AuditDraft = {};
-  const run = async (): Promise<Reply> => {
+  const run = (): Reply | Promise<Reply> => {
     const owner = endpoint.owner?.of(input.principal, input.rawParams);
     if (owner !== undefined) draft.owner = owner;
     const call = {
@@ -227,11 +231,12 @@ export async function invoke(endpoint: ApiEndpoint<any, any, any>, deps: Endpoin
     };
     return endpoint.handle(call, deps);
   };
-  const reply = endpoint.audit === undefined || deps.audit === undefined ? await run() : await audited(deps.audit, endpoint.audit, input, draft, run);
+  const reply = endpoint.audit === undefined || deps.audit === undefined ? run() : audited(deps.audit, endpoint.audit, input, draft, run);
+  if (reply instanceof Promise) return reply.then((answer) => send(input.res, answer));
   send(input.res, reply);
 }
 
-async function audited(log: AuditLog, action: AuditAction, input: Invocation, draft: AuditDraft, run: () => Promise<Reply>): Promise<Reply> {
+async function audited(log: AuditLog, action: AuditAction, input: Invocation, draft: AuditDraft, run: () => Reply | Promise<Reply>): Promise<Reply> {
   const { principal } = input;
   const record = (outcome: AuditEvent['outcome'], errorCode?: string) =>
     log.record({
@@ -256,7 +261,8 @@ async function audited(log: AuditLog, action: AuditAction, input: Invocation, dr
 }
 
 function send(res: ServerResponse, reply: Reply): void {
-  for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
+  const { headers } = reply;
+  if (headers !== undefined) for (const name in headers) res.setHeader(name, headers[name] as string);
   if (reply.body === undefined) {
     res.statusCode = reply.status;
     res.end();

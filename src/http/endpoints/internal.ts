@@ -6,7 +6,8 @@
 import { isAppError } from '../../errors.js';
 import type { AuditEvent } from '../../observability/audit.js';
 import { parseProvider, reportBody, resolveBody } from '../schemas.js';
-import { apiEndpoint, type Endpoint } from './endpoint.js';
+import type { Resolution } from '../../vault/resolver.js';
+import { apiEndpoint, type Endpoint, type Reply } from './endpoint.js';
 import { resolution } from './views.js';
 
 const A = '/api/v1';
@@ -15,6 +16,16 @@ const A = '/api/v1';
 const BENCHING = new Set(['rate_limited', 'unauthorized', 'quota_exceeded'] as const);
 type BenchingOutcome = typeof BENCHING extends Set<infer T> ? T : never;
 const isBenching = (outcome: string): outcome is BenchingOutcome => BENCHING.has(outcome as BenchingOutcome);
+
+/**
+ * The resolve answer. `holder` is the gateway's (whose usage to count), not part of it. It carries a
+ * decrypted key: no cache of any kind may keep it, whatever the path prefix rules elsewhere say (set
+ * here, where the secret is written).
+ */
+const NO_STORE = { 'Cache-Control': 'no-store' };
+function resolved({ holder: _holder, ...answer }: Resolution): Reply {
+  return { status: 200, body: answer, headers: NO_STORE };
+}
 
 export const internalEndpoints: Endpoint[] = [
   apiEndpoint({
@@ -31,14 +42,12 @@ export const internalEndpoints: Endpoint[] = [
     bodyExample: { userId: '0b1c8f52-3d4e-4a6b-9c7d-2e5f8a1b3c4d', model: 'gpt-4o' },
     answer: { status: 200, description: 'The key and where it came from', schema: resolution },
     errors: ['UNKNOWN_PROVIDER', 'UNKNOWN_MODEL', 'NO_KEY_AVAILABLE', 'OWNER_NOT_FOUND'],
-    async handle(call, deps) {
+    handle(call, deps) {
       const { body } = call;
       const provider = body.provider === undefined ? undefined : parseProvider(body.provider);
-      // `holder` is the gateway's (whose usage to count), not part of this answer.
-      const { holder: _holder, ...answer } = await deps.resolver.resolve({ ...body, provider });
-      // This answer carries a decrypted key: no cache of any kind may keep it, whatever the path
-      // prefix rules elsewhere say (set here, where the secret is written).
-      return { status: 200, body: answer, headers: { 'Cache-Control': 'no-store' } };
+      // A cached user's own key comes back at once, and is answered at once (docs/performance.md).
+      const resolution = deps.resolver.resolve({ ...body, provider });
+      return resolution instanceof Promise ? resolution.then(resolved) : resolved(resolution);
     },
   }),
   apiEndpoint({

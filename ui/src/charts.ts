@@ -52,20 +52,37 @@ export function barChart(input: BarChartInput): HTMLElement {
   ]);
   // Drawn once the figure is in the document (Chart.js measures its container).
   queueMicrotask(() => {
-    new Chart(canvas, {
-      type: 'bar',
-      data: {
-        labels: [...input.labels],
-        datasets: input.series.map((s, index) => ({ label: s.name, data: [...s.values], backgroundColor: COLOURS[index % COLOURS.length] })),
-      },
-      options: {
-        animation: false,
-        responsive: true,
-        maintainAspectRatio: false,
-        plugins: { legend: { display: input.series.length > 1 } },
-        scales: { x: { stacked: input.stacked ?? false }, y: { stacked: input.stacked ?? false, beginAtZero: true, ticks: { precision: 0 } } },
-      },
-    });
+    releaseDetached();
+    drawn.add(
+      new Chart(canvas, {
+        type: 'bar',
+        data: {
+          labels: [...input.labels],
+          datasets: input.series.map((s, index) => ({ label: s.name, data: [...s.values], backgroundColor: COLOURS[index % COLOURS.length] })),
+        },
+        options: {
+          animation: false,
+          responsive: true,
+          maintainAspectRatio: false,
+          plugins: { legend: { display: input.series.length > 1 } },
+          scales: { x: { stacked: input.stacked ?? false }, y: { stacked: input.stacked ?? false, beginAtZero: true, ticks: { precision: 0 } } },
+        },
+      }),
+    );
   });
   return figure;
+}
+
+/**
+ * Charts drawn so far. Views are re-rendered by replacing their elements, so a chart whose canvas
+ * left the document is destroyed (its resize observer and canvas released) when the next one is drawn.
+ */
+const drawn = new Set<Chart>();
+
+function releaseDetached(): void {
+  for (const chart of drawn) {
+    if (chart.canvas.isConnected) continue;
+    chart.destroy();
+    drawn.delete(chart);
+  }
 }

@@ -13,7 +13,7 @@ import request from 'supertest';
 import { masterAdmin } from '../support/keycloak.js';
 import { testApiKey } from '../support/secrets.js';
 import { expectNoViolations } from './support/axe.js';
-import { inPage, launchBrowser, openPage, signIn, tabTo, type WatchedPage } from './support/browser.js';
+import { closeWatched, inPage, launchBrowser, openPage, signIn, tabTo, type WatchedPage } from './support/browser.js';
 import { apiAs, ORIGIN, resolveAs, startStack, type Stack } from './support/stack.js';
 
 const SCREENSHOTS = new URL(process.env.BYOK_UPDATE_SCREENSHOTS === '1' ? '../../docs/screenshots/' : '../../.data/screenshots/', import.meta.url).pathname;
@@ -59,10 +59,9 @@ afterAll(async () => {
 
 afterEach(async () => {
   // The page never needed more than the strict policy allows, and threw nothing.
-  const problems = session?.problems ?? [];
-  await session?.context.close();
+  const ended = session;
   session = undefined;
-  expect(problems).toEqual([]);
+  await closeWatched(ended);
 });
 
 const shot = (page: Page, name: string, selector?: string) =>

@@ -62,6 +62,16 @@ export async function openPage(browser: Browser, origin: string): Promise<Watche
 }
 
 /**
+ * Ends a test's page: closes its context, then fails the test if the page saw a CSP violation or threw
+ * (every browser test's afterEach).
+ */
+export async function closeWatched(session: WatchedPage | undefined): Promise<void> {
+  const problems = session?.problems ?? [];
+  await session?.context.close();
+  expect(problems).toEqual([]);
+}
+
+/**
  * Signs in the way a person does: the UI sends the browser to Keycloak's own login page
  * (authorization code + PKCE S256), the form is filled in, and Keycloak sends it back signed in.
  */

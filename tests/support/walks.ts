@@ -3,6 +3,7 @@
  * vault's own walk choice on top of a scanner of these lists (holders: the owners with `holderMark`).
  * `indexedAt` set: the holder index is complete (holder scan); unset: every owner is visited.
  */
+import { createAdoptionStats } from '../../src/vault/adoption-stats.js';
 import { createOwnerWalks, type OwnerWalks } from '../../src/vault/holders.js';
 import type { OwnerScanner, StoredOwner } from '../../src/vault/ports.js';
 import { TIERS, type Tier } from '../../src/vault/tiers.js';
@@ -27,4 +28,19 @@ export function walksOver(owners: { groups?: readonly StoredOwner[]; users?: rea
     },
   };
   return createOwnerWalks({ scanner, index: { completedAt: async () => indexedAt } });
+}
+
+/** Adoption stats over an empty realm with nothing counted (for tests of endpoints that need the dependency). */
+export function emptyAdoptionStats() {
+  return createAdoptionStats({
+    owners: walksOver({}),
+    counts: { countUsers: async () => 0 },
+    opener: { openProvider: () => [] },
+    resolvesBySource: () => ({ user: 0, group: 0, system: 0 }),
+    usage: { unpersistedAll: async () => () => undefined, systemDaily: () => new Map() },
+    daysKept: 30,
+    cacheStats: () => ({ hits: 0, misses: 0, loads: 0, staleServed: 0, size: 0 }),
+    maxAgeMs: 0,
+    now: Date.now,
+  });
 }

@@ -10,11 +10,10 @@ import type { Principal } from '../../src/keycloak/token-verifier.js';
 import { createEnvelopeCodec } from '../../src/crypto/envelope.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createProviderRegistry } from '../../src/providers/registry.js';
-import { createAdoptionStats } from '../../src/vault/adoption-stats.js';
 import { createInProcessLocks } from '../../src/vault/in-process-locks.js';
 import { createKeyService } from '../../src/vault/key-service.js';
 import { createInMemoryStore } from '../support/in-memory-store.js';
-import { walksOver } from '../support/walks.js';
+import { emptyAdoptionStats, walksOver } from '../support/walks.js';
 import { systemClock } from '../../src/vault/ports.js';
 
 const config = loadConfig({
@@ -56,17 +55,7 @@ const resolver = {
   },
   report: async () => 'system' as const,
 };
-const adoption = createAdoptionStats({
-  owners: walksOver({}),
-  counts: { countUsers: async () => 0 },
-  opener: { openProvider: () => [] },
-  resolvesBySource: () => ({ user: 0, group: 0, system: 0 }),
-  usage: { unpersistedAll: async () => () => undefined, systemDaily: () => new Map() },
-  daysKept: 30,
-  cacheStats: () => ({ hits: 0, misses: 0, loads: 0, staleServed: 0, size: 0 }),
-  maxAgeMs: 0,
-  now: Date.now,
-});
+const adoption = emptyAdoptionStats();
 const memberships = { get: async () => [] };
 const directory = { searchUsers: async () => [], user: async () => undefined, groups: async () => ({ groups: [], truncated: false }) };
 const app = createApp({ config, logger, verifier, introspection, readiness, keys, registry, resolver, adoption, memberships, directory });

@@ -16,7 +16,6 @@ import type { Principal } from '../../src/keycloak/token-verifier.js';
 import type { AuditEvent } from '../../src/observability/audit.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createProviderRegistry } from '../../src/providers/registry.js';
-import { createAdoptionStats } from '../../src/vault/adoption-stats.js';
 import { GROUPS_LISTED_MAX } from '../../src/vault/directory.js';
 import { maskKey } from '../../src/vault/key-record.js';
 import { createInProcessLocks } from '../../src/vault/in-process-locks.js';
@@ -24,7 +23,7 @@ import { createKeyService } from '../../src/vault/key-service.js';
 import { systemClock, type DirectoryGroup, type DirectoryUser, type Membership, type OwnerDirectory, type OwnerRef } from '../../src/vault/ports.js';
 import { createInMemoryStore } from '../support/in-memory-store.js';
 import { testApiKey } from '../support/secrets.js';
-import { walksOver } from '../support/walks.js';
+import { emptyAdoptionStats, walksOver } from '../support/walks.js';
 
 const config = loadConfig({ KEYCLOAK_URL: 'http://kc.invalid', KEYCLOAK_CLIENT_SECRET: 'x', ENCRYPTION_KEYS: `1:${Buffer.alloc(32).toString('base64')}` });
 const logger = createLogger({ level: 'silent' });
@@ -98,17 +97,7 @@ const keys = createKeyService({
   clock: systemClock,
   log: logger,
 });
-const adoption = createAdoptionStats({
-  owners: walksOver({}),
-  counts: { countUsers: async () => 0 },
-  opener: { openProvider: () => [] },
-  resolvesBySource: () => ({ user: 0, group: 0, system: 0 }),
-  usage: { unpersistedAll: async () => () => undefined, systemDaily: () => new Map() },
-  daysKept: 30,
-  cacheStats: () => ({ hits: 0, misses: 0, loads: 0, staleServed: 0, size: 0 }),
-  maxAgeMs: 0,
-  now: Date.now,
-});
+const adoption = emptyAdoptionStats();
 const audited: AuditEvent[] = [];
 const audit = { record: (event: AuditEvent) => audited.push(event), reopen: () => undefined, flush: () => undefined };
 const app = createApp({

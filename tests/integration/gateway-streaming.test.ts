@@ -1,7 +1,7 @@
 /**
  * Issue 14, "Must show" 3: streams pass through the gateway as they arrive, and a caller that goes
  * away takes the upstream request with it. The fake upstream sends 20 content events 50 ms apart
- * (about a second in all): the SDK must see the first within 200 ms of its request, while the
+ * (about a second in all): the SDK must see the first within 400 ms of its request (well before the last; 400, not less: a busy 2-core CI machine answered in 228 ms once), while the
  * upstream is still sending, and the events must arrive spread out as sent (not collected and
  * flushed at the end). Aborting the SDK's stream must close the upstream connection: a gateway that
  * kept reading would leave the provider generating (and billing) for nobody.
@@ -14,7 +14,7 @@ import { until } from '../support/wait.js';
 
 const EVENTS = 20;
 const INTERVAL_MS = 50;
-const FIRST_EVENT_WITHIN_MS = 200;
+const FIRST_EVENT_WITHIN_MS = 400;
 /** How soon after the caller's abort the upstream must see its connection closed. */
 const CLOSE_WITHIN_MS = 500;
 
@@ -48,7 +48,7 @@ function expectPassedThroughAsSent(timeline: Timeline) {
 }
 
 describe('streams pass through as they arrive', () => {
-  test('openai: the SDK sees the first of 20 events (50 ms apart) within 200 ms, long before the upstream is done', async () => {
+  test('openai: the SDK sees the first of 20 events (50 ms apart) within 400 ms, long before the upstream is done', async () => {
     const user = await keyedUser(gateway.service.app);
     await user.addKey('openai');
     const client = gateway.openai({ token: user.token });
@@ -70,7 +70,7 @@ describe('streams pass through as they arrive', () => {
     expect(text).toBe(lastRequest().replyText);
   });
 
-  test('anthropic: the SDK sees the first of 20 events (50 ms apart) within 200 ms, long before the upstream is done', async () => {
+  test('anthropic: the SDK sees the first of 20 events (50 ms apart) within 400 ms, long before the upstream is done', async () => {
     const user = await keyedUser(gateway.service.app);
     await user.addKey('anthropic');
     const client = gateway.anthropic({ token: user.token });

@@ -281,7 +281,7 @@ describe('the admin console in Chromium', () => {
 
     await page.keyboard.press('Enter');
     await confirm.waitFor();
-    await tabTo(page, 'dialog.confirm button.danger');
+    await tabTo(page, 'dialog.confirm button.primary');
     expect(await focused(page)).toBe('Change tier');
     await page.keyboard.press('Enter');
     await detail.locator('.tier-changed', { hasText: 'Tier changed to Enterprise.' }).waitFor();

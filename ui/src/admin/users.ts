@@ -137,6 +137,7 @@ export function createUsersSection(deps: AdminDeps) {
       title: `Change ${user.username}'s tier to ${TIER_NAMES[next]}?`,
       body: `From ${tierText(user.tier)} to ${TIER_NAMES[next]}. The tier decides whether ${user.username} may add or replace keys and how many per provider; the keys stored stay.`,
       confirmLabel: 'Change tier',
+      destructive: false,
     });
     if (!confirmed) return;
     try {

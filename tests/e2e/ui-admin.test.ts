@@ -327,6 +327,9 @@ describe('the admin console in Chromium', () => {
     expect(await row.locator('.masked-key').textContent()).toBe(masked(teamKey));
     expect(await page.content()).not.toContain(teamKey);
     expect(await carolSeesTeamKeys()).toEqual([{ label: 'Shared team key', maskedKey: masked(teamKey), status: 'active' }]);
+    // The team's limit (the service's default, 10 here) counts down as a user's does.
+    await dialog.locator('p.muted', { hasText: '1 key of at most 10' }).waitFor();
+    expect(await dialog.locator('section.add > p.hint').textContent()).toBe('You can add 9 more keys for OpenAI.');
     await expectNoViolations(page, 'admin: team Manage dialog');
     await shot(page, 'admin-team-dialog');
 

@@ -779,6 +779,8 @@ export interface components {
         };
         KeyList: {
             keys: components["schemas"]["KeyView"][];
+            /** @description How many keys per provider the owner may hold: a user's tier limit, a team's the service's default */
+            maxKeysPerProvider: number;
         };
         KeyStats: {
             providers: {

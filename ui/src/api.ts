@@ -121,7 +121,8 @@ export function createApi(getToken: () => Promise<string>) {
     setTier: (userId: string, tier: Tier): Promise<Tier> => call('put', '/api/v1/admin/users/{userId}/tier', { params: { userId }, body: { tier } }).then((body) => body.tier),
     adminStats: (): Promise<AdoptionStats> => call('get', '/api/v1/admin/stats'),
     groups: (search?: string): Promise<GroupList> => call('get', '/api/v1/admin/groups', search === undefined ? {} : { query: { search } }),
-    groupKeys: (groupId: string): Promise<KeyView[]> => call('get', '/api/v1/admin/groups/{groupId}/keys', { params: { groupId } }).then((body) => body.keys),
+    /** A team's keys and how many per provider it may hold. */
+    groupKeys: (groupId: string): Promise<{ keys: KeyView[]; maxKeysPerProvider: number }> => call('get', '/api/v1/admin/groups/{groupId}/keys', { params: { groupId } }),
     testGroupKey: (groupId: string, provider: string, keyId: string): Promise<TestResult[]> =>
       call('post', '/api/v1/admin/groups/{groupId}/keys/test/{provider}', { params: { groupId, provider }, query: { keyId } }).then((body) => body.results),
     // A team's keys change through the same owner-key operations as a user's own (admin/team-keys.ts).

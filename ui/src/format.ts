@@ -53,8 +53,12 @@ export function summarize(keys: readonly KeyView[]): string {
 /** `remaining` is null when the limit is not known in advance (team keys: the service's limit, checked when adding). */
 export type AddRule = { allowed: true; remaining: number | null } | { allowed: false; reason: 'tier' | 'limit'; message: string };
 
-/** What adding depends on: a user's `GET /byok/keys` answer; a team has no tier and its limit is not in its key list. */
-export type AddRules = Pick<OwnerKeys, 'tier' | 'canAddKeys' | 'requiredTier'> & { maxKeysPerProvider?: number };
+/** What adding depends on: a user's `GET /byok/keys` answer; a team's key list (no tier, the service's limit). */
+export type AddRules = Pick<OwnerKeys, 'tier' | 'canAddKeys' | 'requiredTier'> & {
+  maxKeysPerProvider?: number;
+  /** Whose limit it is, for the message at the limit: "your tier allows" unless said. */
+  limitHolder?: string;
+};
 
 /**
  * Whether the user may add a key for a provider now, and if not, why (docs/storage.md#tiers-and-limits): the tier gate
@@ -74,7 +78,7 @@ export function addRule(owner: AddRules, providerName: string, keyCount: number)
     return {
       allowed: false,
       reason: 'limit',
-      message: `You have ${plural(keyCount, `${providerName} key`)}, the most your tier allows (${owner.maxKeysPerProvider}). Delete one to add another.`,
+      message: `${owner.limitHolder === undefined ? 'You have' : 'There are'} ${plural(keyCount, `${providerName} key`)}, the most ${owner.limitHolder ?? 'your tier allows'} (${owner.maxKeysPerProvider}). Delete one to add another.`,
     };
   }
   return { allowed: true, remaining };

@@ -27,7 +27,9 @@ function readKeys(path: string, owner: OwnerFinder, params: Parameters<typeof ap
     errors: READ_ERRORS,
     audit: 'keys.read',
     async handle(call, deps) {
-      return { status: 200, body: { keys: await deps.keys.listKeys(call.owner) } };
+      // The same views as listKeys, in the same order (providers in the registry's), with the limit.
+      const listed = await deps.keys.list(call.owner);
+      return { status: 200, body: { keys: listed.providers.flatMap((entry) => entry.keys), maxKeysPerProvider: listed.maxKeysPerProvider } };
     },
   });
 }

@@ -123,7 +123,12 @@ export const ownerKeys = z
   })
   .meta({ id: 'OwnerKeys' });
 
-export const keyList = z.object({ keys: z.array(keyView) }).meta({ id: 'KeyList' });
+export const keyList = z
+  .object({
+    keys: z.array(keyView),
+    maxKeysPerProvider: z.number().int().describe("How many keys per provider the owner may hold: a user's tier limit, a team's the service's default"),
+  })
+  .meta({ id: 'KeyList' });
 
 export const resolution = z
   .object({

@@ -18,15 +18,16 @@ export function teamKeyApi(api: Api, groupId: () => string): OwnerKeyApi {
 }
 
 /**
- * Team keys have no tier gate (docs/storage.md#team-keys), and their per-provider limit is the
- * service's, not in the key list: the add form stays open and a full provider is told by the API.
+ * Team keys have no tier gate (docs/storage.md#team-keys); their per-provider limit is the service's
+ * default, which the key list carries (until it is read, the add form stays open and a full provider
+ * is told by the API).
  */
-export function teamOwnerView(keys: readonly KeyView[]): OwnerView {
+export function teamOwnerView(keys: readonly KeyView[], maxKeysPerProvider?: number): OwnerView {
   const providers: OwnerKeys['providers'] = [];
   for (const key of keys) {
     const entry = providers.find((candidate) => candidate.provider === key.provider);
     if (entry) entry.keys.push(key);
     else providers.push({ provider: key.provider, keys: [key] });
   }
-  return { canAddKeys: true, requiredTier: 'free', providers };
+  return { canAddKeys: true, requiredTier: 'free', providers, ...(maxKeysPerProvider === undefined ? {} : { maxKeysPerProvider, limitHolder: 'a team may hold' }) };
 }

@@ -35,7 +35,7 @@ export function createTeamsSection(deps: AdminDeps) {
   ]);
 
   let teams: { query: string; groups: GroupSummary[]; truncated: boolean } | null = null;
-  let shown: { group: GroupSummary; keys: KeyView[] | null; error?: string } | null = null;
+  let shown: { group: GroupSummary; keys: KeyView[] | null; limit?: number; error?: string } | null = null;
   const current = (): GroupSummary => {
     if (!shown) throw new Error('no team shown');
     return shown.group;
@@ -44,11 +44,11 @@ export function createTeamsSection(deps: AdminDeps) {
   const dialog = createManageDialog({
     api: teamKeyApi(deps.api, () => current().id),
     providers: deps.providers,
-    owner: () => teamOwnerView(shown?.keys ?? []),
+    owner: () => teamOwnerView(shown?.keys ?? [], shown?.limit),
     announce: deps.announce,
     refresh: async () => {
       if (!shown) return;
-      shown.keys = await deps.api.groupKeys(current().id);
+      ({ keys: shown.keys, maxKeysPerProvider: shown.limit } = await deps.api.groupKeys(current().id));
       renderDetail();
       // The list's key counts follow (its failure must not hide the change just made).
       await load(teams?.query ?? '').catch(() => undefined);
@@ -119,7 +119,7 @@ export function createTeamsSection(deps: AdminDeps) {
     shown = { group, keys: null };
     renderDetail();
     try {
-      shown.keys = await deps.api.groupKeys(group.id);
+      ({ keys: shown.keys, maxKeysPerProvider: shown.limit } = await deps.api.groupKeys(group.id));
     } catch (error) {
       shown.error = describeError(error);
     }
@@ -143,7 +143,7 @@ export function createTeamsSection(deps: AdminDeps) {
                 keys.length === 0 ? h('p', { class: 'muted empty', text: `${group.name} has no keys yet.` }) : keyTable(keys, deps.providers(), `Keys of ${group.name}`),
                 providerCards({
                   providers: deps.providers(),
-                  owner: teamOwnerView(keys),
+                  owner: teamOwnerView(keys, shown.limit),
                   manage: (providerId, opener) => dialog.open(providerId, opener),
                   manageLabel: (providerName) => `Manage ${group.name} ${providerName} keys`,
                   headingLevel: 'h4',

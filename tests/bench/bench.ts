@@ -89,7 +89,7 @@ import {
   type ScaleOutStep,
   type Settings,
 } from './report.js';
-import { runBench } from './run.js';
+import { positiveInt, runBench } from './run.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const OUT_DIR = join(ROOT, '.data', 'bench');
@@ -126,14 +126,6 @@ const SERVICE_ENV: Record<string, string | undefined> = {
   AUDIT_LOG_FILE: undefined,
 };
 const CLK_TCK = clockTicks();
-
-function positiveInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > 100_000) throw new Error(`${name} must be a positive integer, got ${raw}`);
-  return value;
-}
 
 function clockTicks(): number {
   try {

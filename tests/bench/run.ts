@@ -16,3 +16,12 @@ export async function runBench(main: () => Promise<boolean>, options: { cleanup:
   }
   process.exit(options.interrupted() ? 130 : exitCode);
 }
+
+/** A benchmark setting from the environment: a positive integer, or `fallback` when unset or empty. */
+export function positiveInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 100_000) throw new Error(`${name} must be a positive integer, got ${raw}`);
+  return value;
+}

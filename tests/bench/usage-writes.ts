@@ -33,7 +33,7 @@ import { startTestRedis, type TestRedis } from '../support/redis.js';
 import { testApiKey } from '../support/secrets.js';
 import { startNodeProcess, type ServiceProcess } from '../support/service-process.js';
 import { metricSum } from './report.js';
-import { runBench } from './run.js';
+import { positiveInt, runBench } from './run.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const OUT_DIR = join(ROOT, '.data', 'bench');
@@ -47,14 +47,6 @@ const INSTANCES = positiveInt('BENCH_INSTANCES', 3);
 /** After the load, how long the instances get to stop (their shutdown flush) before the events are read. */
 const SETTLE_MS = 5_000;
 const METRICS_TOKEN = randomBytes(24).toString('base64url');
-
-function positiveInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > 100_000) throw new Error(`${name} must be a positive integer, got ${raw}`);
-  return value;
-}
 
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 // Every service process adds an exit listener (tests/support/service-process.ts).

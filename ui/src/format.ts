@@ -30,13 +30,6 @@ export function percent(ratio: number): string {
   return percentFormat.format(ratio);
 }
 
-/** The `count` UTC dates (YYYY-MM-DD) ending with today's, ascending: a chart's days, gaps included. */
-export function lastUtcDates(count: number, now = Date.now()): string[] {
-  const DAY_MS = 86_400_000;
-  const today = Math.floor(now / DAY_MS) * DAY_MS; // UTC midnight: epoch time has no leap seconds
-  return Array.from({ length: count }, (_, index) => new Date(today - (count - 1 - index) * DAY_MS).toISOString().slice(0, 10));
-}
-
 export function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`;
 }

@@ -8,11 +8,10 @@
 import { describeError, type AdoptionStats, type Provider } from '../api';
 import { barChart } from '../charts';
 import { h, uniqueId } from '../dom';
-import { formatDate, lastUtcDates, percent, plural } from '../format';
+import { formatDate, percent, plural } from '../format';
+import { lastDays, USAGE_DAYS, utcDate } from '../usage-days';
 import type { AdminDeps } from './console';
 
-/** Days of the usage chart: the service keeps 30 by default (USAGE_DAYS_KEPT). */
-export const USAGE_CHART_DAYS = 30;
 
 const SOURCES = [
   { id: 'user', label: 'Own keys' },
@@ -58,7 +57,7 @@ function charts(stats: AdoptionStats, providers: readonly Provider[]): HTMLEleme
   });
 
   // One series per provider with figures (users' and teams' keys), and the platform keys' together.
-  const dates = lastUtcDates(USAGE_CHART_DAYS);
+  const dates = lastDays(utcDate(new Date()));
   const perProvider = new Map<string, number[]>();
   for (const day of stats.usage.days) {
     const index = dates.indexOf(day.date);
@@ -76,8 +75,8 @@ function charts(stats: AdoptionStats, providers: readonly Provider[]): HTMLEleme
   if (platform.some((value) => value > 0)) series.push({ name: 'Platform keys', values: platform });
   const usageChart =
     series.length === 0
-      ? h('p', { class: 'muted', text: `No requests in the last ${USAGE_CHART_DAYS} days.` })
-      : barChart({ title: `Requests per day, last ${USAGE_CHART_DAYS} days (UTC)`, labelHeading: 'Day', labels: dates, series, stacked: true });
+      ? h('p', { class: 'muted', text: `No requests in the last ${USAGE_DAYS} days.` })
+      : barChart({ title: `Requests per day, last ${USAGE_DAYS} days (UTC)`, labelHeading: 'Day', labels: dates, series, stacked: true });
 
   return [keysChart, sourcesChart, usageChart].map((chart) => h('div', { class: 'chart-cell' }, [chart]));
 }

@@ -4,37 +4,27 @@
  * signs in at Keycloak with the authorization-code flow and PKCE (the UI's public client), returning
  * through /docs/oauth2-redirect.html with a token.
  */
-import type { Browser } from 'playwright-core';
-import { closeWatched, inPage, launchBrowser, openPage, type WatchedPage } from './support/browser.js';
+
+import { browserPerFile, inPage } from './support/browser.js';
 import { ORIGIN, startStack, type Stack } from './support/stack.js';
 
 const E2E_TIMEOUT = 120_000;
 
 let stack: Stack;
-let browser: Browser;
-let session: WatchedPage | undefined;
+// The page of each test never needs more than the strict policy allows, and throws nothing.
+const pages = browserPerFile(E2E_TIMEOUT);
 
 beforeAll(async () => {
   stack = await startStack();
-  browser = await launchBrowser();
 }, E2E_TIMEOUT);
 
 afterAll(async () => {
-  await browser?.close();
   await stack?.close();
-});
-
-afterEach(async () => {
-  // The page never needed more than the strict policy allows, and threw nothing.
-  const ended = session;
-  session = undefined;
-  await closeWatched(ended);
 });
 
 describe('/docs in Chromium', () => {
   test('the document renders without resolver errors and "Authorize" signs in at Keycloak (authorization code + PKCE)', async () => {
-    session = await openPage(browser, ORIGIN);
-    const { page } = session;
+    const { page } = await pages.open(ORIGIN);
     await page.goto(`${ORIGIN}/docs`);
     await page.locator('#operations-user-postByokKeysAdd').waitFor();
 

@@ -8,12 +8,12 @@
  * docs/screenshots/ with BYOK_UPDATE_SCREENSHOTS=1).
  */
 import { mkdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import request from 'supertest';
 import { masterAdmin, userToken } from '../support/keycloak.js';
 import { testApiKey } from '../support/secrets.js';
 import { expectNoViolations } from './support/axe.js';
-import { closeWatched, inPage, launchBrowser, openPage, signIn, tabTo, type WatchedPage } from './support/browser.js';
+import { browserPerFile, inPage, signIn, tabTo } from './support/browser.js';
 import { apiAs, ORIGIN, startStack, type Stack } from './support/stack.js';
 
 const SCREENSHOTS = new URL(process.env.BYOK_UPDATE_SCREENSHOTS === '1' ? '../../docs/screenshots/' : '../../.data/screenshots/', import.meta.url).pathname;
@@ -33,8 +33,8 @@ const daveKey = testApiKey('openai');
 const masked = (key: string) => `${key.slice(0, 4)}…${key.slice(-4)}`;
 
 let stack: Stack;
-let browser: Browser;
-let session: WatchedPage | undefined;
+// The page of each test never needs more than the strict policy allows, and throws nothing.
+const pages = browserPerFile(E2E_TIMEOUT);
 let daveId: string;
 let teamId: string;
 
@@ -112,7 +112,6 @@ beforeAll(async () => {
   daveId = dave.id;
   teamId = team.id;
   stack = await startStack({ [aliceKey]: 200, [teamKey]: 200, [teamKeyReplacement]: 200 });
-  browser = await launchBrowser();
 
   // Usage for the chart: alice's gateway calls, before anyone takes the figures (kept for a minute).
   const alice = await apiAs(stack, ALICE);
@@ -126,21 +125,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (daveId) await setDaveTier('enterprise').catch(() => undefined);
-  await browser?.close();
   await stack?.close();
-});
-
-afterEach(async () => {
-  // The page never needed more than the strict policy allows, and threw nothing.
-  const ended = session;
-  session = undefined;
-  await closeWatched(ended);
 });
 
 describe('the admin console in Chromium', () => {
   test('ops reaches the console from the navigation by keyboard; its figures and charts are those of GET /admin/stats', async () => {
-    session = await openPage(browser, ORIGIN);
-    const { page } = session;
+    const { page } = await pages.open(ORIGIN);
     await signIn(page, ORIGIN, OPS);
 
     // A navigation landmark with the current view marked.
@@ -227,8 +217,7 @@ describe('the admin console in Chromium', () => {
     await dave.clearOpenai();
     await dave.addOpenai(daveKey, 'Dave laptop');
     await setDaveTier('trial');
-    session = await openPage(browser, ORIGIN);
-    const { page } = session;
+    const { page } = await pages.open(ORIGIN);
     await openConsole(page);
 
     // A search that matches nobody says so.
@@ -295,8 +284,7 @@ describe('the admin console in Chromium', () => {
   test("ops adds, relabels, replaces, tests, disables and deletes a team-alpha key by keyboard in the Manage dialog; carol sees it masked meanwhile", async () => {
     await clearTeamKeys();
     expect(await carolSeesTeamKeys()).toEqual([]);
-    session = await openPage(browser, ORIGIN);
-    const { page } = session;
+    const { page } = await pages.open(ORIGIN);
     await openConsole(page);
 
     // The teams are listed; team-alpha's keys by keyboard.
@@ -399,8 +387,7 @@ describe('the admin console in Chromium', () => {
   }, E2E_TIMEOUT);
 
   test('alice has no admin navigation, ?view=admin shows her own keys, and the admin API answers her 403', async () => {
-    session = await openPage(browser, ORIGIN);
-    const { page } = session;
+    const { page } = await pages.open(ORIGIN);
     await signIn(page, ORIGIN, ALICE);
     expect(await page.getByRole('navigation').count()).toBe(0);
     expect(await page.getByRole('link', { name: 'Admin' }).count()).toBe(0);

@@ -8,12 +8,12 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import request from 'supertest';
 import { masterAdmin } from '../support/keycloak.js';
 import { testApiKey } from '../support/secrets.js';
 import { expectNoViolations } from './support/axe.js';
-import { closeWatched, inPage, launchBrowser, openPage, signIn, tabTo, type WatchedPage } from './support/browser.js';
+import { browserPerFile, inPage, signIn, tabTo } from './support/browser.js';
 import { apiAs, ORIGIN, resolveAs, startStack, type Stack } from './support/stack.js';
 
 const SCREENSHOTS = new URL(process.env.BYOK_UPDATE_SCREENSHOTS === '1' ? '../../docs/screenshots/' : '../../.data/screenshots/', import.meta.url).pathname;
@@ -42,26 +42,17 @@ const COMPLETION = {
 };
 
 let stack: Stack;
-let browser: Browser;
-let session: WatchedPage | undefined;
+// The page of each test never needs more than the strict policy allows, and throws nothing.
+const pages = browserPerFile(E2E_TIMEOUT);
 
 beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
   stack = await startStack({}, { OPENAI_API_KEY: platformKey });
   stack.fake.setResponse(200, COMPLETION);
-  browser = await launchBrowser();
 }, E2E_TIMEOUT);
 
 afterAll(async () => {
-  await browser?.close();
   await stack?.close();
-});
-
-afterEach(async () => {
-  // The page never needed more than the strict policy allows, and threw nothing.
-  const ended = session;
-  session = undefined;
-  await closeWatched(ended);
 });
 
 const shot = (page: Page, name: string, selector?: string) =>
@@ -83,8 +74,7 @@ describe('the user page: key sources, team keys, usage and use from code', () =>
     const before = await resolveAs(stack, { userId: alice.id, provider: 'openai' });
     expect([before.status, before.body.source, before.body.apiKey]).toEqual([200, 'system', platformKey]);
 
-    session = await openPage(browser, ORIGIN);
-    const { page } = session;
+    const { page } = await pages.open(ORIGIN);
     await signInAndWait(page, ALICE);
     const toggle = page.getByRole('switch', { name: 'Only my own keys (strict)' });
     expect(await toggle.isChecked()).toBe(false);
@@ -131,8 +121,7 @@ describe('the user page: key sources, team keys, usage and use from code', () =>
     for (const old of existing.filter((key) => key.label === 'Team alpha shared')) await ops.as(request(stack.service.app).delete(`${teamKeys}/${old.provider}/${old.id}`)).expect(204);
     const added = await ops.as(request(stack.service.app).post(teamKeys)).send({ provider: 'openai', apiKey: teamKey, label: 'Team alpha shared' }).expect(201);
 
-    session = await openPage(browser, ORIGIN);
-    const { page } = session;
+    const { page } = await pages.open(ORIGIN);
     await signInAndWait(page, CAROL);
     const team = page.locator(`section.team[data-team="${TEAM}"]`);
     await team.waitFor();
@@ -166,8 +155,7 @@ describe('the user page: key sources, team keys, usage and use from code', () =>
     }
     expect(stack.fake.requests.map((r) => r.headers.authorization)).toEqual(Array(5).fill(`Bearer ${aliceKey}`));
 
-    session = await openPage(browser, ORIGIN);
-    const { page } = session;
+    const { page } = await pages.open(ORIGIN);
     await signInAndWait(page, ALICE);
     await tabTo(page, 'button[data-manage="openai"]');
     await page.keyboard.press('Enter');
@@ -210,8 +198,7 @@ describe('the user page: key sources, team keys, usage and use from code', () =>
     const alice = await apiAs(stack, ALICE);
     await alice.clearOpenai();
     await alice.addOpenai(aliceKey, 'Code key');
-    session = await openPage(browser, ORIGIN);
-    const { page, context } = session;
+    const { page, context } = await pages.open(ORIGIN);
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: ORIGIN });
     await signInAndWait(page, ALICE);
     const section = page.locator('section.use-from-code');

@@ -6,11 +6,11 @@
  * BYOK_UPDATE_SCREENSHOTS=1).
  */
 import { mkdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import request from 'supertest';
 import { testApiKey } from '../support/secrets.js';
 import { expectNoViolations } from './support/axe.js';
-import { closeWatched, inPage, launchBrowser, openPage, signIn, type WatchedPage } from './support/browser.js';
+import { browserPerFile, inPage, openPage, signIn } from './support/browser.js';
 import { apiAs, ORIGIN, startStack, type Stack } from './support/stack.js';
 
 const SCREENSHOTS = new URL(process.env.BYOK_UPDATE_SCREENSHOTS === '1' ? '../../docs/screenshots/' : '../../.data/screenshots/', import.meta.url).pathname;
@@ -26,25 +26,16 @@ const apiAddedKey = testApiKey('openai');
 const masked = (key: string) => `${key.slice(0, 4)}…${key.slice(-4)}`;
 
 let stack: Stack;
-let browser: Browser;
-let session: WatchedPage | undefined;
+// The page of each test never needs more than the strict policy allows, and throws nothing.
+const pages = browserPerFile(E2E_TIMEOUT);
 
 beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
   stack = await startStack({ [goodKey]: 200, [secondKey]: 401 });
-  browser = await launchBrowser();
 }, E2E_TIMEOUT);
 
 afterAll(async () => {
-  await browser?.close();
   await stack?.close();
-});
-
-afterEach(async () => {
-  // The page never needed more than the strict policy allows, and threw nothing.
-  const ended = session;
-  session = undefined;
-  await closeWatched(ended);
 });
 
 const shot = (page: Page, name: string) => page.screenshot({ path: `${SCREENSHOTS}${name}.png` });
@@ -53,8 +44,7 @@ describe('the ops-center web UI in Chromium', () => {
   test('alice signs in on Keycloak, adds two labelled keys, sees them masked, relabels, tests, deletes one after confirming, signs out', async () => {
     const alice = await apiAs(stack, ALICE);
     await alice.clearOpenai();
-    session = await openPage(browser, ORIGIN);
-    const { page } = session;
+    const { page } = await pages.open(ORIGIN);
 
     // Keycloak's own login page, reached by an authorization-code request with PKCE S256.
     await page.goto(`${ORIGIN}/`);
@@ -168,8 +158,7 @@ describe('the ops-center web UI in Chromium', () => {
     const bob = await apiAs(stack, BOB);
     const owner = await bob.owner();
     expect(owner).toMatchObject({ canAddKeys: false, requiredTier: 'starter' });
-    session = await openPage(browser, ORIGIN);
-    const { page } = session;
+    const { page } = await pages.open(ORIGIN);
     await signIn(page, ORIGIN, BOB);
 
     expect(await page.locator('.tier-name').textContent()).toBe('Free');
@@ -196,8 +185,7 @@ describe('the ops-center web UI in Chromium', () => {
   test('a key added through the API appears after a reload', async () => {
     const alice = await apiAs(stack, ALICE);
     await alice.clearOpenai();
-    session = await openPage(browser, ORIGIN);
-    const { page } = session;
+    const { page } = await pages.open(ORIGIN);
     await signIn(page, ORIGIN, ALICE);
     const card = page.locator('li.card[data-provider="openai"]');
     expect(await card.locator('.count').textContent()).toBe('0 keys');
@@ -217,8 +205,7 @@ describe('the ops-center web UI in Chromium', () => {
     const alice = await apiAs(stack, ALICE);
     await alice.clearOpenai();
     await alice.addOpenai(goodKey, 'Main');
-    session = await openPage(browser, ORIGIN);
-    const { page } = session;
+    const { page } = await pages.open(ORIGIN);
     await signIn(page, ORIGIN, ALICE);
     await page.getByRole('button', { name: 'Manage OpenAI keys' }).click();
     const dialog = page.getByRole('dialog', { name: 'OpenAI keys' });
@@ -275,7 +262,7 @@ describe('the ops-center web UI in Chromium', () => {
     expect(csp).not.toContain('unsafe-inline');
     expect(response.headers['cache-control']).toBe('no-cache');
 
-    const watched = await openPage(browser, ORIGIN);
+    const watched = await openPage(pages.browser(), ORIGIN);
     try {
       await signIn(watched.page, ORIGIN, ALICE);
       const ran = await inPage<boolean>(
@@ -296,7 +283,7 @@ describe('the ops-center web UI in Chromium', () => {
   }, E2E_TIMEOUT);
 
   test('/docs renders the OpenAPI document with Swagger UI under its CSP, with no violation', async () => {
-    const watched = await openPage(browser, ORIGIN);
+    const watched = await openPage(pages.browser(), ORIGIN);
     try {
       await watched.page.goto(`${ORIGIN}/docs`);
       await watched.page.waitForSelector('.opblock-summary-path', { timeout: 30_000 });

@@ -62,13 +62,36 @@ export async function openPage(browser: Browser, origin: string): Promise<Watche
 }
 
 /**
- * Ends a test's page: closes its context, then fails the test if the page saw a CSP violation or threw
- * (every browser test's afterEach).
+ * The browser of a test file: launched before its tests, closed after them, and one watched page per
+ * test (`open`), closed after each, when the test fails if the page saw a CSP violation or threw.
  */
-export async function closeWatched(session: WatchedPage | undefined): Promise<void> {
-  const problems = session?.problems ?? [];
-  await session?.context.close();
-  expect(problems).toEqual([]);
+export function browserPerFile(launchTimeoutMs: number): { open(origin: string): Promise<WatchedPage>; browser(): Browser } {
+  let browser: Browser | undefined;
+  let session: WatchedPage | undefined;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  }, launchTimeoutMs);
+  afterAll(async () => {
+    await browser?.close();
+  });
+  afterEach(async () => {
+    const problems = session?.problems ?? [];
+    await session?.context.close();
+    session = undefined;
+    expect(problems).toEqual([]);
+  });
+  const started = (): Browser => {
+    if (!browser) throw new Error('the browser did not start');
+    return browser;
+  };
+  return {
+    async open(origin) {
+      session = await openPage(started(), origin);
+      return session;
+    },
+    /** For a page the test checks and closes itself (one that must see a violation). */
+    browser: started,
+  };
 }
 
 /**

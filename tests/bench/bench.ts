@@ -89,7 +89,7 @@ import {
   type ScaleOutStep,
   type Settings,
 } from './report.js';
-import { positiveInt, runBench } from './run.js';
+import { deployedEnv, positiveInt, runBench } from './run.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const OUT_DIR = join(ROOT, '.data', 'bench');
@@ -109,22 +109,8 @@ const SETTINGS: Settings = {
 const READY_TIMEOUT_MS = 60_000;
 /** The services' GET /metrics token (METRICS_TOKEN), made per run. */
 const METRICS_TOKEN = randomBytes(24).toString('base64url');
-/**
- * What the services run with: the test realm's environment (tests/support/env.ts) as deployed, not
- * as the test suites relax it (their rate limits off, readiness uncached, debug logs, audit files).
- * The KEK is the suites' own: the realm keeps a key-check value for it, and a service with other
- * bytes for version 1 would (rightly) never become ready there.
- */
-const SERVICE_ENV: Record<string, string | undefined> = {
-  NODE_ENV: 'production',
-  HOME: process.env.HOME,
-  LOG_LEVEL: 'warn',
-  METRICS_TOKEN,
-  RATE_LIMIT_USER_PER_MINUTE: undefined,
-  RATE_LIMIT_KEY_TESTS_PER_MINUTE: undefined,
-  READINESS_CACHE_SECONDS: undefined,
-  AUDIT_LOG_FILE: undefined,
-};
+/** What the services run with (run.ts). */
+const SERVICE_ENV = deployedEnv(METRICS_TOKEN);
 const CLK_TCK = clockTicks();
 
 function clockTicks(): number {

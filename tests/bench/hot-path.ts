@@ -8,12 +8,13 @@
 // Everything but the kernel's socket work is in the figure: header parsing is not (the parser runs on
 // real sockets only), response headers and the write to the socket are. Being CPU time of one thread,
 // it moves little when the machine is busy, so a change's gain shows even on a shared machine.
+import { randomBytes } from 'node:crypto';
 import { IncomingMessage, ServerResponse, type RequestListener } from 'node:http';
 import { Duplex } from 'node:stream';
 import { INTERNAL_CLIENT, serviceEnv } from '../support/env.js';
 import { clientToken, createTestUser } from '../support/keycloak.js';
 import { testApiKey } from '../support/secrets.js';
-import { positiveInt } from './run.js';
+import { deployedEnv, positiveInt } from './run.js';
 
 const REQUESTS = positiveInt('HOT_REQUESTS', 20_000);
 const ROUNDS = positiveInt('HOT_ROUNDS', 5);
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
   const { loadConfig } = (await import(`${DIST}/config/config.js`)) as typeof import('../../src/config/config.js');
   const { createLogger } = (await import(`${DIST}/observability/logger.js`)) as typeof import('../../src/observability/logger.js');
   const config = loadConfig(
-    serviceEnv({ NODE_ENV: 'production', LOG_LEVEL: 'warn', RATE_LIMIT_USER_PER_MINUTE: undefined, RATE_LIMIT_KEY_TESTS_PER_MINUTE: undefined, AUDIT_LOG_FILE: undefined }),
+    serviceEnv(deployedEnv(randomBytes(24).toString('base64url'))),
   );
   const service = createService(config, createLogger({ level: 'warn' }));
   await service.verifier.warm();

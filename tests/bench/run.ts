@@ -25,3 +25,21 @@ export function positiveInt(name: string, fallback: number): number {
   if (!Number.isInteger(value) || value < 1 || value > 100_000) throw new Error(`${name} must be a positive integer, got ${raw}`);
   return value;
 }
+
+/**
+ * What the benchmarked services run with, on top of the test realm's environment (tests/support/env.ts):
+ * as deployed, not as the test suites relax it (their rate limits off, readiness uncached, debug logs,
+ * audit files). The KEK stays the suites' own: the realm keeps a key-check value for it.
+ */
+export function deployedEnv(metricsToken: string): Record<string, string | undefined> {
+  return {
+    NODE_ENV: 'production',
+    HOME: process.env.HOME,
+    LOG_LEVEL: 'warn',
+    METRICS_TOKEN: metricsToken,
+    RATE_LIMIT_USER_PER_MINUTE: undefined,
+    RATE_LIMIT_KEY_TESTS_PER_MINUTE: undefined,
+    READINESS_CACHE_SECONDS: undefined,
+    AUDIT_LOG_FILE: undefined,
+  };
+}

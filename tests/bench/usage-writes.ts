@@ -33,7 +33,7 @@ import { startTestRedis, type TestRedis } from '../support/redis.js';
 import { testApiKey } from '../support/secrets.js';
 import { startNodeProcess, type ServiceProcess } from '../support/service-process.js';
 import { metricSum } from './report.js';
-import { positiveInt, runBench } from './run.js';
+import { deployedEnv, positiveInt, runBench } from './run.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const OUT_DIR = join(ROOT, '.data', 'bench');
@@ -102,14 +102,8 @@ async function startInstance(leg: Leg, index: number, prefix: string): Promise<S
   const name = `usage-${leg.name.replace(/\W+/g, '-')}-${index}`;
   const env = serviceEnv({
     HOST: '127.0.0.1',
-    NODE_ENV: 'production',
-    HOME: process.env.HOME,
-    LOG_LEVEL: 'warn',
-    METRICS_TOKEN,
-    RATE_LIMIT_USER_PER_MINUTE: undefined,
-    RATE_LIMIT_KEY_TESTS_PER_MINUTE: undefined,
+    ...deployedEnv(METRICS_TOKEN),
     RATE_LIMIT_INTERNAL_PER_SECOND: '0',
-    READINESS_CACHE_SECONDS: undefined,
     AUDIT_LOG_FILE: join(OUT_DIR, `${name}.audit.jsonl`),
     REDIS_URL: redis?.url,
     REDIS_KEY_PREFIX: prefix,

@@ -146,6 +146,11 @@ function afterLastTried<K extends { keyId: string }>(order: readonly K[], usable
 
 export type Resolver = ReturnType<typeof createResolver>;
 
+/** The provider (and model) a request names or implies. */
+type Picked = { provider: ProviderId; model?: string };
+/** The user as the owner cache answered at once: the owner, "no such user", or NOT_CACHED (load it). */
+type Peeked = ResolvableOwner | undefined | typeof NOT_CACHED;
+
 export function createResolver(deps: ResolverDeps) {
   const { registry } = deps;
   // Platform keys with their ids, built once (they come from the environment and never change).
@@ -260,13 +265,12 @@ export function createResolver(deps: ResolverDeps) {
    * exclusions, a key with its own base URL to re-check) is undefined before any state moved, and
    * `resolve` takes it from the start. With a shared cursor (Redis) the answer is a promise.
    */
-  function resolveNow(request: ResolveRequest): Resolution | Promise<Resolution> | undefined {
+  function resolveNow(request: ResolveRequest, picked: Picked, user: Peeked): Resolution | Promise<Resolution> | undefined {
     const first = deps.chain[0];
     if (first === undefined || first.source !== 'user' || first.provider !== 'requested') return undefined;
     if (request.exclude !== undefined && request.exclude.size > 0) return undefined;
-    const { provider, model } = pickProvider(request);
-    const user = deps.owners.peek(ownerKey({ kind: 'user', id: request.userId }));
     if (user === NOT_CACHED || user === undefined || !user.enabled) return undefined;
+    const { provider, model } = picked;
     const at = deps.clock.now();
     const servable = (user.keys.get(provider) ?? []).filter((key) => isServable(key, at));
     if (servable.length === 0) return undefined;
@@ -280,7 +284,7 @@ export function createResolver(deps: ResolverDeps) {
       const key = usable[turn % usable.length] as ResolvableKey;
       const secret = secretOf(key);
       // Not reached for a record that was validated when cached; the full walk decides then.
-      if (secret === undefined) return resolveLater(request);
+      if (secret === undefined) return resolveLater(request, picked, user);
       return servedFrom(user, key, secret, first, 0, provider, modelOut);
     };
     const turn = deps.cursors.next(`${ownerKey(user.owner)}:${provider}`);
@@ -306,10 +310,10 @@ export function createResolver(deps: ResolverDeps) {
     return member ? [member] : [];
   }
 
-  async function resolveLater(request: ResolveRequest): Promise<Resolution> {
-    const { provider, model } = pickProvider(request);
+  /** The whole chain; the user as the owner cache had them at once, or loaded now (NOT_CACHED). */
+  async function resolveLater(request: ResolveRequest, { provider, model }: Picked, peeked: Peeked): Promise<Resolution> {
     const fallback = deps.fallbackProvider !== undefined && deps.fallbackProvider !== provider ? deps.fallbackProvider : undefined;
-    const user = await loadOwner({ kind: 'user', id: request.userId });
+    const user = peeked === NOT_CACHED ? await loadOwner({ kind: 'user', id: request.userId }) : peeked;
     if (!user) throw new AppError('OWNER_NOT_FOUND', { message: 'No such user.' });
     if (!user.enabled) {
       // A disabled user gets nothing: not their own keys, not team keys, not platform keys.
@@ -375,7 +379,10 @@ export function createResolver(deps: ResolverDeps) {
      */
     resolve(request: ResolveRequest): Resolution | Promise<Resolution> {
       try {
-        return resolveNow(request) ?? resolveLater(request);
+        // One owner-cache lookup per resolve, whichever path serves it (and one hit or miss counted).
+        const picked = pickProvider(request);
+        const user = deps.owners.peek(ownerKey({ kind: 'user', id: request.userId }));
+        return resolveNow(request, picked, user) ?? resolveLater(request, picked, user);
       } catch (error) {
         // Never a synchronous throw: callers may chain on the answer.
         return Promise.reject(error as Error);

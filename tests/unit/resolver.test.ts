@@ -462,6 +462,22 @@ describe('a cached user\'s own key is answered at once (no promise), in the same
     await expect(unknown).rejects.toMatchObject({ code: 'UNKNOWN_MODEL' });
   });
 
+  test('each resolve looks the user up in the owner cache once, whichever path serves it', async () => {
+    const w = world();
+    const user = w.user();
+    const team = w.group(user);
+    await w.addKey(team, 'openai');
+    await w.served({ userId: user.id, provider: 'openai' }); // loads the user: a miss
+    const before = w.owners.stats();
+    await w.served({ userId: user.id, provider: 'openai' }); // no own key: the whole chain serves the team key (user and team: 2 hits)
+    await w.addKey(user, 'openai');
+    await w.served({ userId: user.id, provider: 'openai' }); // reloaded after the write: a miss
+    w.resolver.resolve({ userId: user.id, provider: 'openai' }); // answered at once: 1 hit
+    const after = w.owners.stats();
+    expect(after.hits - before.hits).toBe(3);
+    expect(after.misses - before.misses).toBe(1);
+  });
+
   test('a chain that does not start with the user\'s own keys is always walked whole', async () => {
     const w = world({ chain: parseChain('group:requested,user:requested') });
     const user = w.user();

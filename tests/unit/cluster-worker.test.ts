@@ -50,18 +50,26 @@ test('never returns while the reports say not ready', async () => {
   const script = scripted([notReady('user profile policy is ENABLED')]);
   let waits = 0;
   let over = false;
+  let twentyWaits: () => void = () => undefined;
+  const afterTwentyWaits = new Promise<string>((resolve) => (twentyWaits = () => resolve('still waiting')));
   const waiting = untilReady(script.check, {
     intervalMs: 1,
     notReady: () => undefined,
-    // A macrotask per wait, so the timer below gets its turn; a rejection ends the loop after the test.
-    wait: () => (over ? Promise.reject(new Error('test over')) : new Promise((resolve) => setImmediate(() => resolve((waits += 1))))),
+    // Counted, not timed (a loaded machine can stall a timer past any bound): after 20 waits the race
+    // below ends; a rejection ends the loop once the test is over.
+    wait: async () => {
+      if (over) throw new Error('test over');
+      waits += 1;
+      if (waits === 20) twentyWaits();
+      await new Promise((resolve) => setImmediate(resolve));
+    },
   }).then(
     () => 'returned',
     () => 'ended by the test',
   );
-  const outcome = await Promise.race([waiting, new Promise((resolve) => setTimeout(() => resolve('still waiting'), 50))]);
+  const outcome = await Promise.race([waiting, afterTwentyWaits]);
   over = true;
   expect(outcome).toBe('still waiting');
-  expect(waits).toBeGreaterThan(10);
+  expect(script.calls()).toBeGreaterThanOrEqual(20);
   expect(await waiting).toBe('ended by the test');
 });

@@ -13,7 +13,7 @@ import request from 'supertest';
 import { masterAdmin, userToken } from '../support/keycloak.js';
 import { testApiKey } from '../support/secrets.js';
 import { expectNoViolations } from './support/axe.js';
-import { browserPerFile, inPage, signIn, tabTo } from './support/browser.js';
+import { browserPerFile, inPage, signIn, tabTo, waitUntil } from './support/browser.js';
 import { apiAs, ORIGIN, startStack, type Stack } from './support/stack.js';
 
 const SCREENSHOTS = new URL(process.env.BYOK_UPDATE_SCREENSHOTS === '1' ? '../../docs/screenshots/' : '../../.data/screenshots/', import.meta.url).pathname;
@@ -75,18 +75,6 @@ async function carolSeesTeamKeys(): Promise<Array<{ label: string; maskedKey: st
 }
 
 const focused = (page: Page, expression = 'textContent') => inPage<string | null>(page, `document.activeElement?.${expression} ?? null`);
-
-/**
- * Waits until `expression` is true in the page. (Not page.waitForFunction: its polling evaluates a
- * string inside the page, which the page's CSP rightly blocks as eval.)
- */
-async function waitUntil(page: Page, expression: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await inPage<boolean>(page, `Boolean(${expression})`))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${expression}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** Waits until the focused element's text is `text` (focus moves once a view's data has arrived). */
 const focusOn = (page: Page, text: string) => waitUntil(page, `document.activeElement?.textContent === ${JSON.stringify(text)}`);

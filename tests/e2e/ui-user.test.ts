@@ -13,7 +13,7 @@ import request from 'supertest';
 import { masterAdmin } from '../support/keycloak.js';
 import { testApiKey } from '../support/secrets.js';
 import { expectNoViolations } from './support/axe.js';
-import { browserPerFile, inPage, signIn, tabTo } from './support/browser.js';
+import { browserPerFile, inPage, signIn, tabTo, waitUntil } from './support/browser.js';
 import { apiAs, ORIGIN, resolveAs, startStack, type Stack } from './support/stack.js';
 
 const SCREENSHOTS = new URL(process.env.BYOK_UPDATE_SCREENSHOTS === '1' ? '../../docs/screenshots/' : '../../.data/screenshots/', import.meta.url).pathname;
@@ -89,7 +89,7 @@ describe('the user page: key sources, team keys, usage and use from code', () =>
     await page.waitForSelector('section.key-sources[aria-busy="false"] .switch-state:text("On")');
     expect(await toggle.isChecked()).toBe(true);
     expect(await alice.strict()).toBe(true);
-    await page.waitForFunction("document.getElementById('announcer')?.textContent?.startsWith('Only your own keys: on')");
+    await waitUntil(page, "document.getElementById('announcer')?.textContent?.startsWith('Only your own keys: on')");
     expect(await page.locator('.strict-notice').isVisible()).toBe(true);
     await expectNoViolations(page, 'user page, strict on');
     await shot(page, 'key-sources', 'section.key-sources');

@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import request from 'supertest';
 import { testApiKey } from '../support/secrets.js';
 import { expectNoViolations } from './support/axe.js';
-import { browserPerFile, inPage, openPage, signIn } from './support/browser.js';
+import { browserPerFile, inPage, openPage, signIn, waitUntil } from './support/browser.js';
 import { apiAs, ORIGIN, startStack, type Stack } from './support/stack.js';
 
 const SCREENSHOTS = new URL(process.env.BYOK_UPDATE_SCREENSHOTS === '1' ? '../../docs/screenshots/' : '../../.data/screenshots/', import.meta.url).pathname;
@@ -139,7 +139,7 @@ describe('the ops-center web UI in Chromium', () => {
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden' });
     // (The focus moves in the dialog's close event, a task after it is hidden: wait for it.)
-    await page.waitForFunction("document.activeElement?.getAttribute('aria-label') === 'Manage OpenAI keys'", undefined, { timeout: 5000 });
+    await waitUntil(page, "document.activeElement?.getAttribute('aria-label') === 'Manage OpenAI keys'", 5000);
     const card = page.locator('li.card[data-provider="openai"]');
     expect(await card.locator('.count').textContent()).toBe('1 key');
     expect(await card.locator('.summary').textContent()).toBe('Status: 1 active');

@@ -29,6 +29,18 @@ export function inPage<T>(page: Page, expression: string): Promise<T> {
   return page.evaluate(expression) as Promise<T>;
 }
 
+/**
+ * Waits until `expression` is true in the page. (Not page.waitForFunction: its polling evaluates a
+ * string inside the page, which the page's CSP rightly blocks as eval.)
+ */
+export async function waitUntil(page: Page, expression: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await inPage<boolean>(page, `Boolean(${expression})`))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${expression}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 export interface WatchedPage {
   page: Page;
   context: BrowserContext;

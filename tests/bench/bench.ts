@@ -8,6 +8,9 @@
 //                  a small JSON answer (the limit for a Node service; issue 15's targets are against it)
 //   bare Express   scripts/bench-baseline.mjs: Express 5, POST /ping, express.json only (for comparison)
 //   resolve warm   node dist/main.js, default owner cache
+//   minimal handler  scripts/bench-minimal-resolve.mjs: issue 15's 40-line node:http handler doing only the
+//                  resolve's essential work (token in a Map, JSON.parse, AES-256-GCM decipher with AD
+//                  per request, a cursor, JSON answer with request id and no-store); for comparison
 //   warm via Express  the same, at /api/v1/internal/resolve?via=express (routed by Express instead of served
 //                  directly; for comparison, no target)
 //   resolve cold   node dist/main.js with OWNER_CACHE_TTL_SECONDS=0 (every resolve reads Keycloak)
@@ -630,6 +633,9 @@ async function main(): Promise<boolean> {
     const beforeProbe = await resolveOnce(beforeChange, token, user.id);
     if (beforeProbe.status !== 200) throw new Error(`resolve probe (before): ${beforeProbe.status} ${beforeProbe.body?.error?.code ?? ''}`);
   }
+  // Issue 15's minimal handler doing only the resolve's essential work (scripts/bench-minimal-resolve.mjs).
+  const minimal = await scriptServer('minimal', 'scripts/bench-minimal-resolve.mjs', { MINIMAL_TOKEN: token });
+  const minimalRuns: Run[] = [];
   const baseRuns: Run[] = [];
   const expressRuns: Run[] = [];
   const warmRuns: Run[] = [];
@@ -639,10 +645,12 @@ async function main(): Promise<boolean> {
     baseRuns.push(await measure('baseline (node:http)', base, resolveRequest('/ping', undefined, 'baseline-user')));
     expressRuns.push(await measure('bare Express', bareExpress, resolveRequest('/ping', undefined, 'baseline-user')));
     warmRuns.push(await measure('resolve warm', warm, resolveRequest('/api/v1/internal/resolve', token, user.id)));
+    minimalRuns.push(await measure('minimal handler (node:http)', minimal, resolveRequest('/resolve', token, user.id)));
     if (beforeChange) beforeRuns.push(await measure('resolve warm (before)', beforeChange, resolveRequest('/api/v1/internal/resolve', token, user.id)));
   }
   results.baseline = medianRun(baseRuns);
-  results.scenarios.push(medianRun(expressRuns), medianRun(warmRuns), ...(beforeChange ? [medianRun(beforeRuns)] : []));
+  results.scenarios.push(medianRun(expressRuns), medianRun(warmRuns), medianRun(minimalRuns), ...(beforeChange ? [medianRun(beforeRuns)] : []));
+  await stop(minimal);
   if (beforeChange) await stop(beforeChange);
   results.rounds = {
     baseline: baseRuns.map((run) => run.requestsPerSecond),

@@ -273,4 +273,51 @@ describe('envelope (AES-256-GCM, b1 format)', () => {
       expect(isKeyId(notId)).toBe(false);
     }
   });
+
+  describe('prepare: authenticated once, decrypted on every use (the resolve path)', () => {
+    test('gives the plaintext open gives, for lengths 0 to 80 and a long one, many times over, interleaved across envelopes and KEK versions', () => {
+      // One block cipher per KEK version serves every envelope: interleaving catches any state it kept.
+      const keys: Array<[number, Buffer]> = [[1, randomBytes(32)], [2, randomBytes(32)]];
+      const codec = createEnvelopeCodec(keyringOf(keys, 1));
+      const sealers = [codec, createEnvelopeCodec(keyringOf(keys, 2))];
+      const prepared = [...Array.from({ length: 81 }, (_, n) => randomBytes(n)), randomBytes(5000)].map((plaintext, n) => {
+        const ad = someAd();
+        const envelope = (sealers[n % 2] as typeof codec).seal(plaintext, ad);
+        return { plaintext, ad, envelope, decrypt: codec.prepare(envelope, ad) };
+      });
+      expect(new Set(prepared.map((c) => readEnvelopeHeader(c.envelope)?.kekVersion))).toEqual(new Set([1, 2]));
+      for (let round = 0; round < 3; round += 1) {
+        for (const c of prepared) {
+          expect(c.decrypt().equals(c.plaintext)).toBe(true);
+          expect(codec.open(c.envelope, c.ad).equals(c.plaintext)).toBe(true);
+        }
+      }
+    });
+
+    test('each call gives a buffer of its own (a caller may wipe it)', () => {
+      const codec = createEnvelopeCodec(keyringOf([[1, randomBytes(32)]]));
+      const ad = someAd();
+      const secret = someSecret();
+      const decrypt = codec.prepare(codec.seal(secret, ad), ad);
+      const first = decrypt();
+      first.fill(0);
+      expect(decrypt().equals(secret)).toBe(true);
+    });
+
+    test('a tampered, moved or unknown-KEK envelope is refused when prepared, with the reason open gives', () => {
+      const codec = createEnvelopeCodec(keyringOf([[1, randomBytes(32)]]));
+      const ad = someAd();
+      const envelope = codec.seal(someSecret(), ad);
+      const sealed = Buffer.from(envelope.split('.')[4] as string, 'base64url');
+      for (let at = 0; at < sealed.length; at += 1) {
+        const tampered = Buffer.from(sealed);
+        tampered[at] = (tampered[at] as number) ^ randomInt(1, 256);
+        expect(failureOf(() => codec.prepare(replaceField(envelope, 4, tampered.toString('base64url')), ad))).toBe('authentication_failed');
+      }
+      expect(failureOf(() => codec.prepare(envelope, { ...ad, ownerId: 'someone-else' }))).toBe('authentication_failed');
+      expect(failureOf(() => codec.prepare(envelope, { ...ad, keyId: newKeyId() }))).toBe('key_id_mismatch');
+      expect(failureOf(() => createEnvelopeCodec(keyringOf([[2, randomBytes(32)]])).prepare(envelope, ad))).toBe('unknown_kek_version');
+      expect(failureOf(() => createEnvelopeCodec(keyringOf([[1, randomBytes(32)]])).prepare(envelope, ad))).toBe('authentication_failed');
+    });
+  });
 });

@@ -143,15 +143,32 @@ export function createEnvelopeCodec(keyring: Keyring) {
    * failure, now.
    */
   function prepare(envelope: string, ad: AssociatedData): () => Buffer {
+    return prepareRange(envelope, ad, (plaintext) => ({ start: 0, end: plaintext.length })) as () => Buffer;
+  }
+
+  /**
+   * `prepare`, for only the bytes `select` picks from the plaintext (say, one field of a record,
+   * which then needs no parsing per use); undefined when `select` picks nothing.
+   */
+  function prepareRange(envelope: string, ad: AssociatedData, select: (plaintext: Buffer) => { start: number; end: number } | undefined): (() => Buffer) | undefined {
     const unpacked = unpack(envelope, ad);
     const plaintext = decryptUnpacked(unpacked, ad);
+    const range = select(plaintext);
+    if (range === undefined || range.start < 0 || range.end > plaintext.length || range.start > range.end) {
+      plaintext.fill(0);
+      return undefined;
+    }
     const { header, kek, iv, sealed } = unpacked;
-    const ciphertext = Buffer.from(sealed.subarray(0, sealed.length - TAG_BYTES));
-    const blocks = Math.ceil(ciphertext.length / BLOCK_BYTES);
+    const { start, end } = range;
+    const ciphertext = Buffer.from(sealed.subarray(start, end));
+    // The keystream from the block holding `start` on: block n of the plaintext is counter n + 2.
+    const firstBlock = Math.floor(start / BLOCK_BYTES);
+    const skip = start - firstBlock * BLOCK_BYTES;
+    const blocks = Math.ceil((skip + ciphertext.length) / BLOCK_BYTES);
     const counters = Buffer.alloc(blocks * BLOCK_BYTES);
     for (let block = 0; block < blocks; block += 1) {
       iv.copy(counters, block * BLOCK_BYTES);
-      counters.writeUInt32BE(block + 2, block * BLOCK_BYTES + IV_BYTES);
+      counters.writeUInt32BE(firstBlock + block + 2, block * BLOCK_BYTES + IV_BYTES);
     }
     const cipher = blockCipher(header.kekVersion, kek);
     const decrypt = (): Buffer => {
@@ -159,12 +176,12 @@ export function createEnvelopeCodec(keyring: Keyring) {
       // Block-aligned input without padding gives back exactly as many bytes; anything else would
       // mean the context holds state, and its output would be wrong.
       if (stream.length !== counters.length) throw new DecryptError('authentication_failed', `keystream for key ${header.keyId} came out short`, header);
-      for (let i = 0; i < ciphertext.length; i += 1) stream[i] = (stream[i] as number) ^ (ciphertext[i] as number);
-      return stream.subarray(0, ciphertext.length);
+      for (let i = 0; i < ciphertext.length; i += 1) stream[skip + i] = (stream[skip + i] as number) ^ (ciphertext[i] as number);
+      return stream.subarray(skip, skip + ciphertext.length);
     };
     // The keystream must give what the authenticated decryption gave; checked once, here.
     const first = decrypt();
-    const same = first.equals(plaintext);
+    const same = first.equals(plaintext.subarray(start, end));
     first.fill(0);
     plaintext.fill(0);
     if (!same) throw new DecryptError('authentication_failed', `keystream for key ${header.keyId} does not match its authenticated decryption`, header);
@@ -189,6 +206,8 @@ export function createEnvelopeCodec(keyring: Keyring) {
     open,
 
     prepare,
+
+    prepareRange,
 
     inspect(envelope: string): EnvelopeHeader | undefined {
       return readEnvelopeHeader(envelope);

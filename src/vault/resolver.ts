@@ -17,7 +17,7 @@
  *   the cache learns of disables and membership changes from Keycloak's admin events.
  */
 import { AppError } from '../errors.js';
-import type { EnvelopeCodec } from '../crypto/envelope.js';
+import type { AssociatedData, EnvelopeCodec } from '../crypto/envelope.js';
 import type { ProviderId, ProviderRegistry } from '../providers/registry.js';
 import { isServable, type HealthIssue, type KeyState, type NoKeyReason, type ReportOutcome, type TestStatus } from './rules.js';
 import { NOT_CACHED, type LoadingCache } from './loading-cache.js';
@@ -38,7 +38,8 @@ export interface ResolvableKey extends KeyState {
   healthIssue: HealthIssue | null;
   baseUrl: string | null;
   /** Decrypts the record (parsed and checked once, when the entry was built). */
-  open: () => Buffer;
+  /** The secret, decrypted on use (see secretDecryption). */
+  secret: () => string;
 }
 
 export interface ResolvableOwner {
@@ -67,11 +68,35 @@ export function toResolvable(stored: StoredOwner, opener: RecordOpener, codec: E
         testStatus: record.testStatus,
         healthIssue: record.healthIssue,
         baseUrl: record.baseUrl,
-        open: codec.prepare(sealed.envelope, { ownerKind: stored.owner.kind, ownerId: stored.owner.id, provider, keyId: record.id }),
+        secret: secretDecryption(codec, sealed.envelope, { ownerKind: stored.owner.kind, ownerId: stored.owner.id, provider, keyId: record.id }, record.secret),
       })),
     );
   }
   return { owner: stored.owner, enabled: stored.enabled, preferences: stored.preferences, keys };
+}
+
+/**
+ * A key's secret, decrypted on each use from the envelope the cache keeps. The envelope holds the
+ * whole record as JSON; when the secret is stored unescaped in it (any key of printable ASCII
+ * without quotes or backslashes), only its bytes are decrypted, with nothing to parse per use;
+ * otherwise the whole record, parsed. The bytes are found by searching the authenticated plaintext
+ * for `"secret":"<the secret>"`: whatever matches decodes to exactly the secret.
+ */
+function secretDecryption(codec: EnvelopeCodec, envelope: string, ad: AssociatedData, secret: string): () => string {
+  const quoted = JSON.stringify(secret);
+  if (quoted === `"${secret}"`) {
+    const field = Buffer.from(`"secret":${quoted}`, 'utf8');
+    const length = Buffer.byteLength(secret, 'utf8');
+    const bytes = codec.prepareRange(envelope, ad, (plaintext) => {
+      const at = plaintext.indexOf(field);
+      if (at < 0) return undefined;
+      const start = at + field.length - 1 - length;
+      return { start, end: start + length };
+    });
+    if (bytes !== undefined) return () => bytes().toString('utf8');
+  }
+  const whole = codec.prepare(envelope, ad);
+  return () => (JSON.parse(whole().toString('utf8')) as { secret: string }).secret;
 }
 
 export interface ResolveRequest {
@@ -229,15 +254,7 @@ export function createResolver(deps: ResolverDeps) {
     const servable = (owner.keys.get(provider) ?? []).filter((key) => isServable(key, at));
     const { key, backAt } = await nextInTurn(servable, `${ownerKey(owner.owner)}:${provider}`, baseUrlAllowed(owner.owner, provider), exclude);
     if (!key) return backAt === undefined ? {} : { backAt };
-    const secret = secretOf(key);
-    if (secret === undefined) return {};
-    return { served: { key, secret } };
-  }
-
-  /** The served key's secret, decrypted on use (the record was fully validated when the cache entry was built). */
-  function secretOf(key: ResolvableKey): string | undefined {
-    const secret = (JSON.parse(key.open().toString('utf8')) as { secret?: unknown }).secret;
-    return typeof secret === 'string' ? secret : undefined;
+    return { served: { key, secret: key.secret() } };
   }
 
   /** Counts a serve of an owner's key and builds the answer (both resolve paths). */
@@ -280,12 +297,9 @@ export function createResolver(deps: ResolverDeps) {
     const usable = cooling.size === 0 ? servable : servable.filter((key) => !cooling.has(key.keyId));
     if (usable.length === 0) return undefined;
     const modelOut = model === undefined ? {} : { model };
-    const serve = (turn: number): Resolution | Promise<Resolution> => {
+    const serve = (turn: number): Resolution => {
       const key = usable[turn % usable.length] as ResolvableKey;
-      const secret = secretOf(key);
-      // Not reached for a record that was validated when cached; the full walk decides then.
-      if (secret === undefined) return resolveLater(request, picked, user);
-      return servedFrom(user, key, secret, first, 0, provider, modelOut);
+      return servedFrom(user, key, key.secret(), first, 0, provider, modelOut);
     };
     const turn = deps.cursors.next(`${ownerKey(user.owner)}:${provider}`);
     return turn instanceof Promise ? turn.then(serve) : serve(turn);

@@ -294,6 +294,21 @@ describe('envelope (AES-256-GCM, b1 format)', () => {
       }
     });
 
+    test('prepareRange decrypts only the bytes picked, at any offset and length; nothing when nothing is picked', () => {
+      const codec = createEnvelopeCodec(keyringOf([[1, randomBytes(32)]]));
+      const ad = someAd();
+      const plaintext = randomBytes(100);
+      const envelope = codec.seal(plaintext, ad);
+      for (const [start, end] of [[0, 0], [0, 100], [0, 1], [15, 17], [16, 32], [17, 100], [99, 100], [37, 38], [5, 90]] as const) {
+        const decrypt = codec.prepareRange(envelope, ad, () => ({ start, end }));
+        expect(decrypt?.().equals(plaintext.subarray(start, end))).toBe(true);
+        expect(decrypt?.().equals(plaintext.subarray(start, end))).toBe(true);
+      }
+      expect(codec.prepareRange(envelope, ad, () => undefined)).toBeUndefined();
+      expect(codec.prepareRange(envelope, ad, () => ({ start: 50, end: 101 }))).toBeUndefined();
+      expect(codec.prepareRange(envelope, ad, () => ({ start: 60, end: 50 }))).toBeUndefined();
+    });
+
     test('each call gives a buffer of its own (a caller may wipe it)', () => {
       const codec = createEnvelopeCodec(keyringOf([[1, randomBytes(32)]]));
       const ad = someAd();

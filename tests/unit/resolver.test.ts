@@ -435,6 +435,17 @@ describe('a cached user\'s own key is answered at once (no promise), in the same
     expect(w.steps.at(-1)).toEqual({ source: 'user', stepIndex: 0 });
   });
 
+  test('secrets are served exactly, plain or with characters JSON escapes in the stored record (quote, backslash)', async () => {
+    // A plain secret is decrypted alone from its bytes in the record, the others with the whole record.
+    const w = world();
+    const user = w.user();
+    const secrets = [`${testApiKey('meta')}"q`, `${testApiKey('meta')}\\b`, testApiKey('meta'), `"${testApiKey('meta')}"`];
+    for (const apiKey of secrets) await w.keys.add(user, { provider: 'meta', apiKey });
+    const served: string[] = [];
+    for (let i = 0; i < 8; i += 1) served.push((await w.resolver.resolve({ userId: user.id, provider: 'meta' })).apiKey);
+    expect([...served].sort()).toEqual([...secrets, ...secrets].sort());
+  });
+
   test('whatever the user step cannot serve goes through the whole chain: team keys, a failover, cooling keys, an unknown model', async () => {
     const w = world({ systemKeys: { openai: [testApiKey('openai')] } });
     const user = w.user();

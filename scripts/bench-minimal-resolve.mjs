@@ -5,6 +5,9 @@
 // data, and a JSON answer with a request id and `Cache-Control: no-store`. tests/bench/bench.ts
 // measures it beside the baseline and the service.
 // Listens on 127.0.0.1:$PORT and accepts the token in $MINIMAL_TOKEN; stops on SIGTERM/SIGINT.
+// MINIMAL_DECRYPT picks the decryption per request (docs/performance.md, third pass): `gcm` (the
+// default, the issue's: a GCM decipher with the tag checked), `keystream` (what the service does
+// since: GCM's keystream from one long-lived AES block cipher) or `none` (a constant secret).
 import { createServer } from 'node:http';
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
 
@@ -27,6 +30,32 @@ const keys = [0, 1, 2].map((n) => {
   return { keyId, label: `Minimal key ${n + 1}`, iv, aad, sealed, tag: cipher.getAuthTag() };
 });
 let turn = 0;
+const DECRYPT = process.env.MINIMAL_DECRYPT || 'gcm';
+if (!['gcm', 'keystream', 'none'].includes(DECRYPT)) {
+  process.stderr.write('bench-minimal-resolve: MINIMAL_DECRYPT must be gcm, keystream or none\n');
+  process.exit(78);
+}
+const blocks = createCipheriv('aes-256-ecb', kek, null);
+blocks.setAutoPadding(false);
+/** GCM's keystream for the key: counter blocks iv || 2, iv || 3, ... through the block cipher. */
+function keystreamOpen(key) {
+  const counters = Buffer.alloc(Math.ceil(key.sealed.length / 16) * 16);
+  for (let block = 0; block * 16 < counters.length; block += 1) {
+    key.iv.copy(counters, block * 16);
+    counters.writeUInt32BE(block + 2, block * 16 + 12);
+  }
+  const stream = blocks.update(counters);
+  for (let i = 0; i < key.sealed.length; i += 1) stream[i] ^= key.sealed[i];
+  return stream.toString('utf8', 0, key.sealed.length);
+}
+function gcmOpen(key) {
+  const decipher = createDecipheriv('aes-256-gcm', kek, key.iv, { authTagLength: 16 });
+  decipher.setAAD(key.aad);
+  decipher.setAuthTag(key.tag);
+  return Buffer.concat([decipher.update(key.sealed), decipher.final()]).toString('utf8');
+}
+const open = DECRYPT === 'gcm' ? gcmOpen : DECRYPT === 'keystream' ? keystreamOpen : () => 'sk-proj-constant-secret-of-the-same-length-as-the-others-xxxxxxxxxxxxxxxxxxx';
+for (const key of keys) if (keystreamOpen(key) !== gcmOpen(key)) throw new Error('the keystream does not give what GCM gives');
 
 const server = createServer((req, res) => {
   const caller = callers.get(req.headers.authorization);
@@ -49,10 +78,7 @@ const server = createServer((req, res) => {
       return;
     }
     const key = keys[turn++ % keys.length];
-    const decipher = createDecipheriv('aes-256-gcm', kek, key.iv, { authTagLength: 16 });
-    decipher.setAAD(key.aad);
-    decipher.setAuthTag(key.tag);
-    const apiKey = Buffer.concat([decipher.update(key.sealed), decipher.final()]).toString('utf8');
+    const apiKey = open(key);
     const answer = JSON.stringify({ apiKey, keyId: key.keyId, label: key.label, provider: 'openai', model: body.model, source: 'user' });
     res.writeHead(200, {
       'content-type': 'application/json; charset=utf-8',

@@ -98,7 +98,8 @@ export function createApp(deps: AppDeps): App {
   const auth = authenticate(authenticator);
   const json = jsonBody({ limitBytes: deps.config.http.bodyLimitBytes });
   const hot = internalEndpoints(API_PREFIX, deps, authenticator, fastJsonReader({ limitBytes: deps.config.http.bodyLimitBytes }, jsonReader(json)));
-  for (const endpoint of hot) app.post(endpoint.path, (req, res, next) => endpoint.serve(req, res, next));
+  // Through Express (any other spelling of the path), requestContext's `finish` listener measures.
+  for (const endpoint of hot) app.post(endpoint.path, (req, res, next) => endpoint.serve(req, res, { answered: () => undefined, fail: next }));
 
   const api = exactRouter();
   api.use(auth);
@@ -142,7 +143,7 @@ export function createApp(deps: AppDeps): App {
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '';
     if (gateway !== undefined && url.startsWith(PROXY_PREFIX)) {
-      track(req, res, gatewayRoute);
+      res.on('finish', track(req, res, gatewayRoute));
       gateway.serve(req, res).catch((error: unknown) => respondError(error, req, res));
       return;
     }
@@ -151,8 +152,15 @@ export function createApp(deps: AppDeps): App {
       app(req as Request, res as Response);
       return;
     }
-    track(req, res, endpoint.route);
-    endpoint.serve(req, res, (error: unknown) => respondError(error, req, res));
+    // Measured and logged when the answer is written, with no listener per request (request-context.ts).
+    const answered = track(req, res, endpoint.route);
+    endpoint.serve(req, res, {
+      answered,
+      fail: (error: unknown) => {
+        respondError(error, req, res);
+        answered();
+      },
+    });
   };
   return Object.assign(listener, { routes: () => mounted.map((endpoint: Endpoint) => ({ method: endpoint.method, path: endpoint.path })) });
 }

@@ -52,12 +52,13 @@
 // `node --import tsx tests/bench/profile-summary.ts <file> [top] [filter]`; profiling slows the
 // servers, so figures are then not comparable), BENCH_BEFORE_DIST (another build's dist/main.js, for
 // example of the commit before a change: its warm resolve is measured in the same alternating rounds,
-// a row "resolve warm (before)", so that what a change gained is read side by side).
+// a row "resolve warm (before)", so that what a change gained is read side by side; several builds
+// separated by commas give a row each, named after the directory that holds their dist/).
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon, { type Instance as Cannon, type Options as CannonOptions, type Result as CannonResult } from 'autocannon';
 import { INTERNAL_CLIENT, KEYCLOAK_URL } from '../support/env.js';
@@ -628,10 +629,14 @@ async function main(): Promise<boolean> {
   log(`resolve probe: 200 (source ${probe.body.source ?? '?'}, provider ${probe.body.provider ?? '?'})`);
   // BENCH_BEFORE_DIST: another build's dist/main.js (the code before a change), measured in the same
   // rounds against the same user, so that a change's gain is read side by side.
-  const beforeChange = SETTINGS.beforeDist === undefined ? undefined : await service('service-before', {}, SETTINGS.beforeDist);
-  if (beforeChange) {
-    const beforeProbe = await resolveOnce(beforeChange, token, user.id);
-    if (beforeProbe.status !== 200) throw new Error(`resolve probe (before): ${beforeProbe.status} ${beforeProbe.body?.error?.code ?? ''}`);
+  const beforeDists = SETTINGS.beforeDist?.split(',').filter((path) => path !== '') ?? [];
+  const others: Array<{ name: string; server: Server; runs: Run[] }> = [];
+  for (const [n, dist] of beforeDists.entries()) {
+    const name = beforeDists.length === 1 ? 'before' : basename(dirname(dirname(dist)));
+    const server = await service(`service-before-${n + 1}`, {}, dist);
+    const beforeProbe = await resolveOnce(server, token, user.id);
+    if (beforeProbe.status !== 200) throw new Error(`resolve probe (${name}): ${beforeProbe.status} ${beforeProbe.body?.error?.code ?? ''}`);
+    others.push({ name: `resolve warm (${name})`, server, runs: [] });
   }
   // Issue 15's minimal handler doing only the resolve's essential work (scripts/bench-minimal-resolve.mjs).
   const minimal = await scriptServer('minimal', 'scripts/bench-minimal-resolve.mjs', { MINIMAL_TOKEN: token });
@@ -639,19 +644,18 @@ async function main(): Promise<boolean> {
   const baseRuns: Run[] = [];
   const expressRuns: Run[] = [];
   const warmRuns: Run[] = [];
-  const beforeRuns: Run[] = [];
   for (let r = 1; r <= SETTINGS.rounds; r += 1) {
     log(`round ${r} of ${SETTINGS.rounds}`);
     baseRuns.push(await measure('baseline (node:http)', base, resolveRequest('/ping', undefined, 'baseline-user')));
     expressRuns.push(await measure('bare Express', bareExpress, resolveRequest('/ping', undefined, 'baseline-user')));
     warmRuns.push(await measure('resolve warm', warm, resolveRequest('/api/v1/internal/resolve', token, user.id)));
     minimalRuns.push(await measure('minimal handler (node:http)', minimal, resolveRequest('/resolve', token, user.id)));
-    if (beforeChange) beforeRuns.push(await measure('resolve warm (before)', beforeChange, resolveRequest('/api/v1/internal/resolve', token, user.id)));
+    for (const other of others) other.runs.push(await measure(other.name, other.server, resolveRequest('/api/v1/internal/resolve', token, user.id)));
   }
   results.baseline = medianRun(baseRuns);
-  results.scenarios.push(medianRun(expressRuns), medianRun(warmRuns), medianRun(minimalRuns), ...(beforeChange ? [medianRun(beforeRuns)] : []));
+  results.scenarios.push(medianRun(expressRuns), medianRun(warmRuns), medianRun(minimalRuns), ...others.map((other) => medianRun(other.runs)));
   await stop(minimal);
-  if (beforeChange) await stop(beforeChange);
+  for (const other of others) await stop(other.server);
   results.rounds = {
     baseline: baseRuns.map((run) => run.requestsPerSecond),
     express: expressRuns.map((run) => run.requestsPerSecond),

@@ -106,7 +106,7 @@ describe('exact routing', () => {
       new Promise((done, fail) => jsonBody({ limitBytes: 65536 })(req as never, res as never, (error?: unknown) => (error ? fail(error as Error) : done((req as { body?: unknown }).body)))),
     );
     const respondError = createErrorResponder(createLogger({ level: 'silent' }));
-    const server = createServer((req, res) => resolve!.serve(req, res, (error: unknown) => respondError(error, req, res)));
+    const server = createServer((req, res) => resolve!.serve(req, res, { answered: () => undefined, fail: (error: unknown) => respondError(error, req, res) }));
     await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
     try {
       const { port } = server.address() as AddressInfo;

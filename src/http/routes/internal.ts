@@ -19,13 +19,19 @@ export { INTERNAL_ROLE };
 /** Reads a request's JSON body (the service's one body parser, see app.ts); `now` answers through a callback. */
 export type JsonReader = ((req: IncomingMessage, res: ServerResponse) => Promise<unknown>) & { now?: (req: IncomingMessage, res: ServerResponse, done: BodyCallback) => void };
 
+/** How a served request ended: `answered` once the answer is written, or `fail` (the caller answers the error). */
+export interface Outcome {
+  answered: () => void;
+  fail: (error: unknown) => void;
+}
+
 /**
  * A POST endpoint that answers on a plain Node response. `serve` never throws nor returns a promise:
- * an error goes to `fail` (the caller answers it).
+ * it ends in exactly one of `outcome`'s callbacks.
  */
 export interface InternalEndpoint {
   path: string;
-  serve(req: IncomingMessage, res: ServerResponse, fail: (error: unknown) => void): void;
+  serve(req: IncomingMessage, res: ServerResponse, outcome: Outcome): void;
 }
 
 type HotDeps = Pick<EndpointDeps, 'resolver'> & Partial<Pick<EndpointDeps, 'metrics' | 'rateLimits' | 'audit'>>;
@@ -45,7 +51,7 @@ export function internalEndpoints(prefix: string, deps: HotDeps, authenticate: A
   return hot.map((endpoint) => {
     const role = ROLE_OF[endpoint.access];
     const limit = endpoint.access === 'internal' ? deps.rateLimits?.internal : deps.rateLimits?.user;
-    const run = (req: IncomingMessage, res: ServerResponse, principal: Principal, body: unknown, fail: (error: unknown) => void) => {
+    const run = (req: IncomingMessage, res: ServerResponse, principal: Principal, body: unknown, { answered, fail }: Outcome) => {
       let done: void | Promise<void>;
       try {
         done = invoke(endpoint, endpointDeps, { req, res, principal, rawParams: {}, rawQuery: {}, body, sourceAddress: req.socket.remoteAddress });
@@ -53,7 +59,9 @@ export function internalEndpoints(prefix: string, deps: HotDeps, authenticate: A
         fail(error);
         return;
       }
-      done?.catch(fail);
+      // `invoke` has written the answer when it returns without a promise, or when its promise settles.
+      if (done === undefined) answered();
+      else done.then(answered, fail);
     };
     // Authenticated and authorised before the body is read: an anonymous caller costs us no parsing.
     // The same steps for a token not verified before (or expired: `authenticate` says 401).
@@ -65,10 +73,11 @@ export function internalEndpoints(prefix: string, deps: HotDeps, authenticate: A
     };
     return {
       path: endpoint.path.replace(/^\/api\/v1/, prefix),
-      serve(req, res, fail) {
+      serve(req, res, outcome) {
+        const { fail } = outcome;
         const principal = authenticate.now(req);
         if (principal === undefined) {
-          later(req, res).then(({ principal: known, body }) => run(req, res, known, body, fail), fail);
+          later(req, res).then(({ principal: known, body }) => run(req, res, known, body, outcome), fail);
           return;
         }
         let counted: Promise<void> | undefined;
@@ -80,8 +89,8 @@ export function internalEndpoints(prefix: string, deps: HotDeps, authenticate: A
           return;
         }
         const read = () => {
-          if (endpoint.body === undefined) return run(req, res, principal, undefined, fail);
-          readNow(req, res, (error, body) => (error === undefined ? run(req, res, principal, body, fail) : fail(error)));
+          if (endpoint.body === undefined) return run(req, res, principal, undefined, outcome);
+          readNow(req, res, (error, body) => (error === undefined ? run(req, res, principal, body, outcome) : fail(error)));
         };
         // A rate limit answers through a promise (in memory or Redis); without one nothing waits.
         if (counted === undefined) read();

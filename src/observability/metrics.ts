@@ -5,6 +5,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CacheStats } from '../vault/loading-cache.js';
+import { createRequestHistogram } from './request-histogram.js';
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
@@ -12,12 +13,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'byok_' }); // byok_process_cpu_seconds_total, byok_nodejs_*
 
-  const httpDuration = new Histogram({
+  const httpDuration = createRequestHistogram({
     name: 'byok_http_request_duration_seconds',
     help: 'HTTP request latency by route template and status',
-    labelNames: ['method', 'route', 'status'] as const,
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [registry],
+    registry,
   });
   const resolves = new Counter({
     name: 'byok_resolves_total',
@@ -124,14 +124,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     },
   });
 
-  // Label sets are few (route templates × statuses); resolving a child once per set spares the
-  // label hashing on every request.
-  const httpChildren = new Map<string, ReturnType<typeof httpDuration.labels>>();
   function observeHttp(method: string, route: string, status: number, seconds: number): void {
-    const key = `${method} ${route} ${status}`;
-    let child = httpChildren.get(key);
-    if (!child) httpChildren.set(key, (child = httpDuration.labels(method, route, String(status))));
-    child.observe(seconds);
+    httpDuration.observe(method, route, status, seconds);
   }
 
   return {

@@ -262,7 +262,8 @@ async function audited(log: AuditLog, action: AuditAction, input: Invocation, dr
 
 function send(res: ServerResponse, reply: Reply): void {
   const { headers } = reply;
-  if (headers !== undefined) for (const name in headers) res.setHeader(name, headers[name] as string);
+  // A header already set to the same value (no-store, set for every API answer too) is not set again.
+  if (headers !== undefined) for (const name in headers) if (res.getHeader(name) !== headers[name]) res.setHeader(name, headers[name] as string);
   if (reply.body === undefined) {
     res.statusCode = reply.status;
     res.end();

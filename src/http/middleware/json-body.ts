@@ -106,9 +106,10 @@ export function fastJsonReader(options: { limitBytes: number }, fallback: Fallba
       cleanup();
       done(new AppError('VALIDATION_FAILED', { message: 'The request body could not be read.' }));
     };
+    // `on`, not `once`: each ends in cleanup(), which removes all three (once's wrapper showed in the profile).
     req.on('data', onData);
-    req.once('end', onEnd);
-    req.once('error', onError);
+    req.on('end', onEnd);
+    req.on('error', onError);
   };
   const read = (req: IncomingMessage, res: ServerResponse): Promise<unknown> =>
     new Promise((resolve, reject) => now(req, res, (error, body) => (error === undefined ? resolve(body) : reject(error as Error))));

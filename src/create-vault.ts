@@ -201,10 +201,7 @@ export function createVault(config: Config, options: VaultOptions) {
     checkBaseUrl: createBaseUrlRecheck({ check: policyCheck, ttlMs: BASE_URL_RECHECK_TTL_MS }),
     clock,
     log: vaultLog,
-    onResolved: (source, stepIndex) => {
-      metrics?.resolves.inc({ source });
-      if (source !== 'none' && stepIndex > 0) metrics?.fallbacks.inc({ source });
-    },
+    onResolved: (source, stepIndex) => metrics?.countResolve(source, stepIndex),
     onKeyBenched: (provider, reason, holder) => metrics?.keysBenched.inc({ provider, reason, holder }),
   });
   if (metrics) {

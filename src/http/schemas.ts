@@ -100,16 +100,50 @@ export function parseOwnerId(raw: unknown): string {
   return raw;
 }
 
+const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
+
 // Internal services: a Keycloak user id, and a provider or a model.
 const ownerId = z.string().regex(OWNER_ID_PATTERN, 'must be a Keycloak id');
 
 export const resolveBody = z.strictObject({
   userId: ownerId,
   provider: provider.optional(),
-  model: z.string().min(1).max(256).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces').optional(),
+  model: z.string().min(1).max(256).regex(PRINTABLE_ASCII, 'must be printable ASCII without spaces').optional(),
   groupId: ownerId.optional(),
   allowSystemFallback: z.boolean().optional(),
 });
+
+/**
+ * True only for a resolve body that `resolveBody` accepts as it is: a JSON object with `userId` and
+ * nothing but the fields below, each of its type and within its limits. The endpoint's `quickBody`:
+ * what it does not pass goes through the schema (tests/unit/quick-body.test.ts).
+ */
+export function isPlainResolveBody(raw: unknown): boolean {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return false;
+  const body = raw as Record<string, unknown>;
+  // Every own enumerable key (all a JSON object has) must be one of these, valid.
+  for (const name in body) {
+    const value = body[name];
+    switch (name) {
+      case 'userId':
+      case 'groupId':
+        if (typeof value !== 'string' || !OWNER_ID_PATTERN.test(value)) return false;
+        break;
+      case 'provider':
+        if (typeof value !== 'string' || value.length > 64) return false;
+        break;
+      case 'model':
+        if (typeof value !== 'string' || value.length > 256 || !PRINTABLE_ASCII.test(value)) return false;
+        break;
+      case 'allowSystemFallback':
+        if (typeof value !== 'boolean') return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return typeof body.userId === 'string';
+}
 
 export const reportBody = z.strictObject({
   userId: ownerId,

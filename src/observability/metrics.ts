@@ -19,17 +19,31 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registry,
   });
+  // Counted on every resolve: plain numbers here, handed to prom-client when scraped (its `inc`
+  // converts and hashes the labels on every call, which showed on the hot path).
+  const resolvedBy = new Map<string, number>();
+  const fellBackTo = new Map<string, number>();
+  const handOver = (counter: Counter<'source'>, pending: Map<string, number>) => {
+    for (const [source, count] of pending) counter.inc({ source }, count);
+    pending.clear();
+  };
   const resolves = new Counter({
     name: 'byok_resolves_total',
     help: 'Resolves by the source that served them (user, group, system) or none',
     labelNames: ['source'] as const,
     registers: [registry],
+    collect() {
+      handOver(this, resolvedBy);
+    },
   });
   const fallbacks = new Counter({
     name: 'byok_resolve_fallbacks_total',
     help: 'Resolves served by a later step of the chain than the first',
     labelNames: ['source'] as const,
     registers: [registry],
+    collect() {
+      handOver(this, fellBackTo);
+    },
   });
   const reports = new Counter({
     name: 'byok_reports_total',
@@ -128,12 +142,17 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     httpDuration.observe(method, route, status, seconds);
   }
 
+  /** A resolve answered by `source` (or none) at step `stepIndex` of the chain: byok_resolves_total, byok_resolve_fallbacks_total. */
+  function countResolve(source: string, stepIndex: number): void {
+    resolvedBy.set(source, (resolvedBy.get(source) ?? 0) + 1);
+    if (source !== 'none' && stepIndex > 0) fellBackTo.set(source, (fellBackTo.get(source) ?? 0) + 1);
+  }
+
   return {
     registry,
+    countResolve,
     httpDuration,
     observeHttp,
-    resolves,
-    fallbacks,
     reports,
     keysBenched,
     redisUp,

@@ -5,7 +5,7 @@
  */
 import { isAppError } from '../../errors.js';
 import type { AuditEvent } from '../../observability/audit.js';
-import { parseProvider, reportBody, resolveBody } from '../schemas.js';
+import { isPlainResolveBody, parseProvider, reportBody, resolveBody } from '../schemas.js';
 import type { Resolution } from '../../vault/resolver.js';
 import { apiEndpoint, type Endpoint, type Reply } from './endpoint.js';
 import { resolution } from './views.js';
@@ -39,6 +39,7 @@ export const internalEndpoints: Endpoint[] = [
       '`userId` is the Keycloak user id (the token `sub` of the user, see GET /api/v1/me). The chain: the user\'s keys, then team keys of their groups ' +
       '(or only `groupId`), then a platform key when `allowSystemFallback` and the user is not strict. The answer is `Cache-Control: no-store`.',
     body: resolveBody,
+    quickBody: isPlainResolveBody,
     bodyExample: { userId: '0b1c8f52-3d4e-4a6b-9c7d-2e5f8a1b3c4d', model: 'gpt-4o' },
     answer: { status: 200, description: 'The key and where it came from', schema: resolution },
     errors: ['UNKNOWN_PROVIDER', 'UNKNOWN_MODEL', 'NO_KEY_AVAILABLE', 'OWNER_NOT_FOUND'],

@@ -62,7 +62,7 @@ export function fastJsonReader(options: { limitBytes: number }, fallback: Fallba
     if (!hasBody(req)) return done(undefined, req.headers['content-length'] === '0' && isJsonMediaType(contentType) ? {} : undefined);
     if (!isJsonMediaType(contentType)) return done(new AppError('UNSUPPORTED_MEDIA_TYPE'));
     const encoding = req.headers['content-encoding'];
-    const charset = charsetOf(contentType as string);
+    const charset = contentType === 'application/json' ? undefined : charsetOf(contentType as string);
     if ((encoding !== undefined && encoding.toLowerCase() !== 'identity') || (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8')) {
       fallback(req, res).then((body) => done(undefined, body), done);
       return;

@@ -258,13 +258,12 @@ export function createResolver(deps: ResolverDeps) {
   }
 
   /** Counts a serve of an owner's key and builds the answer (both resolve paths). */
-  function servedFrom(owner: ResolvableOwner, key: ResolvableKey, secret: string, step: ChainStep, stepIndex: number, stepProvider: ProviderId, modelOut: { model?: string }): Resolution {
+  function servedFrom(owner: ResolvableOwner, key: ResolvableKey, secret: string, step: ChainStep, stepIndex: number, stepProvider: ProviderId, model: string | undefined): Resolution {
     deps.usage.record(owner.owner, stepProvider, key.keyId);
     deps.usage.countSource(step.source);
     deps.onResolved?.(step.source, stepIndex);
-    return {
+    const resolution: Resolution = {
       provider: stepProvider,
-      ...modelOut,
       baseUrl: key.baseUrl ?? registry.get(stepProvider).baseUrl ?? null,
       apiKey: secret,
       source: step.source,
@@ -272,6 +271,14 @@ export function createResolver(deps: ResolverDeps) {
       label: key.label,
       holder: owner.owner,
     };
+    if (model !== undefined) resolution.model = model;
+    return resolution;
+  }
+
+  /** The user's key whose turn it is, served (resolveNow). */
+  function serveTurn(user: ResolvableOwner, usable: readonly ResolvableKey[], turn: number, step: ChainStep, provider: ProviderId, model: string | undefined): Resolution {
+    const key = usable[turn % usable.length] as ResolvableKey;
+    return servedFrom(user, key, key.secret(), step, 0, provider, model);
   }
 
   /**
@@ -296,13 +303,9 @@ export function createResolver(deps: ResolverDeps) {
     if (cooling instanceof Promise) return undefined;
     const usable = cooling.size === 0 ? servable : servable.filter((key) => !cooling.has(key.keyId));
     if (usable.length === 0) return undefined;
-    const modelOut = model === undefined ? {} : { model };
-    const serve = (turn: number): Resolution => {
-      const key = usable[turn % usable.length] as ResolvableKey;
-      return servedFrom(user, key, key.secret(), first, 0, provider, modelOut);
-    };
     const turn = deps.cursors.next(`${ownerKey(user.owner)}:${provider}`);
-    return turn instanceof Promise ? turn.then(serve) : serve(turn);
+    if (turn instanceof Promise) return turn.then((next) => serveTurn(user, usable, next, first, provider, model));
+    return serveTurn(user, usable, turn, first, provider, model);
   }
 
   /** 404 NO_KEY_AVAILABLE, saying why: a caller asks the user for a key, or waits (Retry-After). */
@@ -348,7 +351,7 @@ export function createResolver(deps: ResolverDeps) {
       if (step.source === 'system' && request.allowSystemFallback === false) continue;
       const base = registry.get(stepProvider).baseUrl ?? null;
       // The model is passed on as named; the provider that serves it may be the fallback one.
-      const modelOut = model === undefined ? {} : { model: stepProvider === provider ? model : (request.model ?? model) };
+      const stepModel = model === undefined ? undefined : stepProvider === provider ? model : (request.model ?? model);
 
       if (step.source === 'system') {
         const { key: chosen, backAt: systemBackAt } = await nextInTurn(systemKeys.get(stepProvider) ?? [], `system:${stepProvider}`, undefined, request.exclude);
@@ -357,7 +360,7 @@ export function createResolver(deps: ResolverDeps) {
         deps.usage.record('system', stepProvider, chosen.keyId);
         deps.usage.countSource('system');
         deps.onResolved?.('system', stepIndex);
-        return { provider: stepProvider, ...modelOut, baseUrl: base, apiKey: chosen.apiKey, source: 'system', keyId: chosen.keyId, label: 'platform key' };
+        return { provider: stepProvider, ...(stepModel === undefined ? {} : { model: stepModel }), baseUrl: base, apiKey: chosen.apiKey, source: 'system', keyId: chosen.keyId, label: 'platform key' };
       }
 
       const owners: ResolvableOwner[] = [];
@@ -371,7 +374,7 @@ export function createResolver(deps: ResolverDeps) {
       for (const owner of owners) {
         const { served, backAt: ownerBackAt } = await serveFrom(owner, stepProvider, request.exclude);
         sooner(ownerBackAt);
-        if (served) return servedFrom(owner, served.key, served.secret, step, stepIndex, stepProvider, modelOut);
+        if (served) return servedFrom(owner, served.key, served.secret, step, stepIndex, stepProvider, stepModel);
       }
     }
     deps.onResolved?.('none', deps.chain.length);

@@ -23,8 +23,11 @@ const isBenching = (outcome: string): outcome is BenchingOutcome => BENCHING.has
  * here, where the secret is written).
  */
 const NO_STORE = { 'Cache-Control': 'no-store' };
-function resolved({ holder: _holder, ...answer }: Resolution): Reply {
-  return { status: 200, body: answer, headers: NO_STORE };
+function resolved(resolution: Resolution): Reply {
+  // Field by field rather than `{ holder, ...answer }` (a rest copy showed on the hot path); fields
+  // left undefined (model, keyId, label) are not written by JSON.stringify, as when absent.
+  const { provider, model, baseUrl, apiKey, source, keyId, label } = resolution;
+  return { status: 200, body: { provider, model, baseUrl, apiKey, source, keyId, label }, headers: NO_STORE };
 }
 
 export const internalEndpoints: Endpoint[] = [

@@ -153,7 +153,7 @@ export function createApp(deps: AppDeps): App {
       return;
     }
     // Measured and logged when the answer is written, with no listener per request (request-context.ts).
-    const answered = track(req, res, endpoint.route);
+    const answered = track(req, res, endpoint.route, 'with-answer');
     endpoint.serve(req, res, {
       answered,
       fail: (error: unknown) => {

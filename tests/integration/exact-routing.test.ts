@@ -99,6 +99,37 @@ describe('exact routing', () => {
     expect(listed.body.providers[0].keys[0].label).toBe('x');
   });
 
+  test('every answer of the hot path carries its request id and no-store, once: 200, 204, 400, 401, 403, 404, 415', async () => {
+    // The hot path writes these with the answer's other headers in one writeHead (errors.ts).
+    const owner = await keyedUser(app);
+    const { id: keyId } = await owner.addKey('openai');
+    const token = await internalToken();
+    const resolve = '/api/v1/internal/resolve';
+    const answers = [
+      [200, request(app).post(resolve).set('Authorization', `Bearer ${token}`).send({ userId: owner.id, provider: 'openai' })],
+      [204, request(app).post('/api/v1/internal/report').set('Authorization', `Bearer ${token}`).send({ userId: owner.id, provider: 'openai', keyId, outcome: 'ok' })],
+      [400, request(app).post(resolve).set('Authorization', `Bearer ${token}`).send({ userId: owner.id, extra: 1 })],
+      [401, request(app).post(resolve).send({ userId: owner.id })],
+      [403, request(app).post(resolve).set('Authorization', `Bearer ${owner.token}`).send({ userId: owner.id })],
+      [404, request(app).post(resolve).set('Authorization', `Bearer ${token}`).send({ userId: owner.id, provider: 'anthropic' })],
+      [415, request(app).post(resolve).set('Authorization', `Bearer ${token}`).set('Content-Type', 'text/plain').send('userId')],
+    ] as const;
+    for (const [status, pending] of answers) {
+      const response = await pending;
+      const id = response.headers['x-request-id'] as string;
+      expect([response.status, response.headers['cache-control'], id]).toEqual([status, 'no-store', expect.stringMatching(/^[0-9a-f-]{36}$/)]);
+      if (status >= 400) expect(response.body.error.requestId).toBe(id);
+      if (status === 401) expect(response.headers['www-authenticate']).toMatch(/^Bearer/);
+      // Each header once (a repeated one would come joined with ", ").
+      const { rawHeaders } = (response as unknown as { res: { rawHeaders: string[] } }).res;
+      const names = rawHeaders.filter((_, i) => i % 2 === 0).map((name) => name.toLowerCase());
+      expect(names).toEqual(expect.arrayContaining(['x-request-id', 'cache-control']));
+      expect(names.length - new Set(names).size).toBe(0);
+    }
+    const traced = await request(app).post(resolve).set('Authorization', `Bearer ${token}`).set('X-Request-Id', 'trace-42').send({ userId: owner.id, provider: 'openai' });
+    expect([traced.status, traced.headers['x-request-id']]).toEqual([200, 'trace-42']);
+  });
+
   test('the resolve answer sets no-store itself, wherever the endpoint is mounted', async () => {
     const owner = await keyedUser(app);
     const { secret } = await owner.addKey('openai');

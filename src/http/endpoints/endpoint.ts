@@ -17,7 +17,7 @@ import type { AuditAction, AuditEvent, AuditLog } from '../../observability/audi
 import type { OwnerRef } from '../../vault/ports.js';
 import type { AppDeps } from '../app.js';
 import { checkRealmRole } from '../middleware/auth.js';
-import { sendJson } from '../middleware/errors.js';
+import { sendJson, writeHead } from '../middleware/errors.js';
 import { parseBody } from '../schemas.js';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -268,12 +268,9 @@ async function audited(log: AuditLog, action: AuditAction, input: Invocation, dr
 
 function send(res: ServerResponse, reply: Reply): void {
   const { headers } = reply;
-  // A header already set to the same value (no-store, set for every API answer too) is not set again.
-  if (headers !== undefined) for (const name in headers) if (res.getHeader(name) !== headers[name]) res.setHeader(name, headers[name] as string);
-  if (reply.body === undefined) {
-    res.statusCode = reply.status;
-    res.end();
-    return;
-  }
-  sendJson(res, reply.status, reply.body);
+  if (reply.body !== undefined) return sendJson(res, reply.status, reply.body, headers);
+  const fields: string[] = [];
+  if (headers !== undefined) for (const name in headers) fields.push(name, headers[name] as string);
+  writeHead(res, reply.status, fields);
+  res.end();
 }

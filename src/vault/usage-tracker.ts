@@ -95,6 +95,8 @@ const MAX_DUE_PER_TICK = 1_000;
 const OWNERS_PER_HANDOVER = 500;
 
 /** A token count as the gateway hands it: a whole, non-negative number (anything else counts as 0). */
+/** One serve's day figures: shared, never changed (day figures are added into new values). */
+const ONE_REQUEST: DayFigures = Object.freeze({ requests: 1, inputTokens: 0, outputTokens: 0 });
 const tokenCount = (value: number) => (Number.isFinite(value) && value > 0 ? Math.round(value) : 0);
 const newId = () => randomBytes(12).toString('base64url');
 
@@ -297,7 +299,7 @@ export function createUsageTracker(deps: UsageTrackerDeps) {
       const at = now();
       const local = holder === 'system' ? undefined : localOf(holder);
       if (local !== undefined) addUse(local.counts.usage, provider, keyId, { lastUsedAt: at, uses: 1 });
-      countDay(holder, provider, keyId, { requests: 1, inputTokens: 0, outputTokens: 0 }, at, local);
+      countDay(holder, provider, keyId, ONE_REQUEST, at, local);
     },
     /** Counts the tokens of one answer (the gateway reads them from the provider's answer) on today's figures of the key. */
     recordTokens(holder: KeyHolder, provider: ProviderId, keyId: string, tokens: TokenCounts): void {

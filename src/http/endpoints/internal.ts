@@ -6,7 +6,7 @@
 import { isAppError } from '../../errors.js';
 import type { AuditEvent } from '../../observability/audit.js';
 import { isPlainResolveBody, parseProvider, reportBody, resolveBody } from '../schemas.js';
-import type { Resolution } from '../../vault/resolver.js';
+import type { Resolution, ResolveRequest } from '../../vault/resolver.js';
 import { apiEndpoint, type Endpoint, type Reply } from './endpoint.js';
 import { resolution } from './views.js';
 
@@ -48,9 +48,10 @@ export const internalEndpoints: Endpoint[] = [
     errors: ['UNKNOWN_PROVIDER', 'UNKNOWN_MODEL', 'NO_KEY_AVAILABLE', 'OWNER_NOT_FOUND'],
     handle(call, deps) {
       const { body } = call;
-      const provider = body.provider === undefined ? undefined : parseProvider(body.provider);
+      // A known provider is the same string, typed: the body itself is the request (no copy per resolve).
+      if (body.provider !== undefined) parseProvider(body.provider);
       // A cached user's own key comes back at once, and is answered at once (docs/performance.md).
-      const resolution = deps.resolver.resolve({ ...body, provider });
+      const resolution = deps.resolver.resolve(body as ResolveRequest);
       return resolution instanceof Promise ? resolution.then(resolved) : resolved(resolution);
     },
   }),

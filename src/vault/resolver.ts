@@ -296,10 +296,17 @@ export function createResolver(deps: ResolverDeps) {
     if (user === NOT_CACHED || user === undefined || !user.enabled) return undefined;
     const { provider, model } = picked;
     const at = deps.clock.now();
-    const servable = (user.keys.get(provider) ?? []).filter((key) => isServable(key, at));
+    // One pass: the servable keys and their ids (a key with its own base URL to re-check leaves it to `resolve`).
+    const servable: ResolvableKey[] = [];
+    const keyIds: string[] = [];
+    for (const key of user.keys.get(provider) ?? []) {
+      if (!isServable(key, at)) continue;
+      if (deps.checkBaseUrl !== undefined && key.baseUrl !== null) return undefined;
+      servable.push(key);
+      keyIds.push(key.keyId);
+    }
     if (servable.length === 0) return undefined;
-    if (deps.checkBaseUrl !== undefined && servable.some((key) => key.baseUrl !== null)) return undefined;
-    const cooling = deps.cooldowns.cooling(servable.map((key) => key.keyId));
+    const cooling = deps.cooldowns.cooling(keyIds);
     if (cooling instanceof Promise) return undefined;
     const usable = cooling.size === 0 ? servable : servable.filter((key) => !cooling.has(key.keyId));
     if (usable.length === 0) return undefined;

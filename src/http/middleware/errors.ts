@@ -22,7 +22,10 @@ export function writeHead(res: ServerResponse, status: number, fields: Array<str
   if (id !== undefined && !res.hasHeader('X-Request-Id')) {
     fields.push('X-Request-Id', id);
     let cacheControl = false;
-    for (let i = 0; i < fields.length; i += 2) if (String(fields[i]).toLowerCase() === 'cache-control') cacheControl = true;
+    for (let i = 0; i < fields.length; i += 2) {
+      const name = fields[i];
+      if (typeof name === 'string' && name.length === 13 && name.toLowerCase() === 'cache-control') cacheControl = true;
+    }
     if (!cacheControl) fields.push('Cache-Control', 'no-store');
   }
   res.writeHead(status, fields);

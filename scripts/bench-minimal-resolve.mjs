@@ -26,11 +26,13 @@ const keys = [0, 1, 2].map((n) => {
   const aad = Buffer.from(JSON.stringify(['byok-vault/envelope', 'b1', 1, 'user', 'minimal-user', 'openai', keyId]));
   const cipher = createCipheriv('aes-256-gcm', kek, iv);
   cipher.setAAD(aad);
-  const sealed = Buffer.concat([cipher.update(`sk-proj-${randomBytes(60).toString('base64url')}`, 'utf8'), cipher.final()]);
+  const sealed = Buffer.concat([cipher.update(`minimal-secret-${randomBytes(60).toString('base64url')}`, 'utf8'), cipher.final()]);
   return { keyId, label: `Minimal key ${n + 1}`, iv, aad, sealed, tag: cipher.getAuthTag() };
 });
 let turn = 0;
 const DECRYPT = process.env.MINIMAL_DECRYPT || 'gcm';
+// `none`: a secret of the same length as the others, not decrypted (not shaped like any provider's key).
+const CONSTANT_SECRET = `minimal-secret-${'x'.repeat(80)}`;
 if (!['gcm', 'keystream', 'none'].includes(DECRYPT)) {
   process.stderr.write('bench-minimal-resolve: MINIMAL_DECRYPT must be gcm, keystream or none\n');
   process.exit(78);
@@ -54,7 +56,7 @@ function gcmOpen(key) {
   decipher.setAuthTag(key.tag);
   return Buffer.concat([decipher.update(key.sealed), decipher.final()]).toString('utf8');
 }
-const open = DECRYPT === 'gcm' ? gcmOpen : DECRYPT === 'keystream' ? keystreamOpen : () => 'sk-proj-constant-secret-of-the-same-length-as-the-others-xxxxxxxxxxxxxxxxxxx';
+const open = DECRYPT === 'gcm' ? gcmOpen : DECRYPT === 'keystream' ? keystreamOpen : () => CONSTANT_SECRET;
 for (const key of keys) if (keystreamOpen(key) !== gcmOpen(key)) throw new Error('the keystream does not give what GCM gives');
 
 const server = createServer((req, res) => {

@@ -31,7 +31,8 @@ const apiKey = z.string().min(1, 'must not be empty').max(KEY_MAX_LENGTH, `at mo
 const expiresAt = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time, e.g. 2027-01-31T00:00:00Z' });
 
 // Providers are checked separately so that an unknown one gets UNKNOWN_PROVIDER, not a generic 400.
-const provider = z.string().max(64);
+const MAX_PROVIDER_LENGTH = 64;
+const provider = z.string().max(MAX_PROVIDER_LENGTH);
 
 export const addKeyBody = z.strictObject({
   provider,
@@ -101,6 +102,7 @@ export function parseOwnerId(raw: unknown): string {
 }
 
 const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
+const MAX_MODEL_LENGTH = 256;
 
 // Internal services: a Keycloak user id, and a provider or a model.
 const ownerId = z.string().regex(OWNER_ID_PATTERN, 'must be a Keycloak id');
@@ -108,7 +110,7 @@ const ownerId = z.string().regex(OWNER_ID_PATTERN, 'must be a Keycloak id');
 export const resolveBody = z.strictObject({
   userId: ownerId,
   provider: provider.optional(),
-  model: z.string().min(1).max(256).regex(PRINTABLE_ASCII, 'must be printable ASCII without spaces').optional(),
+  model: z.string().min(1).max(MAX_MODEL_LENGTH).regex(PRINTABLE_ASCII, 'must be printable ASCII without spaces').optional(),
   groupId: ownerId.optional(),
   allowSystemFallback: z.boolean().optional(),
 });
@@ -130,10 +132,10 @@ export function isPlainResolveBody(raw: unknown): boolean {
         if (typeof value !== 'string' || !OWNER_ID_PATTERN.test(value)) return false;
         break;
       case 'provider':
-        if (typeof value !== 'string' || value.length > 64) return false;
+        if (typeof value !== 'string' || value.length > MAX_PROVIDER_LENGTH) return false;
         break;
       case 'model':
-        if (typeof value !== 'string' || value.length > 256 || !PRINTABLE_ASCII.test(value)) return false;
+        if (typeof value !== 'string' || value.length > MAX_MODEL_LENGTH || !PRINTABLE_ASCII.test(value)) return false;
         break;
       case 'allowSystemFallback':
         if (typeof value !== 'boolean') return false;

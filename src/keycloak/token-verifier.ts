@@ -73,7 +73,8 @@ export function createTokenVerifier(options: TokenVerifierOptions) {
   const verified = new LRUCache<string, { raw: string; principal: Principal }>({ max: Math.max(1, options.verifiedCacheSize ?? 10_000) });
   const cacheKey = (raw: string) => raw.slice(-43);
   // The last token found, checked first: a caller sends one token for many requests in a row, and one
-  // string comparison is cheaper than the LRU's lookup (it is dropped with the cache's entry).
+  // string comparison is cheaper than the LRU's lookup. It may outlive its LRU entry (evicted by
+  // 10,000 other tokens): still a verified token, whose expiry every caller checks; dropped when expired.
   let last: { raw: string; principal: Principal } | undefined;
   const remembered = (raw: string): Principal | undefined => {
     if (last !== undefined && last.raw === raw) return last.principal;

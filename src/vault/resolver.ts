@@ -37,7 +37,6 @@ export interface ResolvableKey extends KeyState {
   testStatus: TestStatus | null;
   healthIssue: HealthIssue | null;
   baseUrl: string | null;
-  /** Decrypts the record (parsed and checked once, when the entry was built). */
   /** The secret, decrypted on use (see secretDecryption). */
   secret: () => string;
 }
@@ -84,19 +83,18 @@ export function toResolvable(stored: StoredOwner, opener: RecordOpener, codec: E
  */
 function secretDecryption(codec: EnvelopeCodec, envelope: string, ad: AssociatedData, secret: string): () => string {
   const quoted = JSON.stringify(secret);
-  if (quoted === `"${secret}"`) {
-    const field = Buffer.from(`"secret":${quoted}`, 'utf8');
-    const length = Buffer.byteLength(secret, 'utf8');
-    const bytes = codec.prepareRange(envelope, ad, (plaintext) => {
-      const at = plaintext.indexOf(field);
-      if (at < 0) return undefined;
-      const start = at + field.length - 1 - length;
-      return { start, end: start + length };
-    });
-    if (bytes !== undefined) return () => bytes().toString('utf8');
-  }
-  const whole = codec.prepare(envelope, ad);
-  return () => (JSON.parse(whole().toString('utf8')) as { secret: string }).secret;
+  const field = quoted === `"${secret}"` ? Buffer.from(`"secret":${quoted}`, 'utf8') : undefined;
+  const length = Buffer.byteLength(secret, 'utf8');
+  // One preparation (one authenticated decryption): the secret's bytes when found, else the whole record.
+  let alone = false;
+  const bytes = codec.prepareRange(envelope, ad, (plaintext) => {
+    const at = field === undefined ? -1 : plaintext.indexOf(field);
+    if (at < 0) return { start: 0, end: plaintext.length };
+    alone = true;
+    const start = at + (field as Buffer).length - 1 - length;
+    return { start, end: start + length };
+  }) as () => Buffer;
+  return alone ? () => bytes().toString('utf8') : () => (JSON.parse(bytes().toString('utf8')) as { secret: string }).secret;
 }
 
 export interface ResolveRequest {

@@ -94,9 +94,9 @@ const MAX_DUE_PER_TICK = 1_000;
 /** Owners per hand-over to Redis (one script call each, so Redis is never held long). */
 const OWNERS_PER_HANDOVER = 500;
 
-/** A token count as the gateway hands it: a whole, non-negative number (anything else counts as 0). */
 /** One serve's day figures: shared, never changed (day figures are added into new values). */
 const ONE_REQUEST: DayFigures = Object.freeze({ requests: 1, inputTokens: 0, outputTokens: 0 });
+/** A token count as the gateway hands it: a whole, non-negative number (anything else counts as 0). */
 const tokenCount = (value: number) => (Number.isFinite(value) && value > 0 ? Math.round(value) : 0);
 const newId = () => randomBytes(12).toString('base64url');
 

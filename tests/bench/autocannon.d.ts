@@ -27,6 +27,8 @@ declare module 'autocannon' {
   }
   export interface Instance {
     stop(): void;
+    /** Every answer, as it arrives: its status, size and latency in milliseconds (process.hrtime, not rounded). */
+    on(event: 'response', listener: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void): Instance;
   }
   function autocannon(options: Options, callback: (error: Error | null, result: Result) => void): Instance;
   export default autocannon;

@@ -2,7 +2,7 @@
  * tests/bench/report.ts: the benchmark's sub-millisecond summaries and the gateway targets (issue 14)
  * decide PASS or MISS from the median rounds.
  */
-import { gatewayTargets, medianBy, summarise, type GatewayResults, type GatewayScenario, type GatewayScenarioName, type Run } from '../bench/report.js';
+import { gatewayTargets, medianBy, p99Ratio, resolveTargets, summarise, type GatewayResults, type GatewayScenario, type GatewayScenarioName, type Run } from '../bench/report.js';
 
 const summary = (p50: number) => ({ p50, p90: p50, p99: p50, max: p50, mean: p50 });
 
@@ -73,5 +73,45 @@ describe('gateway targets', () => {
   test('a latency measured at a rate the loop could not reach, or answers that were not 2xx, do not pass', () => {
     expect(verdicts({ rps: 6_000, p50: 0.3, firstByte: 0.3, achieved: 900 })).toEqual([true, false, true, true]);
     expect(verdicts({ rps: 6_000, p50: 0.3, firstByte: 0.3, non2xx: 1 })).toEqual([true, true, true, false]);
+  });
+});
+
+describe('issue 15 targets (warm resolve against node:http)', () => {
+  const run = (rps: number, p99Ms: number, p99Exact?: number, non2xx = 0): Run => ({
+    scenario: 'x',
+    instances: 1,
+    connections: 50,
+    requestsPerSecond: rps,
+    p50Ms: 1,
+    p99Ms,
+    maxMs: 20,
+    ...(p99Exact === undefined ? {} : { latencyMs: { p50: 1, p90: p99Exact, p99: p99Exact, max: 20, mean: 1 } }),
+    requests: rps * 5,
+    ok2xx: rps * 5 - non2xx,
+    non2xx,
+    errors: 0,
+    timeouts: 0,
+    cpuCores: { loadGenerator: 0.5, server: 1, keycloak: 0 },
+    keycloakCalls: undefined,
+  });
+  const verdicts = (warm: Run, baseline: Run) => resolveTargets(warm, baseline).map((t) => t.pass);
+
+  test('the p99 ratio is taken of sub-millisecond p99s when both runs have them', () => {
+    // Whole milliseconds say 3 against 1 (3x); the exact figures are 3.9 against 1.99 (1.96x).
+    expect(p99Ratio(run(28_000, 3, 3.9), run(56_000, 1, 1.99))).toBe(1.96);
+    expect(verdicts(run(28_000, 3, 3.9), run(56_000, 1, 1.99))).toEqual([true, true]);
+    // And the other way: 2 against 1 in whole milliseconds (2x) is 2.99 against 1.2 exactly (2.49x).
+    expect(verdicts(run(28_000, 2, 2.99), run(56_000, 1, 1.2))).toEqual([true, false]);
+  });
+
+  test('without sub-millisecond figures on both runs, the whole milliseconds decide', () => {
+    expect(p99Ratio(run(28_000, 3, 3.9), run(56_000, 1))).toBe(3);
+    expect(verdicts(run(28_000, 2), run(56_000, 1))).toEqual([true, true]);
+  });
+
+  test('throughput passes at exactly half, and not just under it, nor with answers that were not 2xx', () => {
+    expect(verdicts(run(25_000, 2, 2), run(50_000, 1, 1))).toEqual([true, true]);
+    expect(verdicts(run(24_999, 2, 2), run(50_000, 1, 1))).toEqual([false, true]);
+    expect(verdicts(run(40_000, 2, 2, 1), run(50_000, 1, 1))).toEqual([false, true]);
   });
 });

@@ -353,6 +353,10 @@ export function gatewayTargets(gateway: GatewayResults): Target[] {
   // The summaries are whole microseconds: rounding the difference only removes floating-point noise.
   const addedP50 = round(gw.fixedRate.latencyMs.p50 - direct.fixedRate.latencyMs.p50, 3);
   const addedFirstByte = round(gw.firstByte.firstByteMs.p50 - direct.firstByte.firstByteMs.p50, 3);
+  // For reading a miss: what the minimal Node pass-through adds on the same machine in the same run
+  // (on a machine with costly system calls it alone can exceed the targets).
+  const passAddedP50 = round(pass.fixedRate.latencyMs.p50 - direct.fixedRate.latencyMs.p50, 3);
+  const passAddedFirstByte = round(pass.firstByte.firstByteMs.p50 - direct.firstByte.firstByteMs.p50, 3);
   const allClean = GATEWAY_SCENARIOS.every((name) => clean(by(name)));
   const rate = gw.fixedRate.targetRate;
   return [
@@ -363,12 +367,12 @@ export function gatewayTargets(gateway: GatewayResults): Target[] {
     },
     {
       target: `gateway added p50 over direct at ${rate} req/s <= ${GATEWAY_TARGETS.addedP50Ms} ms`,
-      value: `${signedMs(addedP50)} ms (${ms(gw.fixedRate.latencyMs.p50)} vs ${ms(direct.fixedRate.latencyMs.p50)})`,
+      value: `${signedMs(addedP50)} ms (${ms(gw.fixedRate.latencyMs.p50)} vs ${ms(direct.fixedRate.latencyMs.p50)}; pass-through ${signedMs(passAddedP50)})`,
       pass: addedP50 <= GATEWAY_TARGETS.addedP50Ms && gw.fixedRate.achievedRate >= 0.95 * rate,
     },
     {
       target: `gateway added time to first streamed byte <= ${GATEWAY_TARGETS.addedFirstByteMs} ms`,
-      value: `${signedMs(addedFirstByte)} ms (${ms(gw.firstByte.firstByteMs.p50)} vs ${ms(direct.firstByte.firstByteMs.p50)})`,
+      value: `${signedMs(addedFirstByte)} ms (${ms(gw.firstByte.firstByteMs.p50)} vs ${ms(direct.firstByte.firstByteMs.p50)}; pass-through ${signedMs(passAddedFirstByte)})`,
       pass: addedFirstByte <= GATEWAY_TARGETS.addedFirstByteMs,
     },
     { target: 'gateway scenarios: every answer 2xx', value: allClean ? 'yes' : 'no (see non-2xx)', pass: allClean },

@@ -115,3 +115,12 @@ describe('issue 15 targets (warm resolve against node:http)', () => {
     expect(verdicts(run(40_000, 2, 2, 1), run(50_000, 1, 1))).toEqual([false, true]);
   });
 });
+
+describe('gateway targets say what the minimal pass-through adds in the same run', () => {
+  test('the added-latency lines carry the pass-through\'s own addition over direct', () => {
+    const [, p50, firstByte] = gatewayTargets(results({ rps: 6_000, p50: 0.9, firstByte: 1.5 }));
+    // direct 0.2 / 0.3 ms, pass-through 0.4 / 0.45 ms (results() above).
+    expect(p50?.value).toContain('pass-through +0.200');
+    expect(firstByte?.value).toContain('pass-through +0.150');
+  });
+});

@@ -138,10 +138,6 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     },
   });
 
-  function observeHttp(method: string, route: string, status: number, seconds: number): void {
-    httpDuration.observe(method, route, status, seconds);
-  }
-
   /** A resolve answered by `source` (or none) at step `stepIndex` of the chain: byok_resolves_total, byok_resolve_fallbacks_total. */
   function countResolve(source: string, stepIndex: number): void {
     resolvedBy.set(source, (resolvedBy.get(source) ?? 0) + 1);
@@ -152,7 +148,6 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     registry,
     countResolve,
     httpDuration,
-    observeHttp,
     reports,
     keysBenched,
     redisUp,

@@ -232,8 +232,10 @@ export function report(results: Results): string {
   return resolveReport(results);
 }
 
-/** The p99 a ratio is taken of: the sub-millisecond one when the run has it, else autocannon's whole milliseconds. */
-const p99Of = (run: Run): number => run.latencyMs?.p99 ?? run.p99Ms;
+/** Both runs' sub-millisecond p99s, [run, baseline], when both runs have them. */
+function exactP99s(run: Run, baseline: Run): [number, number] | undefined {
+  return run.latencyMs !== undefined && baseline.latencyMs !== undefined ? [run.latencyMs.p99, baseline.latencyMs.p99] : undefined;
+}
 
 /**
  * `run`'s p99 over `baseline`'s, from sub-millisecond p99s when both runs have them (autocannon's whole
@@ -241,8 +243,7 @@ const p99Of = (run: Run): number => run.latencyMs?.p99 ?? run.p99Ms;
  * baseline's p99 is 0.
  */
 export function p99Ratio(run: Run, baseline: Run): number | null {
-  const both = run.latencyMs !== undefined && baseline.latencyMs !== undefined;
-  const [mine, theirs] = both ? [p99Of(run), p99Of(baseline)] : [run.p99Ms, baseline.p99Ms];
+  const [mine, theirs] = exactP99s(run, baseline) ?? [run.p99Ms, baseline.p99Ms];
   return theirs > 0 ? round(mine / theirs, 2) : null;
 }
 
@@ -254,9 +255,9 @@ export function resolveTargets(warm: Run, baseline: Run): Target[] {
   const throughput = round(warm.requestsPerSecond / baseline.requestsPerSecond, 3);
   const ratio = p99Ratio(warm, baseline);
   const allOk = [warm, baseline].every((run) => run.non2xx + run.errors + run.timeouts === 0);
-  const both = warm.latencyMs !== undefined && baseline.latencyMs !== undefined;
-  const p99Value = both
-    ? `${p99Of(warm).toFixed(3)} ms vs ${p99Of(baseline).toFixed(3)} ms (${ratio}x; whole ms: ${warm.p99Ms} vs ${baseline.p99Ms})`
+  const exact = exactP99s(warm, baseline);
+  const p99Value = exact
+    ? `${exact[0].toFixed(3)} ms vs ${exact[1].toFixed(3)} ms (${ratio}x; whole ms: ${warm.p99Ms} vs ${baseline.p99Ms})`
     : `${warm.p99Ms} ms vs ${baseline.p99Ms} ms (${ratio}x)`;
   return [
     { target: `warm resolve throughput >= ${TARGETS.throughputRatio}x baseline (node:http)`, value: `${(throughput * 100).toFixed(1)}%${allOk ? '' : ' (not all 2xx)'}`, pass: allOk && warm.requestsPerSecond >= TARGETS.throughputRatio * baseline.requestsPerSecond },

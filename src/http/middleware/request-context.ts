@@ -58,7 +58,7 @@ export function createRequestTracker(logger: Logger, metrics?: Metrics): Request
       const seconds = (performance.now() - started) / 1000;
       const status = res.statusCode;
       // The route template, never the raw path: ids in paths would make unbounded labels.
-      if (metrics) metrics.observeHttp(req.method ?? '', route(), status, seconds);
+      metrics?.httpDuration.observe(req.method ?? '', route(), status, seconds);
       const internal = status < 400 && url.startsWith('/api/v1/internal/');
       const level = status >= 500 ? 'error' : internal ? 'debug' : 'info';
       if (!logger.isLevelEnabled(level)) return;
